@@ -1,0 +1,96 @@
+"""Settings read from the environment (all prefixed AIM_), validated with pydantic-settings."""
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The project root: the folder that holds app.py.
+ROOT = Path(__file__).resolve().parent.parent
+#: Git-ignored folder for the default SQLite database and the development secret key.
+INSTANCE_DIR = ROOT / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the application. See the README for what each one does."""
+
+    model_config = SettingsConfigDict(env_prefix="AIM_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{INSTANCE_DIR / 'aim.db'}")
+    secret_key: str | None = None
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    redis_url: str | None = None
+    debug: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        return value
+
+    @model_validator(mode="after")
+    def _secret_key_required_in_production(self) -> "Settings":
+        if self.env == "production" and not self.secret_key:
+            raise ConfigurationError(
+                "AIM_SECRET_KEY is required when AIM_ENV=production. Set it to a long random "
+                "value, for example the output of: python -c 'import secrets; "
+                "print(secrets.token_hex(32))'"
+            )
+        if self.env == "production" and self.debug:
+            raise ConfigurationError("AIM_DEBUG must not be enabled when AIM_ENV=production.")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; in development, one generated once and kept in instance/.
+
+        Kept on disk rather than generated per process so that every gunicorn worker signs
+        sessions with the same key and sessions survive a restart.
+        """
+        if self.secret_key:
+            return self.secret_key
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        key_file = INSTANCE_DIR / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    try:
+        return Settings()
+    except ConfigurationError:
+        raise
+    except ValueError as exc:  # pydantic's ValidationError: reword it for a person
+        raise ConfigurationError(_explain(exc)) from None
+
+
+def _explain(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", lambda: [])()
+    if not errors:
+        return str(exc)
+    lines = ["Invalid settings:"]
+    for err in errors:
+        name = "AIM_" + "_".join(str(p) for p in err.get("loc", ())).upper()
+        cause = err.get("ctx", {}).get("error")
+        message = str(cause) if isinstance(cause, ConfigurationError) else err.get("msg", "")
+        lines.append(f"  {name}: {message} (got {err.get('input')!r})")
+    return "\n".join(lines)

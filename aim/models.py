@@ -1,0 +1,308 @@
+"""SQLAlchemy 2 typed models of the AIM framework: priorities, departments, activities, measures,
+targets, actuals with their revisions, and budgets. Constraints live in the database too."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+# Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UNIT_KINDS = ("count", "percent", "currency", "rate", "duration", "ratio", "score")
+DIRECTIONS = ("up", "down", "range")
+FREQUENCIES = ("monthly", "quarterly", "annual")
+AGGREGATIONS = ("sum", "mean", "last")
+MEASURE_TYPES = ("outcome", "output", "efficiency", "demand")
+ACTUAL_STATES = ("draft", "submitted", "approved", "published")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Timestamps must be timezone-aware.")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK constraint that keeps an enumeration column to its allowed values."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+unique_code = Annotated[str, mapped_column(String(64), unique=True)]
+period_key = Annotated[str, mapped_column(String(7))]
+created = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+who = Annotated[str, mapped_column(String(200), default="")]
+money = Annotated[Decimal, mapped_column(Numeric(16, 2))]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+activity_priorities = Table(
+    "activity_priorities",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("priority_id", ForeignKey("priorities.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_activity_priorities_priority_id", "priority_id"),
+)
+
+
+class Priority(Base):
+    __tablename__ = "priorities"
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    activities: Mapped[list[Activity]] = relationship(
+        secondary=activity_priorities, back_populates="priorities"
+    )
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[intpk]
+    code: Mapped[unique_code]
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    activities: Mapped[list[Activity]] = relationship(back_populates="department")
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[intpk]
+    code: Mapped[unique_code]
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    department: Mapped[Department] = relationship(back_populates="activities")
+    priorities: Mapped[list[Priority]] = relationship(
+        secondary=activity_priorities, back_populates="activities"
+    )
+    measures: Mapped[list[Measure]] = relationship(back_populates="activity")
+    budgets: Mapped[list[Budget]] = relationship(back_populates="activity")
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (
+        one_of("unit_kind", UNIT_KINDS),
+        one_of("direction", DIRECTIONS),
+        one_of("frequency", FREQUENCIES),
+        one_of("aggregation", AGGREGATIONS),
+        one_of("measure_type", MEASURE_TYPES),
+        CheckConstraint("tolerance >= 0 AND tolerance <= 1", name="tolerance_fraction"),
+        CheckConstraint(
+            "retired_at IS NULL OR active_from IS NULL OR retired_at >= active_from",
+            name="retired_after_active",
+        ),
+    )
+
+    id: Mapped[intpk]
+    code: Mapped[unique_code]
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    calculation: Mapped[str] = mapped_column(Text, default="")
+    data_source: Mapped[str] = mapped_column(Text, default="")
+    unit_kind: Mapped[str] = mapped_column(String(16))
+    unit_label: Mapped[str] = mapped_column(String(80), default="")
+    direction: Mapped[str] = mapped_column(String(8))
+    frequency: Mapped[str] = mapped_column(String(16))
+    aggregation: Mapped[str] = mapped_column(String(8))
+    tolerance: Mapped[float] = mapped_column(Float, default=0.10)
+    measure_type: Mapped[str] = mapped_column(String(16))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    active_from: Mapped[date | None] = mapped_column(Date)
+    retired_at: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    activity: Mapped[Activity] = relationship(back_populates="measures")
+    targets: Mapped[list[Target]] = relationship(back_populates="measure")
+    actuals: Mapped[list[Actual]] = relationship(back_populates="measure")
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "period"),
+        CheckConstraint(
+            "value IS NOT NULL OR (low IS NOT NULL AND high IS NOT NULL)", name="value_or_bounds"
+        ),
+        CheckConstraint("low IS NULL OR high IS NULL OR low <= high", name="low_not_above_high"),
+    )
+
+    id: Mapped[intpk]
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    period: Mapped[period_key]
+    value: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    set_by: Mapped[who]
+    set_at: Mapped[created]
+
+    measure: Mapped[Measure] = relationship(back_populates="targets")
+
+
+class Actual(Base):
+    __tablename__ = "actuals"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "period"),
+        one_of("state", ACTUAL_STATES),
+        CheckConstraint("version >= 1", name="version_positive"),
+        # The public scorecard reads published values of a set of periods across all measures.
+        Index("ix_actuals_state_period", "state", "period", "measure_id"),
+    )
+
+    id: Mapped[intpk]
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    period: Mapped[period_key]
+    value: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[who]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[created]
+
+    measure: Mapped[Measure] = relationship(back_populates="actuals")
+    revisions: Mapped[list[ActualRevision]] = relationship(
+        back_populates="actual", order_by="ActualRevision.id"
+    )
+
+    #: Why the next change is made (not stored here: it goes into the ActualRevision).
+    change_reason = ""
+
+    # Optimistic concurrency: an UPDATE carrying a stale version changes no row and fails.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ActualRevision(Base):
+    """Append-only history of every change to an actual; the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "actual_revisions"
+    __table_args__ = (
+        one_of("state", ACTUAL_STATES),
+        CheckConstraint(
+            "old_state IS NULL OR old_state IN ('draft', 'submitted', 'approved', 'published')",
+            name="old_state_allowed",
+        ),
+    )
+
+    id: Mapped[intpk]
+    actual_id: Mapped[int] = mapped_column(ForeignKey("actuals.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    old_value: Mapped[float | None] = mapped_column(Float)
+    new_value: Mapped[float | None] = mapped_column(Float)
+    old_state: Mapped[str | None] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(12))
+    changed_by: Mapped[who]
+    changed_at: Mapped[created]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actual: Mapped[Actual] = relationship(back_populates="revisions")
+
+
+class Budget(Base):
+    __tablename__ = "budgets"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "fiscal_year"),
+        CheckConstraint("adopted >= 0", name="adopted_not_negative"),
+        CheckConstraint("fte IS NULL OR fte >= 0", name="fte_not_negative"),
+    )
+
+    id: Mapped[intpk]
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    adopted: Mapped[money]
+    expenditure: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    fte: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+
+    activity: Mapped[Activity] = relationship(back_populates="budgets")
+
+
+_TRACKED = ("value", "state", "explanation")
+
+
+@event.listens_for(Session, "before_flush")
+def _write_actual_revisions(session: Session, flush_context, instances) -> None:
+    """Every change to an actual made through the ORM writes its ActualRevision in the same flush.
+
+    Bulk paths (the importer) write their revisions themselves, in bulk, in the same transaction.
+    """
+    for obj in list(session.new):
+        if isinstance(obj, Actual):
+            session.add(ActualRevision(
+                actual=obj, version=1, old_value=None, new_value=obj.value, old_state=None,
+                state=obj.state or "draft", changed_by=obj.updated_by or "",
+                reason=obj.change_reason,
+            ))
+    for obj in list(session.dirty):
+        if not isinstance(obj, Actual):
+            continue
+        state = inspect(obj)
+        changes = {name: state.attrs[name].history for name in _TRACKED}
+        if not any(h.has_changes() for h in changes.values()):
+            continue
+        old_value = changes["value"].deleted[0] if changes["value"].deleted else obj.value
+        old_state = changes["state"].deleted[0] if changes["state"].deleted else obj.state
+        session.add(ActualRevision(
+            actual=obj, version=obj.version + 1,
+            old_value=old_value, new_value=obj.value, old_state=old_state, state=obj.state,
+            changed_by=obj.updated_by or "", reason=obj.change_reason,
+        ))

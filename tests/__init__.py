@@ -1,0 +1,1 @@
+"""The test suite; tests mirror the source tree (tests/aim/..., tests/migrations/...)."""
