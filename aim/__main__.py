@@ -1,0 +1,4 @@
+"""Entry point for `python -m aim`."""
+from aim.cli import main
+
+main()

@@ -1,0 +1,318 @@
+"""The public scorecard: every public measure evaluated for one period, each priority's index and
+counts, and the citywide index. Only published values of public measures are read.
+
+All measures are evaluated from one grouped scan of the actuals (current period, the same period a
+year earlier, the trend window and the latest due period, as conditional aggregates), plus one
+query each for measures, priorities and targets; never a query per measure.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from aim import status as rules
+from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, Rollup
+from aim.schemas import MeasureStatus, PriorityScore, Scorecard, StatusCounts
+
+PUBLISHED = "published"
+#: How far back the default period looks for a fiscal year with published data.
+_LOOKBACK_YEARS = 30
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The period keys one kind of measure needs for a scorecard of one period."""
+
+    current: list[Period]
+    previous: list[Period]  # the same periods a year earlier (only those already ended now)
+    window: list[Period]  # the trend window, oldest first
+    due: Period  # the latest period that should have been reported by now
+
+
+def _kinds_within(period: Period) -> list[Kind]:
+    return [k for k in (Kind.YEAR, Kind.QUARTER, Kind.MONTH) if k.months <= period.length]
+
+
+def _keys_for(calendar: FiscalCalendar, period: Period, kind: Kind, as_of: date) -> _Keys:
+    current = calendar.children(period, kind)
+    a_year_earlier = calendar.shift(period, -(12 // period.length))
+    previous = [
+        earlier
+        for earlier, now in zip(calendar.children(a_year_earlier, kind), current)
+        if calendar.has_ended(now, as_of)
+    ]
+    # The trend window ends with the period's last part that has ended (not in the future).
+    last = current[-1]
+    if not calendar.has_ended(last, as_of):
+        last = max(calendar.shift(calendar.on(as_of, kind), -1), current[0])
+    return _Keys(current, previous, calendar.window(last, rules.TREND_PERIODS),
+                 calendar.last_due(kind, as_of))
+
+
+def default_period(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> Period:
+    """The latest fiscal year that has ended and holds published data.
+
+    A year still under way is only chosen when no ended year has any published data; with no data
+    at all, the current fiscal year. One indexed existence probe per year tried.
+    """
+    as_of = as_of or date.today()
+    current = calendar.on(as_of, Kind.YEAR)
+    ended = [calendar.shift(current, -n) for n in range(1, _LOOKBACK_YEARS + 1)]
+    for year in [*ended, current, calendar.shift(current, 1)]:
+        keys = [p.key for k in _kinds_within(year) for p in calendar.children(year, k)]
+        probe = select(literal(1)).where(Actual.state == PUBLISHED, Actual.period.in_(keys)).limit(1)
+        if session.execute(probe).first() is not None:
+            return year
+    return current
+
+
+def _last_value_expression(dialect: str):
+    # "period|value": the greatest string is the latest period's value, found in the same scan.
+    if dialect == "sqlite":
+        return func.printf("%s|%.17g", Actual.period, Actual.value)
+    return Actual.period + literal("|") + cast(Actual.value, String)
+
+
+def _split_last(text: str | None) -> float | None:
+    return None if text is None else float(text.split("|", 1)[1])
+
+
+def _aggregate_actuals(session: Session, keys: dict[Kind, _Keys]) -> dict[int, dict]:
+    """One grouped scan of the published actuals a scorecard needs, per measure."""
+    value = Actual.value
+    current = [p.key for k in keys.values() for p in k.current]
+    previous = [p.key for k in keys.values() for p in k.previous]
+    due = [k.due.key for k in keys.values()]
+    positions = {p.key: i for k in keys.values() for i, p in enumerate(k.window)}
+    x = case(positions, value=Actual.period, else_=None)
+    has_value = value.is_not(None)
+    in_current, in_previous = Actual.period.in_(current), Actual.period.in_(previous or [""])
+    last = _last_value_expression(session.get_bind().dialect.name)
+    in_window = and_(x.is_not(None), has_value)
+    query = (
+        select(
+            Actual.measure_id,
+            func.sum(case((in_current, value))).label("cur_sum"),
+            func.count(case((in_current, value))).label("cur_n"),
+            func.max(case((and_(in_current, has_value), last))).label("cur_last"),
+            func.sum(case((in_previous, value))).label("prev_sum"),
+            func.count(case((in_previous, value))).label("prev_n"),
+            func.max(case((and_(in_previous, has_value), last))).label("prev_last"),
+            func.count(case((in_window, value))).label("t_n"),
+            func.sum(case((in_window, x))).label("t_sx"),
+            func.sum(case((in_window, value))).label("t_sy"),
+            func.sum(case((in_window, x * value))).label("t_sxy"),
+            func.sum(case((in_window, x * x))).label("t_sxx"),
+            func.sum(case((in_window, func.abs(value)))).label("t_sabs"),
+            func.min(case((in_window, x))).label("t_xmin"),
+            func.max(case((in_window, x))).label("t_xmax"),
+            func.max(case((and_(Actual.period.in_(due), has_value), 1), else_=0)).label("due"),
+        )
+        .where(Actual.state == PUBLISHED)
+        .where(Actual.period.in_(sorted({*current, *previous, *due, *positions})))
+        .group_by(Actual.measure_id)
+    )
+    return {row.measure_id: row._asdict() for row in session.execute(query)}
+
+
+def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> Rollup:
+    if row is None or not row[f"{prefix}_n"]:
+        return Rollup(None, 0, expected)
+    n = row[f"{prefix}_n"]
+    if aggregation == "sum":
+        value = float(row[f"{prefix}_sum"])
+    elif aggregation == "mean":
+        value = float(row[f"{prefix}_sum"]) / n
+    else:
+        value = _split_last(row[f"{prefix}_last"])
+    return Rollup(value, n, expected)
+
+
+def _line_sums(row: dict | None) -> rules.LineSums:
+    if row is None or not row["t_n"]:
+        return rules.LineSums()
+    return rules.LineSums(
+        n=row["t_n"], sx=float(row["t_sx"]), sy=float(row["t_sy"]), sxy=float(row["t_sxy"]),
+        sxx=float(row["t_sxx"]), sabs=float(row["t_sabs"]), xmin=float(row["t_xmin"]),
+        xmax=float(row["t_xmax"]),
+    )
+
+
+def _range_windows(session: Session, ids: Sequence[int], keys: dict[Kind, _Keys]) -> dict[int, dict[str, float]]:
+    """Raw trend-window values of range measures, whose trend needs each value's distance to the band."""
+    if not ids:
+        return {}
+    window = sorted({p.key for k in keys.values() for p in k.window})
+    query = select(Actual.measure_id, Actual.period, Actual.value).where(
+        Actual.state == PUBLISHED, Actual.period.in_(window), Actual.measure_id.in_(ids),
+        Actual.value.is_not(None),
+    )
+    values: dict[int, dict[str, float]] = defaultdict(dict)
+    for measure_id, key, value in session.execute(query):
+        values[measure_id][key] = value
+    return values
+
+
+def _load_targets(session: Session, ids: Iterable[int], keys: Iterable[str]) -> dict[int, dict[str, rules.Target]]:
+    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
+        Target.period.in_(sorted(set(keys)))
+    )
+    wanted = set(ids)
+    targets: dict[int, dict[str, rules.Target]] = defaultdict(dict)
+    for measure_id, key, value, low, high in session.execute(query):
+        if measure_id in wanted:
+            targets[measure_id][key] = rules.Target(value, low, high)
+    return targets
+
+
+def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
+    keys = [period.key]
+    keys += [calendar.containing(period, k).key for k in (Kind.QUARTER, Kind.YEAR) if k.months > period.length]
+    keys += [p.key for k in _kinds_within(period) for p in calendar.children(period, k)]
+    return keys
+
+
+def _active(measure, calendar: FiscalCalendar, period: Period) -> bool:
+    if measure.active_from is not None and measure.active_from > calendar.end_date(period):
+        return False
+    return measure.retired_at is None or measure.retired_at > calendar.start_date(period)
+
+
+def _public_measures(session: Session):
+    query = (
+        select(
+            Measure.id, Measure.code, Measure.name, Measure.unit_kind, Measure.unit_label,
+            Measure.direction, Measure.frequency, Measure.aggregation, Measure.tolerance,
+            Measure.is_key, Measure.active_from, Measure.retired_at, Measure.activity_id,
+            Activity.code.label("activity_code"), Activity.name.label("activity_name"),
+            Department.code.label("department_code"), Department.name.label("department_name"),
+        )
+        .join(Activity, Measure.activity_id == Activity.id)
+        .join(Department, Activity.department_id == Department.id)
+        .where(Measure.is_public.is_(True))
+        .order_by(Department.name, Activity.name, Measure.name)
+    )
+    return session.execute(query).all()
+
+
+def _priority_links(session: Session) -> tuple[list, dict[int, list[int]]]:
+    priorities = session.execute(
+        select(Priority.id, Priority.slug, Priority.title, Priority.description)
+        .order_by(Priority.sort_order, Priority.title)
+    ).all()
+    by_activity: dict[int, list[int]] = defaultdict(list)
+    for activity_id, priority_id in session.execute(
+        select(activity_priorities.c.activity_id, activity_priorities.c.priority_id)
+    ):
+        by_activity[activity_id].append(priority_id)
+    return priorities, by_activity
+
+
+def _counts(measures: Iterable[MeasureStatus]) -> StatusCounts:
+    counts = rules.empty_counts()
+    for m in measures:
+        counts[m.status] += 1
+        counts[rules.STALE] += m.stale
+    return StatusCounts(**counts)
+
+
+def evaluate_measure(
+    m, calendar: FiscalCalendar, period: Period, keys: _Keys, row: dict | None,
+    targets: dict[str, rules.Target], window_values: dict[str, float] | None,
+    priority_slugs: list[str],
+) -> MeasureStatus:
+    """Apply the status rules to one measure's aggregated figures for `period`."""
+    kind = FREQUENCY_KIND[m.frequency]
+    rolled = _rolled(row, "cur", m.aggregation, len(keys.current))
+    previous = _rolled(row, "prev", m.aggregation, len(keys.previous))
+    full_target = rules.resolve_target(targets, period, calendar, kind, m.aggregation)
+    target = rules.period_target(full_target, rolled, m.aggregation)
+    evaluation = rules.evaluate(rolled.value, target, m.direction, m.tolerance)
+    if m.direction == rules.Direction.RANGE:
+        latest_target = rules.resolve_target(targets, keys.window[-1], calendar, kind, m.aggregation)
+        series = [(window_values or {}).get(p.key) for p in keys.window]
+        trend = rules.trend(series, m.direction, latest_target or full_target)
+    else:
+        trend = rules.trend_from_sums(_line_sums(row), m.direction)
+    change = rules.change(rolled, previous, m.aggregation)
+    due_active = _active(m, calendar, keys.due)
+    stale = rules.is_stale(bool(row and row["due"]), due_active)
+    shown_target = target or full_target
+    return MeasureStatus(
+        code=m.code, name=m.name, department_code=m.department_code,
+        department_name=m.department_name, activity_code=m.activity_code,
+        activity_name=m.activity_name, priority_slugs=priority_slugs, unit_kind=m.unit_kind,
+        unit_label=m.unit_label, direction=m.direction, frequency=m.frequency,
+        aggregation=m.aggregation, tolerance=m.tolerance, is_key=m.is_key, period=period.key,
+        status=evaluation.status.value, score=evaluation.score, actual=rolled.value,
+        target=shown_target.value if shown_target else None,
+        target_low=shown_target.low if shown_target else None,
+        target_high=shown_target.high if shown_target else None,
+        reported=rolled.present, expected=rolled.expected, miss=evaluation.miss,
+        relative_miss=evaluation.relative_miss, stale=stale,
+        last_due=keys.due.key if due_active else None,
+        trend=trend.value if trend else None, previous=previous.value, change=change,
+    )
+
+
+def scorecard(
+    session: Session,
+    calendar: FiscalCalendar,
+    period: Period | str | None = None,
+    *,
+    as_of: date | None = None,
+) -> Scorecard:
+    """Every public measure evaluated for `period` (default: see `default_period`).
+
+    Measures reporting less often than the period (an annual measure in a quarter) are left out
+    of that period's scorecard, as are measures not active during it.
+    """
+    as_of = as_of or date.today()
+    if period is None:
+        period = default_period(session, calendar, as_of)
+    elif isinstance(period, str):
+        period = calendar.parse(period)
+    kinds = _kinds_within(period)
+    measures = [
+        m for m in _public_measures(session)
+        if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)
+    ]
+    keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
+    rows = _aggregate_actuals(session, keys)
+    targets = _load_targets(session, (m.id for m in measures), _target_keys(calendar, period))
+    range_ids = [m.id for m in measures if m.direction == rules.Direction.RANGE]
+    windows = _range_windows(session, range_ids, keys)
+    priorities, links = _priority_links(session)
+    slug_of = {p.id: p.slug for p in priorities}
+
+    evaluated = [
+        evaluate_measure(
+            m, calendar, period, keys[FREQUENCY_KIND[m.frequency]], rows.get(m.id),
+            targets.get(m.id, {}), windows.get(m.id), [slug_of[p] for p in links.get(m.activity_id, [])],
+        )
+        for m in measures
+    ]
+    by_priority: dict[str, list[MeasureStatus]] = defaultdict(list)
+    for m in evaluated:
+        for slug in m.priority_slugs:
+            by_priority[slug].append(m)
+    priority_scores = [
+        PriorityScore(
+            slug=p.slug, title=p.title, description=p.description,
+            index=rules.index(m.score for m in by_priority[p.slug] if m.is_key),
+            counts=_counts(by_priority[p.slug]), measure_count=len(by_priority[p.slug]),
+            key_measures=[m.code for m in by_priority[p.slug] if m.is_key],
+        )
+        for p in priorities
+    ]
+    return Scorecard(
+        period=period.key, period_label=calendar.label(period), as_of=as_of,
+        index=rules.index(m.score for m in evaluated if m.is_key),
+        counts=_counts(evaluated), priorities=priority_scores, measures=evaluated,
+    )

@@ -1,0 +1,1 @@
+"""Tests for the package of the same name."""

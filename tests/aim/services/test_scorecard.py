@@ -1,0 +1,135 @@
+"""The scorecard service against figures computed by hand for a small city (see TINY_CITY)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from aim.periods import FiscalCalendar
+from aim.services.scorecard import default_period, scorecard
+from tests import builders as b
+from tests.cities import (
+    AS_OF,
+    RESPONSE_2025,
+    RESPONSE_SCORE,
+    SAFE_INDEX,
+    VIOLENT_2025,
+    VIOLENT_SCORE,
+    YOUTH_2025,
+    load_tiny_city,
+)
+
+@pytest.fixture
+def city(database):
+    load_tiny_city(database)
+    return database
+
+
+def _card(database, period=None, calendar=FiscalCalendar(1)):
+    with database.read() as s:
+        return scorecard(s, calendar, period, as_of=AS_OF)
+
+
+def test_each_measure_gets_the_hand_computed_status_and_score(city):
+    card = _card(city, "2025")
+    got = {m.code: (m.status, m.score, m.actual, m.target, m.stale) for m in card.measures}
+    assert got == {
+        "violent-crime": ("at_risk", pytest.approx(VIOLENT_SCORE), VIOLENT_2025, 8000, False),
+        "response-time": ("off_track", pytest.approx(RESPONSE_SCORE), pytest.approx(RESPONSE_2025), 10, True),
+        "clearance-rate": ("on_track", pytest.approx(1.1), 55, 50, False),
+        "jobs-placed": ("no_target", None, 130, None, True),
+        "youth-employment": ("on_track", 1.0, pytest.approx(YOUTH_2025), None, True),
+        "business-licenses": ("no_data", None, None, 1200, True),
+    }
+
+
+def test_priority_and_citywide_indexes_average_the_scores_of_key_measures(city):
+    card = _card(city, "2025")
+    safe, econ = card.priorities
+    assert (safe.slug, econ.slug) == ("safe", "econ")
+    assert safe.index == pytest.approx(SAFE_INDEX)
+    assert econ.index == pytest.approx(1.0)
+    assert card.index == pytest.approx(SAFE_INDEX)  # each key measure counted once
+
+
+def test_counts_by_status_include_stale_beside_the_status(city):
+    card = _card(city, "2025")
+    safe, econ = card.priorities
+    assert safe.counts.as_dict() == {"on_track": 2, "at_risk": 1, "off_track": 1, "no_target": 1,
+                                     "no_data": 1, "stale": 4}
+    assert econ.counts.as_dict() == {"on_track": 1, "at_risk": 0, "off_track": 0, "no_target": 1,
+                                     "no_data": 1, "stale": 3}
+    assert card.counts.as_dict() == safe.counts.as_dict()  # every measure serves safety
+    assert safe.measure_count == 6 and econ.measure_count == 3
+
+
+def test_internal_measures_and_unpublished_values_are_left_out(city):
+    card = _card(city, "2025")
+    codes = {m.code for m in card.measures}
+    assert "overtime-hours" not in codes and "retired-measure" not in codes
+    assert "424242" not in card.model_dump_json()
+    youth = card.measure("youth-employment")
+    assert (youth.reported, youth.expected) == (6, 12)  # the approved July value is not counted
+    assert card.measure("jobs-placed").previous is None  # the 2024 draft does not count
+
+
+def test_year_on_year_change_and_trend(city):
+    card = _card(city, "2025")
+    violent = card.measure("violent-crime")
+    assert violent.previous == 9000
+    assert violent.change == pytest.approx((8466 - 9000) / 9000)
+    assert violent.trend == "flat"  # +1 a month on ~708 is under 5% over six months
+    clearance = card.measure("clearance-rate")
+    assert clearance.change == pytest.approx((55 - 48) / 48)
+
+
+def test_a_quarter_uses_the_quarters_share_of_a_yearly_target_and_drops_annual_measures(city):
+    card = _card(city, "2025-Q2")
+    violent = card.measure("violent-crime")
+    assert violent.actual == 703 + 704 + 705
+    assert violent.target == pytest.approx(2000)
+    assert violent.status == "at_risk"
+    assert {m.code for m in card.measures} == {"violent-crime", "response-time", "youth-employment",
+                                               "business-licenses"}
+
+
+def test_a_year_to_date_sum_is_compared_with_the_same_share_of_the_target(city):
+    card = _card(city, "2026")
+    violent = card.measure("violent-crime")
+    assert (violent.reported, violent.expected) == (9, 12)
+    assert violent.actual == 9 * 600
+    assert violent.target == pytest.approx(7800 * 9 / 12)
+    assert violent.status == "on_track"
+    assert violent.score == pytest.approx(5850 / 5400)
+    assert violent.previous == sum(range(700, 710))  # Jan-Oct 2025: the months that have ended
+    assert violent.change == pytest.approx(600 / (sum(range(700, 710)) / 10) - 1)  # per month
+    assert violent.trend == "flat"
+
+
+def test_the_default_period_is_the_latest_ended_fiscal_year_with_published_data(city):
+    with city.read() as s:
+        assert default_period(s, FiscalCalendar(1), AS_OF).key == "2025"
+    assert _card(city).period == "2025"
+
+
+def test_the_default_period_falls_back_to_the_current_year_when_only_it_has_data(database):
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "m", frequency="monthly")
+        b.actuals(s, m, {"2026-03": 5})
+    assert _card(database).period == "2026"
+
+
+def test_an_empty_database_gives_an_empty_scorecard(database):
+    card = _card(database)
+    assert card.measures == [] and card.priorities == [] and card.index is None
+
+
+def test_a_july_fiscal_year_rolls_up_july_to_june(database):
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "m", frequency="monthly")
+        b.actuals(s, m, {"2024-06": 1000, "2024-07": 1, "2025-06": 2, "2025-07": 1000})
+        b.target(s, m, "2025", 3)
+    card = _card(database, "2025", FiscalCalendar(7))
+    assert card.period_label == "FY 2025 (Jul 2024 - Jun 2025)"
+    assert card.measure("m").actual == 3
+    assert card.measure("m").status == "on_track"
