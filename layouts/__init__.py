@@ -1,0 +1,1 @@
+"""Pure layout builders: a view model in, Dash components out. No queries, no callbacks."""

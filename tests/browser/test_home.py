@@ -1,0 +1,43 @@
+"""The home page in a real browser: real figures for the period, nothing fetched off the server."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.cities import load_tiny_city
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_shows_each_priority_with_its_index_and_counts(page, site, database):
+    load_tiny_city(database)
+    page.goto(site + "/")
+    page.get_by_role("heading", name="How is the city doing?").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en"
+    safety = page.get_by_role("region", name="Safety")
+    assert "0.92" in safety.inner_text()  # hand-computed safety index 0.917
+    assert "At risk 1" in safety.inner_text().replace("\n", " ")
+    assert "Off track 1" in safety.inner_text().replace("\n", " ")
+    economy = page.get_by_role("region", name="Economy")
+    assert "1.00" in economy.inner_text()
+    hosts = {urlparse(url).netloc for url in page.requested_urls}
+    assert hosts == {urlparse(site).netloc}
+
+
+def test_a_period_in_the_url_selects_it(page, site, database):
+    load_tiny_city(database)
+    page.goto(site + "/?period=2025-Q2")
+    page.get_by_text("Performance in 2025 Q2").wait_for()
+
+
+def test_a_bad_period_in_the_url_explains_and_falls_back(page, site, database):
+    load_tiny_city(database)
+    page.goto(site + "/?period=2025-13")
+    page.get_by_text("month must be 01 to 12").wait_for()
+    page.get_by_text("Performance in 2025.").wait_for()
+
+
+def test_an_empty_city_says_no_data_is_loaded(page, site):
+    page.goto(site + "/")
+    page.get_by_text("No performance data has been loaded yet.").wait_for()
