@@ -1,0 +1,63 @@
+# The two commands of the README: `make run` (install, migrate, serve on http://127.0.0.1:8050)
+# and `make test` (install what the tests need, run them). Both are idempotent; the second run
+# skips installs whose requirement files have not changed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8050
+WORKERS ?= 2
+# PostgreSQL for the test suite; the tests create their own databases (aim_test_gw0, ...) on it
+# and skip the PostgreSQL half with a message when it is unreachable (outside CI).
+AIM_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_test
+export AIM_TEST_DATABASE_URL
+# apt-get needs root; use sudo when not root and sudo exists.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+.PHONY: run dev test install install-test system-test-deps migrate clean help
+
+help:
+	@echo "make run    install, migrate and serve on http://$(HOST):$(PORT)"
+	@echo "make test   install test dependencies and run the whole suite"
+	@echo "make dev    Flask/Dash development server with debug on (explicit opt-in)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "setuptools<81" wheel
+	@# XStatic-Bootstrap exists only as an sdist whose setup.py imports pkg_resources.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+		"$$(grep -i '^xstatic-bootstrap==' requirements.txt)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test system-test-deps
+
+# Browser tests drive Debian's Chromium; install it once if it is missing.
+system-test-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(BIN)/python -m aim db upgrade
+
+run: migrate
+	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - app:server
+
+dev: migrate
+	AIM_DEBUG=true $(BIN)/python -c "from app import app; app.run(host='$(HOST)', port=$(PORT), debug=True)"
+
+test: install-test
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+clean:
+	rm -rf $(VENV) .pytest_cache
