@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+import time
 from datetime import date
+from pathlib import Path
 
 import click
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
-from aim.config import ConfigurationError, get_settings
+from aim.config import ROOT, ConfigurationError, get_settings
 from aim.db import Database
+from aim.importing import ImportReport, import_source
+from aim.importing.readers import read_source
+from aim.models import Measure
 from aim.periods import FiscalCalendar, PeriodError
+from aim.progress import LazyProgress
+from aim.synthetic import write_city
+
+#: The Milwaukee demonstration city, in the import format.
+DEMO_CITY = ROOT / "data" / "milwaukee"
 from aim.services.scorecard import scorecard
 
 
@@ -101,6 +112,142 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     for p in card.priorities:
         counts = " ".join(f"{n:>9}" for n in p.counts.as_dict().values())
         click.echo(f"{p.title[:44]:<44} {_format(p.index):>6} {counts}")
+
+
+def print_import_report(report: ImportReport, report_json: Path | None) -> None:
+    """The import's outcome: counts to stdout, every problem to stderr, JSON to a file if asked."""
+    if report_json:
+        report_json.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    if report.ok:
+        verb = "Checked (dry run, nothing written)" if report.dry_run else "Imported"
+        click.echo(f"{verb} {report.path} in {report.seconds:.1f} s:")
+        click.echo(report.summary())
+        return
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    raise UserError(f"{len(report.problems)} problem(s) found in {report.path}; nothing was written. "
+                    "Fix the rows above and import again.")
+
+
+@main.command("import", help="Import a city's data: a folder of CSV files or an .xlsx workbook "
+              "(docs/import-format.md). All or nothing: one bad row and nothing is written.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything and report, but write nothing.")
+@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report, with every problem, to this JSON file.")
+@click.option("--user", "who", default="import", show_default=True,
+              help="Who the change is recorded as, in each value's revision history.")
+def import_command(path: Path, dry_run: bool, report_json: Path | None, who: str) -> None:
+    database = _database()
+    try:
+        report = _run_import(database, path, who, dry_run)
+    finally:
+        database.dispose()
+    print_import_report(report, report_json)
+
+
+def _run_import(database: Database, path: Path, who: str, dry_run: bool = False) -> ImportReport:
+    source = read_source(path)
+    progress = LazyProgress({"validate": source.row_count, "write": None})
+    try:
+        return import_source(database, _calendar(), source, str(path), reason=path.name,
+                             dry_run=dry_run, who=who, progress=progress)
+    finally:
+        progress.close()
+
+
+@main.group(help="Load a demonstration city or a synthetic one for benchmarks.")
+def seed() -> None:
+    pass
+
+
+@seed.command("demo", help="Import the Milwaukee demonstration city from data/milwaukee.")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no measures yet "
+              "(what `make run` does on first start).")
+def seed_demo(if_empty: bool) -> None:
+    database = _database()
+    if if_empty:
+        with database.read() as session:
+            if session.scalar(select(func.count()).select_from(Measure)):
+                click.echo("The database already holds measures; the demonstration city was not loaded.",
+                           err=True)
+                database.dispose()
+                return
+    try:
+        report = _run_import(database, DEMO_CITY, "seed demo")
+    finally:
+        database.dispose()
+    print_import_report(report, None)
+
+
+@seed.command("synthetic", help="Write a synthetic city of N monthly measures over Y years and import it.")
+@click.option("--measures", type=click.IntRange(1, 100_000), default=2500, show_default=True)
+@click.option("--years", type=click.IntRange(1, 60), default=20, show_default=True)
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the CSV files here and keep them (default: a temporary folder).")
+def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None) -> None:
+    database = _database()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="aim-synthetic-") as scratch:
+        folder = keep or Path(scratch)
+        counts = write_city(folder, measures, years, seed=seed_value)
+        written = time.perf_counter() - started
+        try:
+            report = _run_import(database, folder, "seed synthetic")
+        finally:
+            database.dispose()
+    click.echo(f"Wrote {counts['actuals']:,} actuals for {measures:,} measures in {written:.1f} s; "
+               f"total {time.perf_counter() - started:.1f} s.")
+    print_import_report(report, None)
+
+
+SCHEMA_DIR = ROOT / "data" / "schema"
+
+
+def schema_files() -> dict[Path, str]:
+    """What `schema` writes: each table's Frictionless Table Schema in data/schema/, and the demo
+    city's data package with the same schemas inline (Frictionless refuses a schema path outside
+    the package's folder)."""
+    from aim.importing.tables import TABLES, table_schema
+
+    files = {SCHEMA_DIR / f"{name}.json": _json(table_schema(name)) for name in TABLES}
+    package_file = DEMO_CITY / "datapackage.json"
+    package = json.loads(package_file.read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        resource["schema"] = table_schema(resource["name"])
+    files[package_file] = _json(package)
+    return files
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+@main.command("schema", help="Write the Frictionless Table Schemas of the import format to data/schema/ "
+              "and into data/milwaukee/datapackage.json.")
+def schema() -> None:
+    SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
+    for path, content in schema_files().items():
+        path.write_text(content, encoding="utf-8")
+        click.echo(f"wrote {path.relative_to(ROOT)}")
+
+
+@main.command("bench", help="Benchmarks: import speed and the scorecard against a bare SQL aggregate. "
+              "Uses scratch databases only.")
+@click.option("--measures", type=int, default=2500, show_default=True)
+@click.option("--years", type=int, default=20, show_default=True)
+@click.option("--runs", type=int, default=15, show_default=True)
+@click.option("--import-measures", type=int, default=834, show_default=True,
+              help="Measures in the import benchmark (834 x 10 years is about 100,000 values).")
+@click.option("--sqlite/--no-sqlite", default=True, show_default=True)
+@click.option("--postgres-url", help="A scratch PostgreSQL database to (re)create, e.g. "
+              "postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench")
+def bench(measures: int, years: int, runs: int, import_measures: int, sqlite: bool,
+          postgres_url: str | None) -> None:
+    from aim import bench as benchmarks
+
+    benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
 
 
 if __name__ == "__main__":  # pragma: no cover

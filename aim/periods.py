@@ -9,6 +9,7 @@ This is the only module that knows these rules.
 from __future__ import annotations
 
 import calendar as _calendar
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -129,8 +130,11 @@ class FiscalCalendar:
             raise PeriodError(f"A month is 01 to 12; got {month:02d}.")
         return Period(f"{year:04d}-{month:02d}", Kind.MONTH, year * 12 + month - 1)
 
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - calendars are few and live for the process
     def parse(self, key: str) -> Period:
-        """Read a period key; raises PeriodError with a message that says what is expected."""
+        """Read a period key; raises PeriodError with a message that says what is expected.
+
+        Cached: an import of 100,000 values holds only a few hundred distinct periods."""
         text = str(key).strip()
         if m := _YEAR_RE.match(text):
             period = self.year(int(m.group(1)))

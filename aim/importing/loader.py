@@ -1,0 +1,477 @@
+"""Validate raw tables row by row, check every reference, and write them in one transaction.
+
+Nothing is written unless every row of every table is valid. Rows are matched to the database by
+their keys; only columns present in the file are compared and updated, so a file without an
+`is_public` column cannot quietly make internal measures public. New and changed actuals get
+their revision rows in the same transaction, in bulk.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlalchemy import bindparam, insert, literal, null, select, update
+from sqlalchemy.orm import Session
+
+from aim.importing.readers import RawTable, Source
+from aim.importing.report import ImportReport, Problem
+from aim.importing.tables import TABLES, Row
+from aim.importing.values import clean
+from aim.models import (
+    Activity,
+    Actual,
+    ActualRevision,
+    Budget,
+    CityInfo,
+    Department,
+    Measure,
+    Priority,
+    Target,
+    UTCDateTime,
+)
+from aim.periods import FREQUENCY_KIND, FiscalCalendar
+
+Progress = Callable[[str, int], None]
+#: Bind-parameter batches: well under SQLite's 32,766 variables per statement.
+_CHUNK = 5000
+
+
+@dataclass
+class ValidTable:
+    name: str
+    source: str
+    columns: set[str]
+    rows: list[tuple[int, Row]] = field(default_factory=list)
+    #: Keys of rows that failed validation: references to them are not reported again as missing.
+    failed_keys: set[str] = field(default_factory=set)
+
+
+def validate(source: Source, report: ImportReport, progress: Progress | None = None) -> dict[str, ValidTable]:
+    """Every row through its pydantic model; every problem reported, not only the first."""
+    valid: dict[str, ValidTable] = {}
+    for raw in source.tables:
+        table = _validate_table(raw, report, progress)
+        if table.name in valid:  # the same table from two files: keep one list, keys checked below
+            valid[table.name].rows.extend(table.rows)
+            valid[table.name].columns |= table.columns
+            valid[table.name].failed_keys |= table.failed_keys
+        else:
+            valid[table.name] = table
+    for table in valid.values():
+        _check_duplicates(table, report)
+    return valid
+
+
+def _validate_table(raw: RawTable, report: ImportReport, progress: Progress | None) -> ValidTable:
+    model = TABLES[raw.name].model
+    columns = set(raw.rows[0][1]) if raw.rows else set()
+    table = ValidTable(raw.name, raw.source, columns)
+    report.count(raw.name).read += len(raw.rows)
+    validate_row = model.model_validate
+    for index, (number, cells) in enumerate(raw.rows):
+        try:
+            table.rows.append((number, validate_row(cells)))
+        except ValidationError as exc:
+            key = TABLES[raw.name].key
+            if len(key) == 1:
+                table.failed_keys.add(clean(cells.get(key[0], "")))
+            for error in exc.errors(include_url=False, include_context=False):
+                column = str(error["loc"][0]) if error["loc"] else ""
+                message = error["msg"].removeprefix("Value error, ")
+                value = cells.get(column, "") if column else ""
+                text = f"{column} {message}" if column else message
+                report.problems.append(Problem(raw.source, number, column, str(value)[:200], text))
+        if progress and index % 5000 == 4999:
+            progress("validate", 5000)
+    if progress:
+        progress("validate", len(raw.rows) % 5000)
+    return table
+
+
+def _check_duplicates(table: ValidTable, report: ImportReport) -> None:
+    key = TABLES[table.name].key
+    if not key:
+        if len(table.rows) > 1:
+            report.problems.append(Problem(table.source, table.rows[1][0], "", "",
+                                           f"The {table.name} table holds one row; found {len(table.rows)}."))
+        return
+    seen: dict[tuple, int] = {}
+    for number, row in table.rows:
+        k = tuple(getattr(row, c) for c in key)
+        if k in seen:
+            report.problems.append(Problem(
+                table.source, number, key[0], " / ".join(map(str, k)),
+                f"Duplicate {table.name[:-1]} {' '.join(map(str, k))}: the same as row {seen[k]}."))
+        else:
+            seen[k] = number
+
+
+@dataclass
+class _MeasureInfo:
+    frequency: str
+    direction: str
+    id: int | None = None
+
+
+class Loader:
+    """Checks references against the file and the database, then writes, in one session."""
+
+    def __init__(self, session: Session, calendar: FiscalCalendar, tables: dict[str, ValidTable],
+                 report: ImportReport, *, who: str, reason: str, now: datetime,
+                 progress: Progress | None = None) -> None:
+        self.session, self.calendar, self.tables, self.report = session, calendar, tables, report
+        self.who, self.reason, self.now, self.progress = who, reason, now, progress
+
+    def rows(self, table: str) -> list[tuple[int, Row]]:
+        return self.tables[table].rows if table in self.tables else []
+
+    def failed(self, table: str) -> set[str]:
+        return self.tables[table].failed_keys if table in self.tables else set()
+
+    def problem(self, table: str, number: int, column: str, value: object, message: str) -> None:
+        self.report.problems.append(Problem(self.tables[table].source, number, column, str(value), message))
+
+    # -- references --------------------------------------------------------------------------
+    def check_references(self) -> None:
+        s = self.session
+        priorities = {r.slug for _, r in self.rows("priorities")} | set(s.scalars(select(Priority.slug)))
+        departments = {r.code for _, r in self.rows("departments")} | set(s.scalars(select(Department.code)))
+        activities = {r.code for _, r in self.rows("activities")} | set(s.scalars(select(Activity.code)))
+        measures = {
+            code: _MeasureInfo(frequency, direction, id_)
+            for id_, code, frequency, direction in s.execute(
+                select(Measure.id, Measure.code, Measure.frequency, Measure.direction))
+        }
+        changed_frequency: dict[str, str] = {}
+        for _, r in self.rows("measures"):
+            known = measures.get(r.code)
+            if known and known.frequency != r.frequency:
+                changed_frequency[r.code] = known.frequency
+            measures[r.code] = _MeasureInfo(r.frequency, r.direction, known.id if known else None)
+
+        def missing(kind: str, code: str) -> str:
+            return f"{kind} {code!r} does not exist in this file or in the database"
+
+        # Rows that failed validation are already reported; rows referring to them are not.
+        priorities |= self.failed("priorities")
+        departments |= self.failed("departments")
+        activities |= self.failed("activities")
+        unchecked_measures = self.failed("measures")
+
+        for n, r in self.rows("activities"):
+            if r.department not in departments:
+                self.problem("activities", n, "department", r.department, missing("department", r.department))
+            for slug in r.priorities:
+                if slug not in priorities:
+                    self.problem("activities", n, "priorities", slug, missing("priority", slug))
+        for n, r in self.rows("measures"):
+            if r.activity not in activities:
+                self.problem("measures", n, "activity", r.activity, missing("activity", r.activity))
+        for n, r in self.rows("budgets"):
+            if r.activity not in activities:
+                self.problem("budgets", n, "activity", r.activity, missing("activity", r.activity))
+        for table in ("targets", "actuals"):
+            for n, r in self.rows(table):
+                info = measures.get(r.measure)
+                if info is None and r.measure in unchecked_measures:
+                    continue
+                if info is None:
+                    self.problem(table, n, "measure", r.measure, missing("measure", r.measure))
+                    continue
+                self._check_period(table, n, r, info)
+        self._check_frequency_changes(changed_frequency)
+
+    def _check_period(self, table: str, number: int, row: Row, info: _MeasureInfo) -> None:
+        kind = self.calendar.parse(row.period).kind
+        wanted = FREQUENCY_KIND[info.frequency]
+        if table == "actuals" and kind is not wanted:
+            self.problem(table, number, "period", row.period,
+                         f"period must be a {wanted.value} for the {info.frequency} measure "
+                         f"{row.measure!r}; got a {kind.value}")
+        if table == "targets":
+            if kind.months < wanted.months:
+                self.problem(table, number, "period", row.period,
+                             f"period {row.period} is shorter than the {info.frequency} measure "
+                             f"{row.measure!r} reports; set targets for a {wanted.value} or longer")
+            is_range = info.direction == "range"
+            if is_range and (row.low is None or row.high is None):
+                self.problem(table, number, "low", "",
+                             f"measure {row.measure!r} is a range measure: its target needs low and high")
+            if not is_range and row.value is None:
+                self.problem(table, number, "value", "",
+                             f"measure {row.measure!r} goes {info.direction}: its target needs a value")
+
+    def _check_frequency_changes(self, changed: dict[str, str]) -> None:
+        if not changed:
+            return
+        with_values = set(self.session.scalars(
+            select(Measure.code).join(Actual, Actual.measure_id == Measure.id)
+            .where(Measure.code.in_(changed)).distinct()))
+        for n, r in self.rows("measures"):
+            if r.code in with_values:
+                self.problem("measures", n, "frequency", r.frequency,
+                             f"frequency cannot change from {changed[r.code]} to {r.frequency}: the "
+                             "measure already has values in the database")
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self) -> None:
+        self._write_city()
+        priorities = self._upsert("priorities", Priority, "slug", ["title", "description", "sort_order"])
+        departments = self._upsert("departments", Department, "code", ["name", "description"])
+        activities = self._write_activities(departments, priorities)
+        measures = self._upsert(
+            "measures", Measure, "code",
+            ["name", "definition", "calculation", "data_source", "unit_kind", "unit_label", "direction",
+             "frequency", "aggregation", "tolerance", "measure_type", "is_public", "is_key",
+             "active_from", "retired_at"],
+            refs={"activity": ("activity_id", activities)},
+        )
+        self._write_targets(measures)
+        self._write_actuals(measures)
+        self._write_budgets(activities)
+        if self.report.changed:
+            info = self.session.get(CityInfo, 1) or CityInfo(id=1, name="", demonstration=False, notice="")
+            info.data_updated_at = self.now
+            self.session.add(info)
+
+    def _write_city(self) -> None:
+        rows = self.rows("city")
+        if not rows:
+            return
+        _, row = rows[0]
+        counts = self.report.count("city")
+        info = self.session.get(CityInfo, 1)
+        if info is None:
+            info = CityInfo(id=1, name="", demonstration=False, notice="")
+            self.session.add(info)
+            counts.created += 1
+            fresh = True
+        else:
+            fresh = False
+        changed = self._assign(info, row, ["name", "demonstration", "notice"], self.tables["city"].columns)
+        if not fresh:
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+
+    @staticmethod
+    def _assign(obj, row: Row, fields: Iterable[str], present: set[str]) -> bool:
+        changed = False
+        for name in fields:
+            if name in present:
+                new = getattr(row, name)
+                if getattr(obj, name) != new:
+                    setattr(obj, name, new)
+                    changed = True
+        return changed
+
+    def _upsert(self, table: str, model, key: str, fields: list[str],
+                refs: dict[str, tuple[str, dict[str, int]]] | None = None,
+                extra: Callable[[object, Row], bool] | None = None) -> dict[str, int]:
+        """Small tables through the ORM: create new rows, update changed ones; return key -> id."""
+        existing = {getattr(o, key): o for o in self.session.scalars(select(model))}
+        rows = self.rows(table)
+        if not rows:
+            return {k: o.id for k, o in existing.items()}
+        present = self.tables[table].columns
+        counts = self.report.count(table)
+        for _, row in rows:
+            obj = existing.get(getattr(row, key))
+            values = {f: getattr(row, f) for f in fields}
+            for column, (attribute, ids) in (refs or {}).items():
+                values[attribute] = ids[getattr(row, column)]
+            if obj is None:
+                obj = model(**{key: getattr(row, key)}, **values)
+                self.session.add(obj)
+                existing[getattr(row, key)] = obj
+                counts.created += 1
+                if extra:
+                    extra(obj, row)
+                continue
+            changed = self._assign(obj, row, fields, present)
+            for column, (attribute, ids) in (refs or {}).items():
+                if column in present and getattr(obj, attribute) != values[attribute]:
+                    setattr(obj, attribute, values[attribute])
+                    changed = True
+            if extra:
+                changed = extra(obj, row) or changed
+            counts.updated += changed
+            counts.unchanged += not changed
+        self.session.flush()
+        return {k: o.id for k, o in existing.items()}
+
+    def _write_activities(self, departments: dict[str, int], priorities: dict[str, int]) -> dict[str, int]:
+        if "priorities" not in (self.tables["activities"].columns if "activities" in self.tables else ()):
+            return self._upsert("activities", Activity, "code", ["name", "description"],
+                                refs={"department": ("department_id", departments)})
+        by_slug = {p.slug: p for p in self.session.scalars(select(Priority))}
+
+        def link(activity: Activity, row: Row) -> bool:
+            wanted = [by_slug[slug] for slug in row.priorities]
+            if activity.id is not None and {p.slug for p in activity.priorities} == set(row.priorities):
+                return False
+            activity.priorities = wanted
+            return True
+
+        return self._upsert("activities", Activity, "code", ["name", "description"],
+                            refs={"department": ("department_id", departments)}, extra=link)
+
+    def _write_targets(self, measures: dict[str, int]) -> None:
+        rows = self.rows("targets")
+        if not rows:
+            return
+        table, counts, present = Target.__table__, self.report.count("targets"), self.tables["targets"].columns
+        wanted_ids = {measures[r.measure] for _, r in rows}
+        existing = {
+            (m, p): (i, v, lo, hi)
+            for i, m, p, v, lo, hi in self._select_chunked(
+                select(table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.low, table.c.high),
+                table.c.measure_id, wanted_ids)
+        }
+        new, changed = [], []
+        for _, r in rows:
+            mid = measures[r.measure]
+            old = existing.get((mid, r.period))
+            values = {c: getattr(r, c) for c in ("value", "low", "high")}
+            if old is None:
+                new.append({"measure_id": mid, "period": r.period, **values, "set_by": self.who,
+                            "set_at": self.now})
+                continue
+            merged = {c: values[c] if c in present else old[1 + i] for i, c in enumerate(("value", "low", "high"))}
+            if (merged["value"], merged["low"], merged["high"]) != old[1:]:
+                changed.append({"b_id": old[0], **merged, "set_by": self.who, "set_at": self.now})
+            else:
+                counts.unchanged += 1
+        self._insert_chunked(insert(table), new)
+        if changed:
+            self.session.execute(update(table).where(table.c.id == bindparam("b_id")), changed)
+        counts.created += len(new)
+        counts.updated += len(changed)
+
+    def _write_actuals(self, measures: dict[str, int]) -> None:
+        rows = self.rows("actuals")
+        if not rows:
+            return
+        table, counts, present = Actual.__table__, self.report.count("actuals"), self.tables["actuals"].columns
+        existing = {
+            (m, p): (i, v, e, s, ver)
+            for i, m, p, v, e, s, ver in self._select_chunked(
+                select(table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.explanation,
+                       table.c.state, table.c.version),
+                table.c.measure_id, {measures[r.measure] for _, r in rows})
+        }
+        new, changed, revisions = [], [], []
+        for _, r in rows:
+            mid = measures[r.measure]
+            old = existing.get((mid, r.period))
+            if old is None:
+                new.append({"measure_id": mid, "period": r.period, "value": r.value,
+                            "explanation": r.explanation, "state": r.state, "version": 1,
+                            "updated_by": self.who, "updated_at": self.now, "created_at": self.now})
+                continue
+            old_id, old_value, old_explanation, old_state, version = old
+            value = r.value if "value" in present else old_value
+            explanation = r.explanation if "explanation" in present else old_explanation
+            state = r.state if "state" in present else old_state
+            if (value, explanation, state) == (old_value, old_explanation, old_state):
+                counts.unchanged += 1
+                continue
+            changed.append({"b_id": old_id, "b_version": version, "value": value, "explanation": explanation,
+                            "state": state, "updated_by": self.who, "updated_at": self.now})
+            revisions.append(self._revision(old_id, version + 1, old_value, value, old_state, state))
+        self._insert_chunked(insert(table), new)
+        if new:
+            self._revisions_for_new_actuals()
+        if changed:
+            statement = (update(table)
+                         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                         .values(version=bindparam("b_version") + 1))
+            result = self.session.execute(statement, changed)
+            if result.rowcount not in (-1, len(changed)):
+                raise ConcurrentChange("Some values changed in the database while this file was being "
+                                       "imported. Nothing was written; run the import again.")
+        self._insert_chunked(insert(ActualRevision.__table__), revisions)
+        counts.created += len(new)
+        counts.updated += len(changed)
+
+    def _revisions_for_new_actuals(self) -> None:
+        """One INSERT ... SELECT writes the first revision of every actual this import created.
+
+        The import's timestamp marks its new rows. (A bulk INSERT ... RETURNING would give their
+        ids too, but SQLite cannot promise RETURNING's row order, so SQLAlchemy then sends one
+        statement per row: 99,000 of them for 100,000 values.)
+        """
+        a, r = Actual.__table__, ActualRevision.__table__
+        created = (
+            select(a.c.id, literal(1), null(), a.c.value, null(), a.c.state, literal(self.who),
+                   literal(self.now, UTCDateTime()), literal(self.reason))
+            .where(a.c.created_at == literal(self.now, UTCDateTime()))
+            .where(~select(r.c.id).where(r.c.actual_id == a.c.id).exists())
+        )
+        self.session.execute(insert(r).from_select(
+            ["actual_id", "version", "old_value", "new_value", "old_state", "state", "changed_by",
+             "changed_at", "reason"], created))
+
+    def _revision(self, actual_id: int, version: int, old_value, new_value, old_state, state) -> dict:
+        return {"actual_id": actual_id, "version": version, "old_value": old_value, "new_value": new_value,
+                "old_state": old_state, "state": state, "changed_by": self.who, "changed_at": self.now,
+                "reason": self.reason}
+
+    def _write_budgets(self, activities: dict[str, int]) -> None:
+        rows = self.rows("budgets")
+        if not rows:
+            return
+        table, counts, present = Budget.__table__, self.report.count("budgets"), self.tables["budgets"].columns
+        existing = {
+            (a, y): (i, ad, ex, fte)
+            for i, a, y, ad, ex, fte in self.session.execute(
+                select(table.c.id, table.c.activity_id, table.c.fiscal_year, table.c.adopted,
+                       table.c.expenditure, table.c.fte))
+        }
+        new, changed = [], []
+        for _, r in rows:
+            aid = activities[r.activity]
+            values = {c: _money(getattr(r, c)) for c in ("adopted", "expenditure", "fte")}
+            old = existing.get((aid, r.fiscal_year))
+            if old is None:
+                new.append({"activity_id": aid, "fiscal_year": r.fiscal_year, **values})
+                continue
+            merged = {c: values[c] if c in present else old[1 + i]
+                      for i, c in enumerate(("adopted", "expenditure", "fte"))}
+            if tuple(merged.values()) != tuple(_money(x) for x in old[1:]):
+                changed.append({"b_id": old[0], **merged})
+            else:
+                counts.unchanged += 1
+        self._insert_chunked(insert(table), new)
+        if changed:
+            self.session.execute(update(table).where(table.c.id == bindparam("b_id")), changed)
+        counts.created += len(new)
+        counts.updated += len(changed)
+
+    # -- bulk helpers ------------------------------------------------------------------------
+    def _select_chunked(self, query, column, ids: set[int]):
+        ids_list = sorted(ids)
+        for start in range(0, len(ids_list), _CHUNK):
+            yield from self.session.execute(query.where(column.in_(ids_list[start:start + _CHUNK])))
+
+    def _insert_chunked(self, statement, rows: list[dict]) -> None:
+        """Insert in batches, reporting progress."""
+        for start in range(0, len(rows), _CHUNK):
+            batch = rows[start:start + _CHUNK]
+            self.session.execute(statement, batch)
+            if self.progress:
+                self.progress("write", len(batch))
+
+
+class ConcurrentChange(RuntimeError):
+    """Rows changed under the import; the transaction is rolled back."""
+
+
+def _money(value: float | Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))

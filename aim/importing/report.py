@@ -1,0 +1,72 @@
+"""What an import found and did: every refused row with where and why, and counts per table."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, located as the user sees it: file or sheet, spreadsheet row, column."""
+
+    source: str
+    row: int  # 1 is the header row; 0 when the problem is with the whole file
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source + (f", row {self.row}" if self.row else "")
+        if self.column:
+            where += f", column {self.column}"
+        shown = f" (value {self.value!r})" if self.value and repr(self.value) not in self.message else ""
+        return f"{where}: {self.message}{shown}"
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportReport:
+    path: str
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, Counts] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+    def count(self, table: str) -> Counts:
+        return self.counts.setdefault(table, Counts())
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "written": self.ok and not self.dry_run and self.changed,
+            "seconds": round(self.seconds, 3),
+            "tables": {name: asdict(c) for name, c in self.counts.items()},
+            "ignored": self.ignored,
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def summary(self) -> str:
+        lines = []
+        for name, c in self.counts.items():
+            lines.append(f"  {name:<12} {c.read:>8} read {c.created:>8} new {c.updated:>8} changed "
+                         f"{c.unchanged:>8} unchanged")
+        if self.ignored:
+            lines.append(f"  ignored (not tables of the import format): {', '.join(self.ignored)}")
+        return "\n".join(lines)

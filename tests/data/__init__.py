@@ -1,0 +1,1 @@
+"""Tests of the data shipped in data/: the demo city, the schemas, the recipes."""
