@@ -15,12 +15,13 @@ export AIM_TEST_DATABASE_URL
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run dev test install install-test system-test-deps migrate clean help
+.PHONY: run dev test bench install install-test system-test-deps migrate seed clean help
 
 help:
 	@echo "make run    install, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make dev    Flask/Dash development server with debug on (explicit opt-in)"
+	@echo "make bench  import and scorecard benchmarks on scratch databases (prints figures)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,15 +50,26 @@ system-test-deps:
 migrate: install
 	$(BIN)/python -m aim db upgrade
 
-run: migrate
+# The demonstration city is loaded on first start only (an empty database).
+seed: migrate
+	$(BIN)/python -m aim seed demo --if-empty
+
+run: seed
 	$(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - app:server
 
-dev: migrate
+dev: seed
 	AIM_DEBUG=true $(BIN)/python -c "from app import app; app.run(host='$(HOST)', port=$(PORT), debug=True)"
 
 test: install-test
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# Scratch databases only: a SQLite file in a temporary folder, and PostgreSQL's aim_bench when the
+# server answers. Prints Markdown tables for docs/benchmarks.md.
+AIM_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench
+bench: install
+	$(BIN)/python -m aim bench $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
+		echo "--postgres-url $(AIM_BENCH_DATABASE_URL)")
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aim.periods import PeriodError
 from aim.services.scorecard import scorecard
+from aim.services.site import site_info
 from callbacks._common import page, runtime
 from layouts import home
 
@@ -17,4 +18,5 @@ def layout(period: str | None = None, **_query):
         except PeriodError as exc:
             notice = f"{exc} Showing the latest period instead."
             card = scorecard(session, rt.calendar, None)
-    return home.build(card, notice=notice)
+        site = site_info(session)
+    return home.build(card, site, notice=notice)

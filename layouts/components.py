@@ -1,9 +1,19 @@
 """Small building blocks used on several pages: status badges and counts by status."""
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 from dash import html
 
+from aim.services.site import SiteInfo
 from layouts import format as fmt
+
+
+def demonstration_notice(site: SiteInfo) -> dbc.Alert | None:
+    """The banner every page shows while demonstration data is loaded."""
+    if not site.demonstration:
+        return None
+    return dbc.Alert([html.Strong("Demonstration data. "), site.notice], color="warning",
+                     className="demo-notice", id="demo-notice")
 
 
 def status_badge(status: str) -> html.Span:

@@ -5,8 +5,9 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from aim.schemas import PriorityScore, Scorecard
+from aim.services.site import SiteInfo
 from layouts import format as fmt
-from layouts.components import status_counts
+from layouts.components import demonstration_notice, status_counts
 
 
 def _priority_card(priority: PriorityScore) -> dbc.Col:
@@ -38,7 +39,7 @@ def skeleton() -> html.Div:
     return html.Div(html.H1("How is the city doing?"))
 
 
-def build(card: Scorecard, *, notice: str | None = None) -> html.Div:
+def build(card: Scorecard, site: SiteInfo, *, notice: str | None = None) -> html.Div:
     """The home page for one scorecard; `notice` is shown above it (e.g. a bad period in the URL)."""
     if not card.measures and not card.priorities:
         return html.Div([
@@ -46,6 +47,7 @@ def build(card: Scorecard, *, notice: str | None = None) -> html.Div:
             dbc.Alert("No performance data has been loaded yet.", color="info"),
         ])
     return html.Div([
+        demonstration_notice(site),
         dbc.Alert(notice, color="warning") if notice else None,
         html.H1("How is the city doing?"),
         html.P([

@@ -41,3 +41,18 @@ def test_a_bad_period_in_the_url_explains_and_falls_back(page, site, database):
 def test_an_empty_city_says_no_data_is_loaded(page, site):
     page.goto(site + "/")
     page.get_by_text("No performance data has been loaded yet.").wait_for()
+
+
+def test_demonstration_data_is_labelled_on_the_page(page, site, database):
+    from aim.cli import DEMO_CITY
+    from aim.importing import run_import
+    from aim.periods import FiscalCalendar
+
+    assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
+    page.goto(site + "/")
+    notice = page.locator("#demo-notice")
+    notice.wait_for()
+    assert "Demonstration data" in notice.inner_text()
+    assert "not the City of Milwaukee's official figures" in notice.inner_text()
+    safety = page.get_by_role("region", name="Provide safety and security for all neighborhoods and residents.")
+    assert "Index" in safety.inner_text()
