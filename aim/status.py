@@ -32,6 +32,23 @@ class Trend(StrEnum):
     FLAT = "flat"
 
 
+_DIRECTIONS = frozenset(d.value for d in Direction)
+_AGGREGATIONS = frozenset(a.value for a in Aggregation)
+
+
+def _direction(value: str) -> str:
+    # A set lookup, not Direction(value): this runs for every measure of every scorecard.
+    if value not in _DIRECTIONS:
+        raise ValueError(f"direction must be one of up, down, range; got {value!r}")
+    return value
+
+
+def _aggregation(value: str) -> str:
+    if value not in _AGGREGATIONS:
+        raise ValueError(f"aggregation must be one of sum, mean, last; got {value!r}")
+    return value
+
+
 #: Counted beside the status: a measure whose latest due value is missing is also "stale".
 STALE = "stale"
 #: Every key of a counts-by-status mapping, in the order they are shown.
@@ -76,21 +93,21 @@ class Evaluation:
 
 
 def _check_target(target: Target, direction: Direction) -> None:
-    if direction is Direction.RANGE:
+    if direction == Direction.RANGE:
         if not target.is_range:
             raise ValueError("A range measure needs a target with both low and high.")
         if target.low > target.high:  # type: ignore[operator]
             raise ValueError(f"Target low {target.low} is above high {target.high}.")
     elif target.value is None:
-        raise ValueError(f"A measure whose direction is {direction.value} needs a target value.")
+        raise ValueError(f"A measure whose direction is {direction} needs a target value.")
 
 
 def miss_of(actual: float, target: Target, direction: Direction) -> tuple[float, float]:
     """(miss, reference): how far the actual falls short, and the target magnitude it is measured
     against (the target, or for a range the nearer bound). Miss is 0 when the target is met."""
-    if direction is Direction.UP:
+    if direction == Direction.UP:
         return max(0.0, target.value - actual), abs(target.value)  # type: ignore[operator]
-    if direction is Direction.DOWN:
+    if direction == Direction.DOWN:
         return max(0.0, actual - target.value), abs(target.value)  # type: ignore[operator]
     low, high = target.low, target.high
     if actual < low:  # type: ignore[operator]
@@ -107,7 +124,7 @@ def evaluate(
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> Evaluation:
     """The status and score of `actual` against `target` for a measure going `direction`."""
-    direction = Direction(direction)
+    direction = _direction(direction)
     if actual is None:
         return Evaluation(Status.NO_DATA)
     if target is None:
@@ -140,9 +157,9 @@ def score(actual: float | None, target: Target | None, direction: Direction | st
     """
     if actual is None or target is None:
         return None
-    direction = Direction(direction)
+    direction = _direction(direction)
     _check_target(target, direction)
-    if direction is Direction.RANGE:
+    if direction == Direction.RANGE:
         low, high = target.low, target.high
         if low <= actual <= high:  # type: ignore[operator]
             return 1.0
@@ -153,7 +170,7 @@ def score(actual: float | None, target: Target | None, direction: Direction | st
         return _clamp(1.0 - abs(actual - bound) / scale)
     t = target.value
     assert t is not None
-    if direction is Direction.UP:
+    if direction == Direction.UP:
         if t > 0:
             return _clamp(actual / t)
         if t == 0:
@@ -190,14 +207,21 @@ class LineSums:
 
     @classmethod
     def of(cls, points: Sequence[tuple[float, float]]) -> LineSums:
-        if not points:
-            return cls()
-        xs = [x for x, _ in points]
-        return cls(
-            n=len(points), sx=sum(xs), sy=sum(y for _, y in points),
-            sxy=sum(x * y for x, y in points), sxx=sum(x * x for x in xs),
-            sabs=sum(abs(y) for _, y in points), xmin=min(xs), xmax=max(xs),
-        )
+        # One pass: this runs for every measure of every scorecard.
+        n = 0
+        sx = sy = sxy = sxx = sabs = 0.0
+        xmin = xmax = 0.0
+        for x, y in points:
+            if n == 0:
+                xmin = x
+            xmax = x
+            n += 1
+            sx += x
+            sy += y
+            sxy += x * y
+            sxx += x * x
+            sabs += y if y >= 0 else -y
+        return cls(n, sx, sy, sxy, sxx, sabs, xmin, xmax)
 
     def slope(self) -> float:
         denominator = self.n * self.sxx - self.sx * self.sx
@@ -215,7 +239,7 @@ def trend_from_sums(
     `scale` is the typical size of the values (by default the mean of |y|). For range measures
     the y values are distances outside the band, so lower is better.
     """
-    direction = Direction(direction)
+    direction = _direction(direction)
     if sums.n < TREND_MIN_POINTS:
         return None
     if scale is None:
@@ -223,7 +247,7 @@ def trend_from_sums(
     change = sums.slope() * (sums.xmax - sums.xmin)
     if not scale or not math.isfinite(change) or abs(change) / scale < threshold:
         return Trend.FLAT
-    better = change > 0 if direction is Direction.UP else change < 0
+    better = change > 0 if direction == Direction.UP else change < 0
     return Trend.IMPROVING if better else Trend.WORSENING
 
 
@@ -240,17 +264,17 @@ def trend(
     For range measures the line is fitted to the distance outside the target band. None when
     fewer than three values are present, or for a range measure without a target.
     """
-    direction = Direction(direction)
+    direction = _direction(direction)
     points = [(float(i), float(v)) for i, v in enumerate(values) if v is not None]
     if len(points) < TREND_MIN_POINTS:
         return None
-    scale = sum(abs(y) for _, y in points) / len(points)
-    if direction is Direction.RANGE:
-        if target is None or not target.is_range:
-            return None
-        points = [(x, miss_of(y, target, direction)[0]) for x, y in points]
-        scale = scale or (target.high - target.low)  # type: ignore[operator]
-    return trend_from_sums(LineSums.of(points), direction, scale, threshold)
+    if direction != Direction.RANGE:
+        return trend_from_sums(LineSums.of(points), direction, None, threshold)
+    if target is None or not target.is_range:
+        return None
+    scale = sum(abs(y) for _, y in points) / len(points) or (target.high - target.low)  # type: ignore[operator]
+    distances = [(x, miss_of(y, target, direction)[0]) for x, y in points]
+    return trend_from_sums(LineSums.of(distances), direction, scale, threshold)
 
 
 def resolve_target(
@@ -267,7 +291,7 @@ def resolve_target(
     last values; else the targets of the shorter periods making it up, rolled up like the
     values, when every one of them has a target.
     """
-    aggregation = Aggregation(aggregation)
+    aggregation = _aggregation(aggregation)
     if (exact := targets.get(period.key)) is not None:
         return exact
     for longer in (Kind.QUARTER, Kind.YEAR):
@@ -275,7 +299,7 @@ def resolve_target(
             continue
         holder = calendar.containing(period, longer)
         if (found := targets.get(holder.key)) is not None:
-            if aggregation is Aggregation.SUM:
+            if aggregation == Aggregation.SUM:
                 return found.scaled(period.length / holder.length)
             return found
     for shorter in (Kind.QUARTER, Kind.MONTH):
@@ -307,7 +331,7 @@ def period_target(target: Target | None, rolled: Rollup, aggregation: Aggregatio
     """
     if target is None:
         return None
-    if Aggregation(aggregation) is Aggregation.SUM and rolled.present and not rolled.complete:
+    if _aggregation(aggregation) == Aggregation.SUM and rolled.present and not rolled.complete:
         return target.scaled(rolled.share)
     return target
 
@@ -321,7 +345,7 @@ def change(current: Rollup, previous: Rollup, aggregation: Aggregation | str) ->
     if current.value is None or not previous.value:
         return None
     now, then = current.value, previous.value
-    if Aggregation(aggregation) is Aggregation.SUM and current.present != previous.present:
+    if _aggregation(aggregation) == Aggregation.SUM and current.present != previous.present:
         now, then = now / current.present, then / previous.present
     return (now - then) / abs(then)
 

@@ -3,7 +3,8 @@ counts, and the citywide index. Only published values of public measures are rea
 
 All measures are evaluated from one grouped scan of the actuals (current period, the same period a
 year earlier, the trend window and the latest due period, as conditional aggregates), plus one
-query each for measures, priorities and targets; never a query per measure.
+query each for measures, priorities and targets; never a query per measure. `make bench` times it
+against a bare SQL aggregate over the same rows.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from aim import status as rules
@@ -83,39 +84,51 @@ def _split_last(text: str | None) -> float | None:
     return None if text is None else float(text.split("|", 1)[1])
 
 
+def _period_flags(keys: dict[Kind, _Keys]):
+    """A small table of the periods a scorecard reads and what each is for: current period,
+    a year earlier, position in the trend window, latest due. Joining it to the actuals lets the
+    database test each row's period once instead of once per aggregate."""
+    flags: dict[str, dict[str, int | None]] = {}
+    for k in keys.values():
+        for p in k.current:
+            flags.setdefault(p.key, {})["cur"] = 1
+        for p in k.previous:
+            flags.setdefault(p.key, {})["prev"] = 1
+        for position, p in enumerate(k.window):
+            flags.setdefault(p.key, {})["x"] = position
+        flags.setdefault(k.due.key, {})["due"] = 1
+    rows = [
+        select(literal(key, String).label("period"), literal(f.get("cur", 0), Integer).label("cur"),
+               literal(f.get("prev", 0), Integer).label("prev"), literal(f.get("x"), Integer).label("x"),
+               literal(f.get("due", 0), Integer).label("due"))
+        for key, f in sorted(flags.items())
+    ]
+    return union_all(*rows).cte("period_flags")
+
+
 def _aggregate_actuals(session: Session, keys: dict[Kind, _Keys]) -> dict[int, dict]:
     """One grouped scan of the published actuals a scorecard needs, per measure."""
+    k = _period_flags(keys)
     value = Actual.value
-    current = [p.key for k in keys.values() for p in k.current]
-    previous = [p.key for k in keys.values() for p in k.previous]
-    due = [k.due.key for k in keys.values()]
-    positions = {p.key: i for k in keys.values() for i, p in enumerate(k.window)}
-    x = case(positions, value=Actual.period, else_=None)
     has_value = value.is_not(None)
-    in_current, in_previous = Actual.period.in_(current), Actual.period.in_(previous or [""])
-    last = _last_value_expression(session.get_bind().dialect.name)
+    current, previous, x = k.c.cur == 1, k.c.prev == 1, k.c.x
     in_window = and_(x.is_not(None), has_value)
+    last = _last_value_expression(session.get_bind().dialect.name)
     query = (
         select(
             Actual.measure_id,
-            func.sum(case((in_current, value))).label("cur_sum"),
-            func.count(case((in_current, value))).label("cur_n"),
-            func.max(case((and_(in_current, has_value), last))).label("cur_last"),
-            func.sum(case((in_previous, value))).label("prev_sum"),
-            func.count(case((in_previous, value))).label("prev_n"),
-            func.max(case((and_(in_previous, has_value), last))).label("prev_last"),
-            func.count(case((in_window, value))).label("t_n"),
-            func.sum(case((in_window, x))).label("t_sx"),
-            func.sum(case((in_window, value))).label("t_sy"),
-            func.sum(case((in_window, x * value))).label("t_sxy"),
-            func.sum(case((in_window, x * x))).label("t_sxx"),
-            func.sum(case((in_window, func.abs(value)))).label("t_sabs"),
-            func.min(case((in_window, x))).label("t_xmin"),
-            func.max(case((in_window, x))).label("t_xmax"),
-            func.max(case((and_(Actual.period.in_(due), has_value), 1), else_=0)).label("due"),
+            func.sum(case((current, value))).label("cur_sum"),
+            func.count(case((current, value))).label("cur_n"),
+            func.max(case((and_(current, has_value), last))).label("cur_last"),
+            func.sum(case((previous, value))).label("prev_sum"),
+            func.count(case((previous, value))).label("prev_n"),
+            func.max(case((and_(previous, has_value), last))).label("prev_last"),
+            # The trend window's values, one column per position (a measure has one kind).
+            *[func.max(case((x == i, value))).label(f"w{i}") for i in range(rules.TREND_PERIODS)],
+            func.max(case((and_(k.c.due == 1, has_value), 1), else_=0)).label("due"),
         )
+        .join(k, k.c.period == Actual.period)
         .where(Actual.state == PUBLISHED)
-        .where(Actual.period.in_(sorted({*current, *previous, *due, *positions})))
         .group_by(Actual.measure_id)
     )
     return {row.measure_id: row._asdict() for row in session.execute(query)}
@@ -132,31 +145,6 @@ def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> R
     else:
         value = _split_last(row[f"{prefix}_last"])
     return Rollup(value, n, expected)
-
-
-def _line_sums(row: dict | None) -> rules.LineSums:
-    if row is None or not row["t_n"]:
-        return rules.LineSums()
-    return rules.LineSums(
-        n=row["t_n"], sx=float(row["t_sx"]), sy=float(row["t_sy"]), sxy=float(row["t_sxy"]),
-        sxx=float(row["t_sxx"]), sabs=float(row["t_sabs"]), xmin=float(row["t_xmin"]),
-        xmax=float(row["t_xmax"]),
-    )
-
-
-def _range_windows(session: Session, ids: Sequence[int], keys: dict[Kind, _Keys]) -> dict[int, dict[str, float]]:
-    """Raw trend-window values of range measures, whose trend needs each value's distance to the band."""
-    if not ids:
-        return {}
-    window = sorted({p.key for k in keys.values() for p in k.window})
-    query = select(Actual.measure_id, Actual.period, Actual.value).where(
-        Actual.state == PUBLISHED, Actual.period.in_(window), Actual.measure_id.in_(ids),
-        Actual.value.is_not(None),
-    )
-    values: dict[int, dict[str, float]] = defaultdict(dict)
-    for measure_id, key, value in session.execute(query):
-        values[measure_id][key] = value
-    return values
 
 
 def _load_targets(session: Session, ids: Iterable[int], keys: Iterable[str]) -> dict[int, dict[str, rules.Target]]:
@@ -184,21 +172,45 @@ def _active(measure, calendar: FiscalCalendar, period: Period) -> bool:
     return measure.retired_at is None or measure.retired_at > calendar.start_date(period)
 
 
-def _public_measures(session: Session):
+@dataclass(slots=True)
+class _Measure:
+    """A measure's columns as plain attributes (much cheaper to read than a SQLAlchemy Row)."""
+
+    id: int
+    code: str
+    name: str
+    unit_kind: str
+    unit_label: str
+    direction: str
+    frequency: str
+    aggregation: str
+    tolerance: float
+    is_key: bool
+    active_from: date | None
+    retired_at: date | None
+    activity_id: int
+    activity_code: str
+    activity_name: str
+    department_code: str
+    department_name: str
+
+
+def _public_measures(session: Session) -> list[_Measure]:
     query = (
         select(
             Measure.id, Measure.code, Measure.name, Measure.unit_kind, Measure.unit_label,
             Measure.direction, Measure.frequency, Measure.aggregation, Measure.tolerance,
             Measure.is_key, Measure.active_from, Measure.retired_at, Measure.activity_id,
-            Activity.code.label("activity_code"), Activity.name.label("activity_name"),
-            Department.code.label("department_code"), Department.name.label("department_name"),
+            Activity.code, Activity.name, Department.code, Department.name,
         )
         .join(Activity, Measure.activity_id == Activity.id)
         .join(Department, Activity.department_id == Department.id)
         .where(Measure.is_public.is_(True))
-        .order_by(Department.name, Activity.name, Measure.name)
     )
-    return session.execute(query).all()
+    measures = [_Measure(*row) for row in session.execute(query)]
+    # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
+    measures.sort(key=lambda m: (m.department_name, m.activity_name, m.name))
+    return measures
 
 
 def _priority_links(session: Session) -> tuple[list, dict[int, list[int]]]:
@@ -223,9 +235,8 @@ def _counts(measures: Iterable[MeasureStatus]) -> StatusCounts:
 
 
 def evaluate_measure(
-    m, calendar: FiscalCalendar, period: Period, keys: _Keys, row: dict | None,
-    targets: dict[str, rules.Target], window_values: dict[str, float] | None,
-    priority_slugs: list[str],
+    m: _Measure, calendar: FiscalCalendar, period: Period, keys: _Keys, row: dict | None,
+    targets: dict[str, rules.Target], priority_slugs: list[str],
 ) -> MeasureStatus:
     """Apply the status rules to one measure's aggregated figures for `period`."""
     kind = FREQUENCY_KIND[m.frequency]
@@ -234,12 +245,10 @@ def evaluate_measure(
     full_target = rules.resolve_target(targets, period, calendar, kind, m.aggregation)
     target = rules.period_target(full_target, rolled, m.aggregation)
     evaluation = rules.evaluate(rolled.value, target, m.direction, m.tolerance)
+    band = None
     if m.direction == rules.Direction.RANGE:
-        latest_target = rules.resolve_target(targets, keys.window[-1], calendar, kind, m.aggregation)
-        series = [(window_values or {}).get(p.key) for p in keys.window]
-        trend = rules.trend(series, m.direction, latest_target or full_target)
-    else:
-        trend = rules.trend_from_sums(_line_sums(row), m.direction)
+        band = rules.resolve_target(targets, keys.window[-1], calendar, kind, m.aggregation) or full_target
+    trend = rules.trend([row[f"w{i}"] for i in range(rules.TREND_PERIODS)], m.direction, band) if row else None
     change = rules.change(rolled, previous, m.aggregation)
     due_active = _active(m, calendar, keys.due)
     stale = rules.is_stale(bool(row and row["due"]), due_active)
@@ -286,15 +295,13 @@ def scorecard(
     keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
     rows = _aggregate_actuals(session, keys)
     targets = _load_targets(session, (m.id for m in measures), _target_keys(calendar, period))
-    range_ids = [m.id for m in measures if m.direction == rules.Direction.RANGE]
-    windows = _range_windows(session, range_ids, keys)
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
 
     evaluated = [
         evaluate_measure(
             m, calendar, period, keys[FREQUENCY_KIND[m.frequency]], rows.get(m.id),
-            targets.get(m.id, {}), windows.get(m.id), [slug_of[p] for p in links.get(m.activity_id, [])],
+            targets.get(m.id, {}), [slug_of[p] for p in links.get(m.activity_id, [])],
         )
         for m in measures
     ]
