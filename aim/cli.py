@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from aim import migrate
 from aim.config import ROOT, ConfigurationError, get_settings
 from aim.db import Database
-from aim.importing import ImportReport, import_source
+from aim.importing import ImportReport, RecipeError, import_source, run_recipe_import
 from aim.importing.readers import read_source
 from aim.models import Measure
 from aim.periods import FiscalCalendar, PeriodError
@@ -114,10 +114,11 @@ def status(period: str | None, as_of, as_json: bool) -> None:
         click.echo(f"{p.title[:44]:<44} {_format(p.index):>6} {counts}")
 
 
-def print_import_report(report: ImportReport, report_json: Path | None) -> None:
+def print_import_report(report: ImportReport, report_json: Path | None, extra: dict | None = None) -> None:
     """The import's outcome: counts to stdout, every problem to stderr, JSON to a file if asked."""
     if report_json:
-        report_json.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+        document = report.as_dict() | (extra or {})
+        report_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     if report.ok:
         verb = "Checked (dry run, nothing written)" if report.dry_run else "Imported"
         click.echo(f"{verb} {report.path} in {report.seconds:.1f} s:")
@@ -137,13 +138,34 @@ def print_import_report(report: ImportReport, report_json: Path | None) -> None:
               help="Also write the report, with every problem, to this JSON file.")
 @click.option("--user", "who", default="import", show_default=True,
               help="Who the change is recorded as, in each value's revision history.")
-def import_command(path: Path, dry_run: bool, report_json: Path | None, who: str) -> None:
+@click.option("--recipe", type=click.Path(dir_okay=False, path_type=Path),
+              help="Map another city's files in the folder PATH with this recipe (a JSON file, see "
+                   "data/recipes/ and docs/import-format.md).")
+def import_command(path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None) -> None:
     database = _database()
+    outcome = None
     try:
-        report = _run_import(database, path, who, dry_run)
+        if recipe is None:
+            report = _run_import(database, path, who, dry_run)
+        else:
+            report, outcome = run_recipe_import(database, _calendar(), recipe, path, dry_run=dry_run, who=who)
+    except RecipeError as exc:
+        raise UserError(str(exc)) from None
     finally:
         database.dispose()
-    print_import_report(report, report_json)
+    if outcome is not None:
+        _print_recipe_outcome(outcome)
+    print_import_report(report, report_json, extra={"recipe": outcome.as_dict()} if outcome else None)
+
+
+def _print_recipe_outcome(outcome) -> None:
+    click.echo("Read: " + ", ".join(f"{name} {rows:,} rows" for name, rows in outcome.read.items()))
+    for (table, reason), rows in sorted(outcome.skipped.items()):
+        click.echo(f"  skipped  {rows:>6,} {table}: {reason}")
+    for table, rows in sorted(outcome.merged.items()):
+        click.echo(f"  merged   {rows:>6,} {table}: superseded by a later plan row for the same key")
+    for (table, reason), rows in sorted(outcome.refused_reasons().items()):
+        click.echo(f"  refused  {rows:>6,} {table}: {reason}")
 
 
 def _run_import(database: Database, path: Path, who: str, dry_run: bool = False) -> ImportReport:

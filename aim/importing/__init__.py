@@ -14,10 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from aim.db import Database
 from aim.importing.loader import ConcurrentChange, Loader, Progress, validate
 from aim.importing.readers import Source, read_source
+from aim.importing.recipes import RecipeError, RecipeOutcome, load_recipe, run_recipe
 from aim.importing.report import ImportReport, Problem
 from aim.periods import FiscalCalendar
 
-__all__ = ["ImportReport", "Problem", "import_source", "run_import"]
+__all__ = ["ImportReport", "Problem", "import_source", "run_import", "run_recipe_import"]
 
 
 class _Rollback(Exception):
@@ -61,3 +62,26 @@ def import_source(database: Database, calendar: FiscalCalendar, source: Source, 
             counts.created = counts.updated = counts.unchanged = 0
     report.seconds = time.perf_counter() - started
     return report
+
+
+def run_recipe_import(database: Database, calendar: FiscalCalendar, recipe_path: Path | str, folder: Path | str,
+                      *, dry_run: bool = False, who: str = "import",
+                      progress: Progress | None = None) -> tuple[ImportReport, RecipeOutcome]:
+    """Map another city's files with a recipe, then import what it mapped (all or nothing).
+
+    Raises RecipeError when the recipe is invalid, its files cannot be read, or it was written for
+    a different fiscal year than this installation's.
+    """
+    recipe_path, folder = Path(recipe_path), Path(folder)
+    recipe = load_recipe(recipe_path)
+    if recipe.fiscal_year_start_month != calendar.start_month:
+        raise RecipeError(
+            f"The recipe {recipe_path.name} is for a fiscal year starting in month "
+            f"{recipe.fiscal_year_start_month}, but AIM_FISCAL_YEAR_START_MONTH is {calendar.start_month}. "
+            f"Import into a database configured with AIM_FISCAL_YEAR_START_MONTH="
+            f"{recipe.fiscal_year_start_month}.")
+    outcome = run_recipe(recipe, folder)
+    report = import_source(database, calendar, outcome.source, str(folder),
+                           reason=f"{folder.name} (recipe {recipe_path.name})", dry_run=dry_run, who=who,
+                           progress=progress)
+    return report, outcome

@@ -20,10 +20,11 @@ NO_VALUE_SPELLINGS = sorted(
 _TRUE = frozenset({"true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"false", "no", "n", "0", "f"})
 # An optional "(" (accounting negative), sign and "$"; digits with thousands separators in groups
-# of three, or plain digits; a decimal part; an optional "%" and ")". Spaces only around symbols.
+# of three, or plain digits; a decimal part; an exponent (spreadsheets export large numbers as
+# 1.15977e+007); an optional "%" and ")". Spaces only around symbols.
 _MESSY_NUMBER = re.compile(
     r"^(?P<open>\()?\s?(?P<sign>[+-])?\s?\$?\s?"
-    r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?)"
+    r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d{1,3})?)"
     r"\s?%?\s?(?P<close>\))?$"
 )
 # Spaces of every kind, including the non-breaking ones spreadsheets love.
@@ -52,7 +53,7 @@ def parse_number(text: object) -> float | None:
     if is_no_value(text):
         return None
     match = _MESSY_NUMBER.match(clean(text))
-    if not match or not match["number"] or match["number"] == ".":
+    if not match or not match["number"] or match["number"][0] in "eE":  # "e5" has no digits before
         raise ValueError(f"must be a number; got {str(text)!r}")
     value = float(match["number"].replace(",", ""))
     negative = match["sign"] == "-" or (match["open"] and match["close"])

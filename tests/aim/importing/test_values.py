@@ -32,6 +32,8 @@ from aim.importing.values import (
         ("+7", 7.0),
         ("1234567.25", 1234567.25),
         (".5", 0.5),
+        ("1.15977e+007", 11597700.0),  # a spreadsheet's scientific notation
+        ("1e5", 100000.0),
         (12, 12.0),
         (0.25, 0.25),
         ("", None),
@@ -50,7 +52,7 @@ def test_numbers_are_read_from_what_spreadsheets_hold(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["New", "lots", "1,23", "12,3456", "1.2.3", "$", "%", "1e5", "nan",
+@pytest.mark.parametrize("text", ["New", "lots", "1,23", "12,3456", "1.2.3", "$", "%", "e5", "1e", "nan",
                                   "inf", "1_000", "12 34", True])
 def test_anything_else_is_an_error_not_a_silent_zero(text):
     with pytest.raises(ValueError, match="must be a number"):
