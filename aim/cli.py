@@ -272,5 +272,10 @@ def bench(measures: int, years: int, runs: int, import_measures: int, sqlite: bo
     benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
 
 
+from aim.users_cli import users  # noqa: E402 - the group imports helpers from this module lazily
+
+main.add_command(users)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models of the AIM framework: priorities, departments, activities, measures,
-targets, actuals with their revisions, and budgets. Constraints live in the database too."""
+targets, actuals with their revisions, budgets, user accounts and the audit log. Constraints live
+in the database too."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -25,7 +26,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
+
+from aim.auth import Role
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -42,6 +45,11 @@ FREQUENCIES = ("monthly", "quarterly", "annual")
 AGGREGATIONS = ("sum", "mean", "last")
 MEASURE_TYPES = ("outcome", "output", "efficiency", "demand")
 ACTUAL_STATES = ("draft", "submitted", "approved", "published")
+USER_ROLES = tuple(role.value for role in Role)
+AUDIT_EVENTS = (
+    "login", "login_failed", "logout", "denied", "user_created", "user_disabled", "role_changed",
+    "password_changed", "departments_changed",
+)
 
 
 def utcnow() -> datetime:
@@ -323,3 +331,71 @@ class CityInfo(Base):
     demonstration: Mapped[bool] = mapped_column(Boolean, default=False)
     notice: Mapped[str] = mapped_column(Text, default="")
     data_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+user_departments = Table(
+    "user_departments",
+    Base.metadata,
+    # Deleting a user drops their department links; deleting a department that still has editors
+    # is refused, so no editor silently loses (or keeps a dangling) scope.
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id"), primary_key=True),
+    Index("ix_user_departments_department_id", "department_id"),
+)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared, and stored, trimmed and lower-cased: Ana@City.gov is ana@city.gov."""
+    return email.strip().lower()
+
+
+class User(Base):
+    """A person who signs in. Accounts are disabled, never deleted: the audit log refers to them."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", USER_ROLES),
+        # Uniqueness of emails only means something if every row is stored the same way.
+        CheckConstraint("email = lower(trim(email))", name="email_normalized"),
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+    )
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of every session cookie; bumping it (logout everywhere, password change, disable,
+    #: role change) makes every existing cookie of this user worthless, on every server.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    departments: Mapped[list[Department]] = relationship(
+        secondary=user_departments, order_by=Department.code
+    )
+
+    @validates("email")
+    def _normalize_email(self, _key: str, email: str) -> str:
+        return normalize_email(email)
+
+
+class AuditEvent(Base):
+    """Append-only record of logins, logouts, denied requests and account changes; the database
+    refuses UPDATE and DELETE. `user_id` and `email` name the account the event is about (for a
+    failed login, the email as typed, which may match no account); who made a change to someone
+    else's account is in `detail`."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (one_of("event", AUDIT_EVENTS),)
+
+    id: Mapped[intpk]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    # No cascade: the history of an account outlives it (and an append-only row cannot be changed).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    client_address: Mapped[str] = mapped_column(String(100), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -2,9 +2,9 @@
 never ORM objects."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aim.status import COUNT_KEYS
 
@@ -63,8 +63,11 @@ class MeasureStatus(View):
     stale: bool = False
     last_due: str | None = None  # the latest period that should have been reported by now
     trend: str | None = None
+    window: list[float | None] = []  # the trend window's values, oldest first (for sparklines)
+    window_periods: list[str] = []
     previous: float | None = None  # the same period a year earlier
     change: float | None = None  # (actual - previous) / |previous|
+    measure_type: str = ""
 
 
 class PriorityScore(View):
@@ -123,3 +126,72 @@ class Scorecard(View):
                 for m in self.measures
             ],
         }
+
+
+class UserView(View):
+    """A user account as the admin pages and `python -m aim users list` show it (no hash)."""
+
+    id: int
+    email: str
+    display_name: str
+    role: str
+    department_codes: list[str]
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class AuditEventView(View):
+    """One line of the audit log."""
+
+    id: int
+    at: datetime
+    event: str
+    user_id: int | None
+    email: str
+    client_address: str
+    detail: str
+
+
+SORTS = ("name", "status", "score", "change", "department")
+STATUSES = ("on_track", "at_risk", "off_track", "no_target", "no_data", "stale")
+FREQUENCIES = ("monthly", "quarterly", "annual")
+
+
+class MeasureFilter(BaseModel):
+    """What a reader asked for when browsing measures (page query strings and API parameters).
+
+    Every field is optional; an empty string means "any". Unknown values are refused with a
+    message naming the choices, so a mistyped link says what is wrong instead of showing nothing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    q: str = Field("", max_length=200)
+    priority: str = Field("", max_length=80)
+    department: str = Field("", max_length=64)
+    status: str = ""
+    frequency: str = ""
+    sort: str = "department"
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return _one_of(value, STATUSES, "status")
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequency(cls, value: str) -> str:
+        return _one_of(value, FREQUENCIES, "frequency")
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, value: str) -> str:
+        return _one_of(value or "department", SORTS, "sort")
+
+
+def _one_of(value: str, choices: tuple[str, ...], name: str) -> str:
+    value = value.lower()
+    if value and value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
