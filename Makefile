@@ -40,7 +40,13 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test system-test-deps
+install-test: $(VENV)/.installed-test system-test-deps node_modules/.installed
+
+# axe-core for the accessibility tests, from npm (Node from Debian if the machine has none).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 # Browser tests drive Debian's Chromium; install it once if it is missing.
 system-test-deps:
@@ -72,4 +78,4 @@ bench: install
 		echo "--postgres-url $(AIM_BENCH_DATABASE_URL)")
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

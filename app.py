@@ -13,13 +13,29 @@ from flask import send_from_directory
 
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
+from api import v1 as api_v1
 from callbacks._common import EXTENSION
 from layouts import shell
 
 SITE_NAME = "City Performance Dashboard"
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
-# Dash's default page, with the document language set (WCAG 3.1.1; axe's html-has-lang).
-INDEX_STRING = dash.dash._default_index.replace("<html>", '<html lang="en">', 1)  # noqa: SLF001
+# Dash's default page, with two changes: the document language is set (WCAG 3.1.1), and Dash's
+# scripts are not wrapped in a <footer>, which would be a second "contentinfo" landmark.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
 
 
 def _serve_bootstrap(server) -> None:
@@ -33,10 +49,26 @@ def _serve_bootstrap(server) -> None:
     server.add_url_rule(f"{BOOTSTRAP_URL}/<path:filename>", "vendor_bootstrap", bootstrap_file)
 
 
-def _register_pages() -> None:
-    from callbacks import home
+def _title(text: str):
+    return f"{text} \u2013 {SITE_NAME}"
 
-    dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout)
+
+def _register_pages() -> None:
+    from callbacks import browse, department, home, measure, methodology, priority
+
+    dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
+    dash.register_page("priority", path_template="/priorities/<slug>", name="Priority",
+                       title=lambda slug=None: _title(f"Priority {slug}"), layout=priority.layout)
+    dash.register_page("browse", path="/measures", name="Measures", title=_title("All measures"),
+                       layout=browse.layout)
+    dash.register_page("measure", path_template="/measures/<code>", name="Measure",
+                       title=lambda code=None: _title(f"Measure {code}"), layout=measure.layout)
+    dash.register_page("department", path_template="/departments/<code>", name="Department",
+                       title=lambda code=None: _title(f"Department {code}"), layout=department.layout)
+    dash.register_page("methodology", path="/methodology", name="Methodology", title=_title("Methodology"),
+                       layout=methodology.layout)
+    dash.register_page("not_found_404", path="/404", name="Not found", title=_title("Page not found"),
+                       layout=methodology.not_found)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -59,6 +91,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
     _serve_bootstrap(server)
+    server.register_blueprint(api_v1.blueprint)
     _register_pages()
     app.layout = shell.frame(dash.page_container, site_name=SITE_NAME)
     return app

@@ -64,7 +64,7 @@ class MeasureStatus(View):
     last_due: str | None = None  # the latest period that should have been reported by now
     trend: str | None = None
     window: list[float | None] = []  # the trend window's values, oldest first (for sparklines)
-    window_periods: list[str] = []
+    window_periods: list[str] = []  # their labels ("Jul 2025")
     previous: float | None = None  # the same period a year earlier
     change: float | None = None  # (actual - previous) / |previous|
     measure_type: str = ""

@@ -14,7 +14,15 @@ from dash import ctx
 from dash.exceptions import MissingCallbackContextException
 from flask import current_app
 
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from aim.periods import Period, PeriodError
 from aim.runtime import Runtime
+from aim.schemas import MeasureFilter
+from aim.services.catalog import PeriodOption, available_periods
+from aim.services.scorecard import default_period
+from layouts.components import ANY
 
 EXTENSION = "aim"
 
@@ -45,3 +53,33 @@ def page(skeleton: Callable[[], object]):
         return layout
 
     return decorate
+
+
+def read_period(session: Session, rt: Runtime, text: object) -> tuple[Period, str | None]:
+    """The period in the URL, or the default one with a notice saying what was wrong."""
+    if text:
+        try:
+            return rt.calendar.parse(str(text)), None
+        except PeriodError as exc:
+            return default_period(session, rt.calendar), f"{exc} Showing the latest period instead."
+    return default_period(session, rt.calendar), None
+
+
+def read_filter(**fields: object) -> tuple[MeasureFilter, str | None]:
+    """The filters in the URL, or none with a notice saying which value was refused and why."""
+    # "all" is what an "any" choice of a filter form sends (see layouts.components.ANY).
+    cleaned = {k: (v if isinstance(v, str) and v.lower() != ANY else "") for k, v in fields.items() if v is not None}
+    try:
+        return MeasureFilter(**cleaned), None
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        return MeasureFilter(), f"Some filters in the address were not understood ({problems}); showing all."
+
+
+def periods(session: Session, rt: Runtime) -> list[PeriodOption]:
+    return available_periods(session, rt.calendar)
+
+
+def notices(*texts: str | None) -> str | None:
+    joined = " ".join(t for t in texts if t)
+    return joined or None

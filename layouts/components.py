@@ -1,9 +1,15 @@
-"""Small building blocks used on several pages: status badges and counts by status."""
+"""Building blocks shared by the pages: status badges, sparklines, measure tables and the GET
+forms that keep every filter and the period in the URL."""
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import html
+from collections.abc import Sequence
+from urllib.parse import urlencode
 
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from aim.explain import amount, number, target_text
+from aim.schemas import MeasureStatus
 from aim.services.site import SiteInfo
 from layouts import format as fmt
 
@@ -24,6 +30,12 @@ def status_badge(status: str) -> html.Span:
     )
 
 
+def measure_status(m: MeasureStatus) -> html.Span:
+    """The status badge, and a "late" badge beside it when the latest due value is missing."""
+    late = status_badge("stale") if m.stale else None
+    return html.Span([status_badge(m.status), " " if late else None, late])
+
+
 def status_counts(counts: dict[str, int], *, label: str) -> html.Ul:
     """Counts by status as a list; statuses with zero measures are left out."""
     items = [
@@ -35,3 +47,100 @@ def status_counts(counts: dict[str, int], *, label: str) -> html.Ul:
     if not items:
         items = [html.Li("No measures", className="list-inline-item text-body-secondary")]
     return html.Ul(items, className="list-inline mb-0", **{"aria-label": label})
+
+
+def sparkline(values: Sequence[float | None], periods: Sequence[str], m: MeasureStatus) -> html.Span:
+    """Bars for the last periods, drawn with CSS (no charting library on list pages). The numbers
+    are in its accessible name; the trend word beside it says what they mean."""
+    present = [v for v in values if v is not None]
+    low, high = (min(present), max(present)) if present else (0.0, 0.0)
+    span = (high - low) or 1.0
+    bars = [
+        html.Span(className="spark-bar" + (" spark-missing" if v is None else ""),
+                  style={"height": f"{20 + 80 * ((v - low) / span) if v is not None else 6:.0f}%"})
+        for v in values
+    ]
+    spoken = ", ".join(f"{p}: {amount(v, m.unit_kind, m.unit_label)}" for p, v in zip(periods, values))
+    return html.Span(bars, className="sparkline", role="img", **{"aria-label": f"Last periods: {spoken}"})
+
+
+def trend(m: MeasureStatus) -> html.Span:
+    if not m.trend:
+        return html.Span("Not enough data", className="text-body-secondary small")
+    return html.Span([
+        sparkline(m.window, m.window_periods, m), " ",
+        html.Span(fmt.TREND_ICON[m.trend], **{"aria-hidden": "true"}), " ", fmt.TREND_TEXT[m.trend],
+    ], className="text-nowrap")
+
+
+def measure_link(m: MeasureStatus, period: str | None = None) -> dcc.Link:
+    query = f"?{urlencode({'period': period})}" if period else ""
+    return dcc.Link(m.name, href=f"/measures/{m.code}{query}")
+
+
+COLUMNS = ("value", "target", "status", "score", "trend")
+_HEADINGS = {"department": "Department", "value": "Value", "target": "Target", "status": "Status",
+             "score": "Score", "trend": "Trend"}
+
+
+def _cell(m: MeasureStatus, column: str) -> html.Td:
+    if column == "department":
+        return html.Td(dcc.Link(m.department_name, href=f"/departments/{m.department_code}"))
+    if column == "value":
+        return html.Td(amount(m.actual, m.unit_kind, m.unit_label), className="text-end text-nowrap")
+    if column == "target":
+        has_target = m.target is not None or m.target_low is not None
+        return html.Td(target_text(m) if has_target else "\u2014", className="text-end text-nowrap")
+    if column == "status":
+        return html.Td(measure_status(m))
+    if column == "score":
+        return html.Td(fmt.score(m.score), className="text-end")
+    return html.Td(trend(m))
+
+
+def measure_table(measures: Sequence[MeasureStatus], *, caption: str, period: str | None = None,
+                  show_department: bool = False, columns: Sequence[str] = COLUMNS) -> html.Div:
+    """Measures with the chosen columns (value, target, status, score, trend); the caption names it."""
+    columns = (("department",) if show_department else ()) + tuple(columns)
+    head = ["Measure"] + [_HEADINGS[c] for c in columns]
+    rows = [html.Tr([html.Th(measure_link(m, period), scope="row")] + [_cell(m, c) for c in columns])
+            for m in measures]
+    return html.Div(
+        dbc.Table([
+            html.Caption(caption, className="caption-top"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+            html.Tbody(rows),
+        ], hover=True, size="sm", className="align-middle measure-table"),
+        className="table-responsive", tabIndex="0", role="region", **{"aria-label": caption},
+    )
+
+
+#: The value of an "any" choice in a filter. dbc.Select reserves "" for its hidden placeholder.
+ANY = "all"
+
+
+def select(name: str, label: str, options: Sequence[tuple[str, str]], value: str, *, id: str) -> html.Div:  # noqa: A002
+    """A labelled native <select> inside a GET form: its value goes into the URL on submit."""
+    return html.Div([
+        dbc.Label(label, html_for=id, className="form-label small mb-1"),
+        dbc.Select(id=id, name=name, value=value or ANY, size="sm",
+                   options=[{"label": t, "value": v or ANY} for v, t in options]),
+    ], className="me-2 mb-2")
+
+
+def filter_form(action: str, fields: list, *, submit: str = "Apply", hidden: dict[str, str] | None = None,
+                label: str) -> html.Form:
+    """A GET form: choosing filters and pressing the button changes the URL, so every view can be
+    shared and the back button returns to the previous one. An explicit button, not a change
+    event, because changing a select must not move the reader somewhere unexpected (WCAG 3.2.2)."""
+    hidden_inputs = [dcc.Input(type="hidden", name=k, value=v) for k, v in (hidden or {}).items() if v]
+    return html.Form(
+        [html.Div(fields + [html.Div(dbc.Button(submit, type="submit", color="primary", size="sm"),
+                                     className="mb-2")] + hidden_inputs,
+                  className="d-flex flex-wrap align-items-end")],
+        action=action, method="get", role="search", **{"aria-label": label},
+    )
+
+
+def money(value) -> str:
+    return "\u2014" if value is None else f"${number(float(value), 0)}"

@@ -1,14 +1,10 @@
-"""How numbers, statuses and trends are written on screen. Pure functions shared by all pages."""
+"""How statuses and trends look on screen: words with icons and classes. Numbers and sentences come
+from aim.explain, so pages, API and command line say the same thing."""
 from __future__ import annotations
 
-STATUS_TEXT = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "no_target": "No target",
-    "no_data": "No data",
-    "stale": "Late",
-}
+from aim.explain import STATUS_WORDS
+
+STATUS_TEXT = {**STATUS_WORDS, "stale": "Late"}
 # A symbol beside every status word, so status never rests on colour alone.
 STATUS_ICON = {
     "on_track": "\u2713",  # check mark
@@ -16,7 +12,7 @@ STATUS_ICON = {
     "off_track": "\u2715",  # multiplication x
     "no_target": "\u2013",  # en dash
     "no_data": "?",
-    "stale": "\u29d6",  # hourglass
+    "stale": "\u25f7",  # a clock face (in the Geometric Shapes block every common font has)
 }
 # Bootstrap classes whose text/background pairs meet WCAG AA contrast.
 STATUS_CLASS = {
@@ -28,40 +24,14 @@ STATUS_CLASS = {
     "stale": "text-bg-dark",
 }
 TREND_TEXT = {"improving": "Improving", "worsening": "Worsening", "flat": "Flat"}
-DIRECTION_TEXT = {
-    "up": "Higher is better",
-    "down": "Lower is better",
-    "range": "Within the target range is best",
-}
-
-
-def number(value: float | None, decimals: int | None = None) -> str:
-    """A number with thousands separators; whole numbers without decimals unless asked."""
-    if value is None:
-        return "\u2014"
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() or abs(value) >= 1000 else 1
-    return f"{value:,.{decimals}f}"
-
-
-def value(amount: float | None, unit_kind: str, unit_label: str = "") -> str:
-    """A measure's value in its unit: "85.3%", "$1,250,000", "12.4 minutes"."""
-    if amount is None:
-        return "No data"
-    if unit_kind == "percent":
-        return f"{number(amount, 1)}%"
-    if unit_kind == "currency":
-        return f"${number(amount, 0 if abs(amount) >= 1000 else 2)}"
-    if unit_kind in ("ratio", "score"):
-        text = number(amount, 2)
-    else:
-        text = number(amount)
-    return f"{text} {unit_label}".strip() if unit_label else text
+TREND_ICON = {"improving": "\u2197", "worsening": "\u2198", "flat": "\u2192"}
 
 
 def score(amount: float | None) -> str:
     return "\u2014" if amount is None else f"{amount:.2f}"
 
 
-def share(fraction: float | None) -> str:
-    return "\u2014" if fraction is None else f"{fraction * 100:.0f}%"
+def change(fraction: float | None) -> str:
+    if fraction is None:
+        return "\u2014"
+    return f"{'+' if fraction > 0 else ''}{fraction * 100:.1f}%"

@@ -59,3 +59,38 @@ def load_tiny_city(database) -> None:
         b.target(s, licenses, "2025", 1200)
 
         b.measure(s, jobs, "retired-measure", retired_at=date(2024, 6, 30), active_from=date(2010, 1, 1))
+
+
+# -- the demo city plus internal data with distinctive strings, to prove nothing leaks ---------
+SECRET_CODE = "zz-secret-internal"
+SECRET_NAME = "Zebracorn internal overtime"
+SECRET_DEFINITION = "Quetzalcoatl definition of an internal measure"
+# Eight-digit figures: a six-digit one turned up by chance inside a score (0.8627272727...).
+SECRET_VALUES = ("98765401", "98,765,401", "90817263", "90,817,263", "56473829", "56,473,829", "39182746",
+                 "39,182,746")
+SECRET_EXPLANATION = "Axolotl unpublished explanation"
+SECRET_STRINGS = (SECRET_CODE, SECRET_NAME, SECRET_DEFINITION, SECRET_EXPLANATION, *SECRET_VALUES)
+
+
+def load_leak_city(database) -> None:
+    """The Milwaukee demo city, plus: an internal measure (with published values), and unpublished
+    draft, submitted and approved values with explanations on public measures."""
+    from sqlalchemy import select
+
+    from aim.cli import DEMO_CITY
+    from aim.importing import run_import
+    from aim.models import Activity, Actual, Measure
+    from aim.periods import FiscalCalendar
+
+    assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
+    with database.write() as s:
+        patrol = s.scalars(select(Activity).where(Activity.code == "MPD-PATROL")).one()
+        secret = b.measure(s, patrol, SECRET_CODE, name=SECRET_NAME, definition=SECRET_DEFINITION,
+                           is_public=False, is_key=True, frequency="annual")
+        b.actuals(s, secret, {"2024": 98765401.0, "2025": 98765401.0})
+        b.target(s, secret, "2025", 1)
+        homicides = s.scalars(select(Measure).where(Measure.code == "homicides")).one()
+        for period, value, state in (("2026-11", 90817263.0, "draft"), ("2026-12", 56473829.0, "submitted"),
+                                     ("2027-01", 39182746.0, "approved")):
+            s.add(Actual(measure=homicides, period=period, value=value, state=state,
+                         explanation=SECRET_EXPLANATION, updated_by="editor"))

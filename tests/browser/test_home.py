@@ -15,11 +15,11 @@ def test_home_page_shows_each_priority_with_its_index_and_counts(page, site, dat
     page.goto(site + "/")
     page.get_by_role("heading", name="How is the city doing?").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
-    safety = page.get_by_role("region", name="Safety")
+    safety = page.get_by_role("region", name="Safety", exact=True)
     assert "0.92" in safety.inner_text()  # hand-computed safety index 0.917
     assert "At risk 1" in safety.inner_text().replace("\n", " ")
     assert "Off track 1" in safety.inner_text().replace("\n", " ")
-    economy = page.get_by_role("region", name="Economy")
+    economy = page.get_by_role("region", name="Economy", exact=True)
     assert "1.00" in economy.inner_text()
     hosts = {urlparse(url).netloc for url in page.requested_urls}
     assert hosts == {urlparse(site).netloc}
@@ -54,5 +54,6 @@ def test_demonstration_data_is_labelled_on_the_page(page, site, database):
     notice.wait_for()
     assert "Demonstration data" in notice.inner_text()
     assert "not the City of Milwaukee's official figures" in notice.inner_text()
-    safety = page.get_by_role("region", name="Provide safety and security for all neighborhoods and residents.")
+    safety = page.get_by_role("region", name="Provide safety and security for all neighborhoods and residents.",
+                                exact=True)
     assert "Index" in safety.inner_text()

@@ -1,0 +1,190 @@
+"""Browsing the public measures: filters and sorting, text search, the periods a reader can choose,
+and the priority and department views built on the scorecard's figures."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from aim.models import Activity, Actual, Budget, Department, Measure, Priority, activity_priorities
+from aim.periods import FiscalCalendar, Kind, Period
+from aim.schemas import MeasureFilter, MeasureStatus, Scorecard, View
+from aim.services.scorecard import PUBLISHED
+
+# Worst first: what a reader scanning for problems wants at the top.
+STATUS_ORDER = {"off_track": 0, "at_risk": 1, "no_data": 2, "no_target": 3, "on_track": 4}
+
+
+class PeriodOption(View):
+    key: str
+    label: str
+
+
+class Named(View):
+    code: str
+    name: str
+
+
+class ActivityView(View):
+    code: str
+    name: str
+    description: str
+    priorities: list[tuple[str, str]]
+    adopted: Decimal | None = None
+    expenditure: Decimal | None = None
+    fte: Decimal | None = None
+    measures: list[MeasureStatus]
+
+
+class DepartmentView(View):
+    code: str
+    name: str
+    description: str
+    fiscal_year: str
+    activities: list[ActivityView]
+
+
+def search_codes(session: Session, text: str) -> set[str]:
+    """Codes of public measures whose name or definition contains `text` (any case)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    query = select(Measure.code).where(
+        Measure.is_public.is_(True),
+        or_(func.lower(Measure.name).like(pattern, escape="\\"),
+            func.lower(Measure.definition).like(pattern, escape="\\")),
+    )
+    return set(session.scalars(query))
+
+
+def filter_measures(session: Session, measures: Iterable[MeasureStatus], wanted: MeasureFilter) -> list[MeasureStatus]:
+    """The measures matching every field of `wanted`, sorted as it asks."""
+    found = list(measures)
+    if wanted.q:
+        codes = search_codes(session, wanted.q)
+        found = [m for m in found if m.code in codes]
+    if wanted.priority:
+        found = [m for m in found if wanted.priority in m.priority_slugs]
+    if wanted.department:
+        found = [m for m in found if m.department_code == wanted.department]
+    if wanted.status == "stale":
+        found = [m for m in found if m.stale]
+    elif wanted.status:
+        found = [m for m in found if m.status == wanted.status]
+    if wanted.frequency:
+        found = [m for m in found if m.frequency == wanted.frequency]
+    return sort_measures(found, wanted.sort)
+
+
+def sort_measures(measures: Sequence[MeasureStatus], sort: str) -> list[MeasureStatus]:
+    if sort == "name":
+        return sorted(measures, key=lambda m: m.name.lower())
+    if sort == "status":
+        return sorted(measures, key=lambda m: (STATUS_ORDER[m.status], m.name.lower()))
+    if sort == "score":  # lowest score first: furthest behind target
+        return sorted(measures, key=lambda m: (m.score is None, m.score or 0.0, m.name.lower()))
+    if sort == "change":  # biggest movement first
+        return sorted(measures, key=lambda m: (m.change is None, -abs(m.change or 0.0), m.name.lower()))
+    return sorted(measures, key=lambda m: (m.department_name, m.activity_name, m.name.lower()))
+
+
+def available_periods(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> list[PeriodOption]:
+    """Fiscal years with published data, newest first, each followed by its quarters."""
+    first, last = session.execute(
+        select(func.min(Actual.period), func.max(Actual.period)).where(Actual.state == PUBLISHED)).one()
+    if first is None:
+        return []
+    start = calendar.containing(calendar.parse(first), Kind.YEAR)
+    end = calendar.containing(calendar.parse(last), Kind.YEAR)
+    options: list[PeriodOption] = []
+    for year in reversed(calendar.span(start, end)):
+        options.append(PeriodOption(key=year.key, label=calendar.label(year)))
+        for quarter in reversed(calendar.children(year, Kind.QUARTER)):
+            if calendar.start_date(quarter) <= (as_of or date.today()):
+                options.append(PeriodOption(key=quarter.key, label=calendar.label(quarter)))
+    return options
+
+
+def priorities(session: Session) -> list[tuple[str, str]]:
+    return [tuple(r) for r in session.execute(
+        select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title))]
+
+
+def departments_with_public_measures(session: Session) -> list[Named]:
+    rows = session.execute(
+        select(Department.code, Department.name)
+        .join(Activity, Activity.department_id == Department.id)
+        .join(Measure, Measure.activity_id == Activity.id)
+        .where(Measure.is_public.is_(True))
+        .group_by(Department.code, Department.name)
+        .order_by(Department.name)
+    ).all()
+    return [Named(code=c, name=n) for c, n in rows]
+
+
+def department_view(session: Session, calendar: FiscalCalendar, code: str, card: Scorecard,
+                    period: Period) -> DepartmentView | None:
+    """A department's activities, each with its budget for the period's fiscal year and its public
+    measures as the scorecard evaluated them."""
+    department = session.execute(
+        select(Department.id, Department.name, Department.description).where(Department.code == code)).first()
+    if department is None:
+        return None
+    year = calendar.containing(period, Kind.YEAR)
+    activities = session.execute(
+        select(Activity.id, Activity.code, Activity.name, Activity.description)
+        .where(Activity.department_id == department.id).order_by(Activity.name)).all()
+    budgets = {
+        activity_id: (adopted, expenditure, fte)
+        for activity_id, adopted, expenditure, fte in session.execute(
+            select(Budget.activity_id, Budget.adopted, Budget.expenditure, Budget.fte)
+            .join(Activity, Budget.activity_id == Activity.id)
+            .where(Activity.department_id == department.id, Budget.fiscal_year == int(year.key)))
+    }
+    links: dict[int, list[tuple[str, str]]] = {}
+    for activity_id, slug, title in session.execute(
+        select(activity_priorities.c.activity_id, Priority.slug, Priority.title)
+        .join(Priority, Priority.id == activity_priorities.c.priority_id)
+        .join(Activity, Activity.id == activity_priorities.c.activity_id)
+        .where(Activity.department_id == department.id).order_by(Priority.sort_order)
+    ):
+        links.setdefault(activity_id, []).append((slug, title))
+    by_activity: dict[str, list[MeasureStatus]] = {}
+    for m in card.measures:
+        if m.department_code == code:
+            by_activity.setdefault(m.activity_code, []).append(m)
+    views = []
+    for a in activities:
+        adopted, expenditure, fte = budgets.get(a.id, (None, None, None))
+        views.append(ActivityView(
+            code=a.code, name=a.name, description=a.description, priorities=links.get(a.id, []),
+            adopted=adopted, expenditure=expenditure, fte=fte,
+            measures=sort_measures(by_activity.get(a.code, []), "name"),
+        ))
+    return DepartmentView(code=code, name=department.name, description=department.description,
+                          fiscal_year=calendar.label(year), activities=views)
+
+
+class ScheduleRow(View):
+    code: str
+    name: str
+    department: str
+    frequency: str
+    last_period: str | None
+
+
+def update_schedule(session: Session, calendar: FiscalCalendar) -> list[ScheduleRow]:
+    """Every public measure, how often it reports, and the latest period it has published."""
+    latest = dict(session.execute(
+        select(Actual.measure_id, func.max(Actual.period)).where(Actual.state == PUBLISHED)
+        .group_by(Actual.measure_id)).all())
+    rows = session.execute(
+        select(Measure.id, Measure.code, Measure.name, Department.name, Measure.frequency)
+        .join(Activity, Measure.activity_id == Activity.id)
+        .join(Department, Activity.department_id == Department.id)
+        .where(Measure.is_public.is_(True)).order_by(Department.name, Measure.name)).all()
+    return [ScheduleRow(code=code, name=name, department=department, frequency=frequency,
+                        last_period=calendar.label(calendar.parse(latest[mid])) if mid in latest else None)
+            for mid, code, name, department, frequency in rows]

@@ -1,0 +1,145 @@
+"""One public measure: what it is, its status for a period (the scorecard's own figures), and its
+whole published series with the target in force and the status of every period."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aim import status as rules
+from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Period
+from aim.schemas import MeasureStatus, View
+from aim.services.scorecard import PUBLISHED, default_period, scorecard
+
+
+class MeasureInfo(View):
+    code: str
+    name: str
+    definition: str
+    calculation: str
+    data_source: str
+    unit_kind: str
+    unit_label: str
+    direction: str
+    frequency: str
+    aggregation: str
+    tolerance: float
+    measure_type: str
+    is_key: bool
+    department_code: str
+    department_name: str
+    activity_code: str
+    activity_name: str
+    priorities: list[tuple[str, str]]  # (slug, title)
+    active_from: date | None = None
+    retired_at: date | None = None
+
+
+class SeriesPoint(View):
+    """One reported period of a measure, with the target in force and its status."""
+
+    period: str
+    label: str
+    actual: float | None
+    target: float | None = None
+    target_low: float | None = None
+    target_high: float | None = None
+    status: str
+    score: float | None = None
+
+
+class Explanation(View):
+    period: str
+    label: str
+    text: str
+
+
+class MeasureDetail(View):
+    info: MeasureInfo
+    period: str
+    period_label: str
+    status: MeasureStatus | None  # None when the measure reports less often than the period
+    series: list[SeriesPoint]
+    explanations: list[Explanation]
+    last_updated: datetime | None
+
+
+def _info(session: Session, code: str) -> MeasureInfo | None:
+    row = session.execute(
+        select(Measure, Activity.code, Activity.name, Department.code, Department.name)
+        .join(Activity, Measure.activity_id == Activity.id)
+        .join(Department, Activity.department_id == Department.id)
+        .where(Measure.code == code, Measure.is_public.is_(True))
+    ).first()
+    if row is None:
+        return None
+    m, activity_code, activity_name, department_code, department_name = row
+    priorities = session.execute(
+        select(Priority.slug, Priority.title)
+        .join(activity_priorities, activity_priorities.c.priority_id == Priority.id)
+        .where(activity_priorities.c.activity_id == m.activity_id)
+        .order_by(Priority.sort_order, Priority.title)
+    ).all()
+    return MeasureInfo(
+        code=m.code, name=m.name, definition=m.definition, calculation=m.calculation,
+        data_source=m.data_source, unit_kind=m.unit_kind, unit_label=m.unit_label, direction=m.direction,
+        frequency=m.frequency, aggregation=m.aggregation, tolerance=m.tolerance,
+        measure_type=m.measure_type, is_key=m.is_key, department_code=department_code,
+        department_name=department_name, activity_code=activity_code, activity_name=activity_name,
+        priorities=[tuple(p) for p in priorities], active_from=m.active_from, retired_at=m.retired_at,
+    )
+
+
+def series(session: Session, calendar: FiscalCalendar, code: str) -> tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None] | None:
+    """The whole published series of a public measure, oldest first; None if there is no such measure."""
+    info = _info(session, code)
+    if info is None:
+        return None
+    measure_id = session.scalar(select(Measure.id).where(Measure.code == code))
+    targets = {
+        key: rules.Target(value, low, high)
+        for key, value, low, high in session.execute(
+            select(Target.period, Target.value, Target.low, Target.high).where(Target.measure_id == measure_id))
+    }
+    rows = session.execute(
+        select(Actual.period, Actual.value, Actual.explanation)
+        .where(Actual.measure_id == measure_id, Actual.state == PUBLISHED)
+    ).all()
+    kind = FREQUENCY_KIND[info.frequency]
+    points, explanations = [], []
+    for key, value, explanation in sorted(rows, key=lambda r: calendar.parse(r[0]).sort_key()):
+        period = calendar.parse(key)
+        target = rules.resolve_target(targets, period, calendar, kind, info.aggregation)
+        evaluation = rules.evaluate(value, target, info.direction, info.tolerance)
+        points.append(SeriesPoint(
+            period=key, label=calendar.label(period), actual=value,
+            target=target.value if target else None, target_low=target.low if target else None,
+            target_high=target.high if target else None, status=evaluation.status.value,
+            score=evaluation.score,
+        ))
+        if explanation.strip():
+            explanations.append(Explanation(period=key, label=calendar.label(period), text=explanation))
+    updated = session.scalar(select(func.max(Actual.updated_at)).where(
+        Actual.measure_id == measure_id, Actual.state == PUBLISHED))
+    return info, points, explanations[::-1], updated
+
+
+def measure_detail(session: Session, calendar: FiscalCalendar, code: str, period: Period | str | None = None,
+                   *, as_of: date | None = None) -> MeasureDetail | None:
+    """A public measure for `period` (default: the scorecard's default); None if not public or unknown."""
+    found = series(session, calendar, code)
+    if found is None:
+        return None
+    info, points, explanations, updated = found
+    as_of = as_of or date.today()
+    if period is None:
+        period = default_period(session, calendar, as_of)
+    elif isinstance(period, str):
+        period = calendar.parse(period)
+    card = scorecard(session, calendar, period, as_of=as_of, codes=[code])
+    return MeasureDetail(
+        info=info, period=period.key, period_label=calendar.label(period), status=card.measure(code),
+        series=points, explanations=explanations, last_updated=updated,
+    )

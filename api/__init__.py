@@ -1,0 +1,1 @@
+"""Flask blueprints: the public open data API (v1)."""

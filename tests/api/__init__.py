@@ -1,0 +1,1 @@
+"""Tests of the open data API, over real HTTP."""

@@ -1,0 +1,132 @@
+"""WCAG 2.1 AA in practice: every page, at desktop and phone widths, has zero axe-core violations
+with no rule or element excluded; it works by keyboard; and it fetches nothing from other hosts.
+
+Accessibility does not depend on the database, so these run on SQLite only.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from aim.config import ROOT
+from tests.cities import load_leak_city
+from tests.conftest import IN_CI
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = [
+    "/", "/?period=2025-Q3", "/priorities/safe-neighborhoods", "/priorities/healthy-children?status=off_track",
+    "/measures", "/measures?q=lead&sort=status", "/measures/violent-crimes", "/measures/vacancy-rate",
+    "/measures/ems-response-time-90th?period=2026", "/departments/DPW", "/methodology", "/measures/no-such-code",
+    "/no/such/page",
+]
+WIDTHS = [1280, 390]
+
+
+@pytest.fixture
+def city(site, database):
+    load_leak_city(database)
+    return site
+
+
+@pytest.fixture
+def axe_page(browser):
+    if not AXE.exists():
+        message = f"{AXE} is missing: `make test` runs npm install"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    contexts = []
+
+    def open_at(width: int):
+        # bypass_csp lets the test inject axe; the app's own scripts never need it.
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.requested = []
+        page.on("request", lambda request: page.requested.append(request.url))
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => (await axe.run(document)).violations
+        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)""")
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_no_axe_violations_and_no_third_party_requests(axe_page, city, path, width):
+    page = axe_page(width)
+    page.goto(city + path)
+    page.locator("main h1").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert violations(page) == []
+    assert page.locator("html").get_attribute("lang") == "en"
+    hosts = {urlparse(url).netloc for url in page.requested}
+    assert hosts == {urlparse(city).netloc}, hosts
+
+
+def test_the_skip_link_is_first_and_moves_focus_to_the_main_content(axe_page, city):
+    page = axe_page(1280)
+    page.goto(city + "/")
+    page.locator("main h1").wait_for()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+
+
+def test_filters_work_by_keyboard_alone(axe_page, city):
+    page = axe_page(1280)
+    page.goto(city + "/priorities/safe-neighborhoods")
+    page.locator("main h1").wait_for()
+    status = page.get_by_label("Status", exact=True)
+    status.focus()
+    status.select_option("at_risk")  # as arrow keys would; then Tab to the button and press Enter
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Apply":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Apply"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**status=at_risk**")
+    page.get_by_text("measures shown.").wait_for()
+    badges = page.locator("table.measure-table .status-badge").all_inner_texts()
+    assert badges and all("At risk" in b or "Late" in b for b in badges)
+
+
+def test_every_interactive_element_can_be_reached_by_tab(axe_page, city):
+    page = axe_page(1280)
+    page.goto(city + "/measures/violent-crimes")
+    page.locator("main h1").wait_for()
+    # Number every visible link and control, then Tab through the page and note which were reached.
+    targets = page.evaluate("""() => {
+        const all = [...document.querySelectorAll('a[href], button, select, input:not([type=hidden])')]
+            .filter(e => e.offsetParent !== null);
+        all.forEach((e, i) => e.dataset.tabCheck = i);
+        return all.length; }""")
+    reached = set()
+    for _ in range(targets + 20):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.dataset.tabCheck"))
+    assert {str(i) for i in range(targets)} <= reached
+
+
+def test_status_is_never_colour_alone(axe_page, city):
+    page = axe_page(1280)
+    page.goto(city + "/measures")
+    page.locator("main h1").wait_for()
+    badges = page.locator(".status-badge").all_inner_texts()
+    assert badges
+    words = {"On track", "At risk", "Off track", "No target", "No data", "Late"}
+    assert all(any(w in b for w in words) for b in badges)
