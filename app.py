@@ -13,6 +13,7 @@ from flask import send_from_directory
 
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
+from api import security
 from api import v1 as api_v1
 from callbacks._common import EXTENSION
 from layouts import shell
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = app.server
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
+    security.init_timing(server)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
     _register_pages()

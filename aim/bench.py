@@ -125,3 +125,135 @@ def run(sqlite: bool, postgres_url: str | None, measures: int, years: int, runs:
             print(f"| bare SQL aggregate over the same rows | {bare.median_ms:.0f} ms | {bare.p90_ms:.0f} ms | "
                   f"{bare.min_ms:.0f} ms |")
             print(f"| ratio (median) | {service.median_ms / bare.median_ms:.2f}x | | |")
+
+
+# -- pages: server work per page, measured over HTTP against gunicorn --------------------------
+PAGES = ["/", "/priorities/safe-neighborhoods", "/measures/violent-crimes", "/departments/DPW", "/measures",
+         "/methodology"]
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+
+
+def _server_ms(response) -> float:
+    header = response.headers.get("Server-Timing", "")
+    return float(header.split("dur=")[1]) if "dur=" in header else float("nan")
+
+
+def _page_requests(base: str, path: str) -> list[tuple[str, str, dict | None]]:
+    """What a browser asks the server for when it opens `path` (static files aside)."""
+    pathname, _, search = path.partition("?")
+    body = {"output": ROUTER_OUTPUT,
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                       {"id": "_pages_location", "property": "search", "value": f"?{search}" if search else ""}],
+            "changedPropIds": ["_pages_location.pathname"]}
+    return [("GET", base + path, None), ("GET", base + "/_dash-layout", None),
+            ("GET", base + "/_dash-dependencies", None), ("POST", base + "/_dash-update-component", body)]
+
+
+def _serve(url: str, port: int):
+    import os
+    import subprocess
+    import sys
+
+    from aim.config import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
+    env.update(AIM_DATABASE_URL=url, AIM_SECRET_KEY="bench" * 13, AIM_ENV="production")
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b",
+                             f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_up(base: str) -> None:
+    import requests
+
+    for _ in range(150):
+        try:
+            requests.get(base + "/api/v1", timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def pages_benchmark(runs: int, lighthouse: bool) -> None:
+    import socket
+
+    import requests
+
+    from aim.cli import DEMO_CITY
+
+    with tempfile.TemporaryDirectory(prefix="aim-bench-pages-") as scratch_name:
+        url = fresh_database(None, Path(scratch_name))
+        database = Database(url)
+        assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
+        database.dispose()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = _serve(url, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_up(base)
+            print(f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, {runs} warm runs)\n")
+            print("| page | server work (median) | p90 | of which the page's callback | wall time, 4 requests |")
+            print("|---|---:|---:|---:|---:|")
+            with requests.Session() as http:
+                for path in PAGES:
+                    calls = _page_requests(base, path)
+                    totals, callbacks, walls = [], [], []
+                    for i in range(runs + 3):
+                        started, server_ms = time.perf_counter(), []
+                        for method, target, body in calls:
+                            response = http.request(method, target, json=body, timeout=30)
+                            assert response.status_code == 200, (target, response.status_code)
+                            server_ms.append(_server_ms(response))
+                        if i >= 3:  # warm-up runs are not counted
+                            totals.append(sum(server_ms))
+                            callbacks.append(server_ms[-1])
+                            walls.append((time.perf_counter() - started) * 1000)
+                    totals.sort()
+                    print(f"| `{path}` | {statistics.median(totals):.0f} ms | {totals[int(0.9 * (len(totals) - 1))]:.0f} ms"
+                          f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |")
+            if lighthouse:
+                _lighthouse(base)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+LIGHTHOUSE = "lighthouse@12.8.2"
+
+
+def _lighthouse(base: str) -> None:
+    import json as json_module
+    import os
+    import shutil
+    import subprocess
+
+    if not shutil.which("npx") or not shutil.which("chromium"):
+        print("\nLighthouse skipped: needs npx and Debian's chromium.")
+        return
+    print(f"\n## Lighthouse ({LIGHTHOUSE}, Debian Chromium, headless)\n")
+    print("| page | preset | performance | accessibility | best practices | LCP | TBT | CLS |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    flags = ("--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
+             "--disable-component-update --disable-sync --no-first-run")
+    env = dict(os.environ, CHROME_PATH=shutil.which("chromium"))
+    for path in ("/", "/measures/violent-crimes"):
+        for preset in ("mobile", "desktop"):
+            command = ["npx", "--yes", LIGHTHOUSE, base + path, "--output=json", "--quiet",
+                       f"--chrome-flags={flags}", "--only-categories=performance,accessibility,best-practices"]
+            if preset == "desktop":
+                command.append("--preset=desktop")
+            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+            if result.returncode != 0:
+                print(f"| `{path}` | {preset} | failed: {result.stderr.strip()[-120:]} | | | | | |")
+                continue
+            report = json_module.loads(result.stdout)
+            scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+            audits = report["audits"]
+            print(f"| `{path}` | {preset} | {scores['performance']} | {scores['accessibility']} | "
+                  f"{scores['best-practices']} | {audits['largest-contentful-paint']['displayValue']} | "
+                  f"{audits['total-blocking-time']['displayValue']} | "
+                  f"{audits['cumulative-layout-shift']['displayValue']} |")

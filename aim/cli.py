@@ -265,11 +265,18 @@ def schema() -> None:
 @click.option("--sqlite/--no-sqlite", default=True, show_default=True)
 @click.option("--postgres-url", help="A scratch PostgreSQL database to (re)create, e.g. "
               "postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench")
+@click.option("--pages/--no-pages", default=True, show_default=True,
+              help="Also time each page's server work (gunicorn over HTTP, demo city).")
+@click.option("--lighthouse", is_flag=True, help="Also run Lighthouse on two pages (npx, Debian chromium).")
+@click.option("--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks.")
 def bench(measures: int, years: int, runs: int, import_measures: int, sqlite: bool,
-          postgres_url: str | None) -> None:
+          postgres_url: str | None, pages: bool, lighthouse: bool, data: bool) -> None:
     from aim import bench as benchmarks
 
-    benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
+    if data:
+        benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
+    if pages:
+        benchmarks.pages_benchmark(runs, lighthouse)
 
 
 from aim.users_cli import users  # noqa: E402 - the group imports helpers from this module lazily
