@@ -9,13 +9,17 @@ from pathlib import Path
 
 import dash
 import xstatic.pkg.bootstrap as xbootstrap
-from flask import send_from_directory
+from flask import g, has_request_context, send_from_directory
+from flask_wtf.csrf import generate_csrf
 
+from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
-from api import security
+from api import accounts, security
 from api import v1 as api_v1
-from callbacks._common import EXTENSION
+from api.context import current_principal
+from api.context import EXTENSION
+from callbacks._policy import check_declared
 from layouts import shell
 
 SITE_NAME = "City Performance Dashboard"
@@ -55,7 +59,7 @@ def _title(text: str):
 
 
 def _register_pages() -> None:
-    from callbacks import browse, department, home, measure, methodology, priority
+    from callbacks import browse, department, home, internal, measure, methodology, priority
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page("priority", path_template="/priorities/<slug>", name="Priority",
@@ -70,6 +74,30 @@ def _register_pages() -> None:
                        layout=methodology.layout)
     dash.register_page("not_found_404", path="/404", name="Not found", title=_title("Page not found"),
                        layout=methodology.not_found)
+    dash.register_page("internal_measures", path="/internal/measures", name="Internal measures",
+                       title=_title("Internal measures"), layout=internal.layout)
+
+
+def _frame():
+    """The page frame: with the staff bar for a signed-in user, but only while Dash serves
+    /_dash-layout to that user. Dash also calls this to build the validation layout it sends to
+    every visitor; there it must be the public frame, whoever made the request."""
+    user, token = None, None
+    if has_request_context() and g.get("aim_serving_layout"):
+        principal = current_principal()
+        if is_signed_in(principal):
+            user, token = principal, generate_csrf()
+    return shell.frame(dash.page_container, site_name=SITE_NAME, user=user, csrf_token=token)
+
+
+def _mark_layout_requests(server) -> None:
+    view = server.view_functions["/_dash-layout"]
+
+    def serve_layout(*args, **kwargs):
+        g.aim_serving_layout = True
+        return view(*args, **kwargs)
+
+    server.view_functions["/_dash-layout"] = serve_layout
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -92,10 +120,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
     security.init_timing(server)
+    security.init_security(app, settings)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
+    accounts.init_accounts(server, settings)
+    server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()
-    app.layout = shell.frame(dash.page_container, site_name=SITE_NAME)
+    app.layout = _frame
+    _mark_layout_requests(server)
+    check_declared(app)  # refuse to start with a callback nobody declared a policy for
     return app
 
 

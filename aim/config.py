@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     redis_url: str | None = None
     debug: bool = False
+    #: Served over HTTPS: session cookies get Secure, and responses carry HSTS.
+    https: bool = False
+    #: Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none; 1 behind nginx).
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+    #: The largest request body accepted; anything bigger gets 413.
+    max_request_bytes: int = Field(default=1_000_000, ge=10_000)
+    #: Failed sign-ins allowed per account, and all sign-in attempts per client address.
+    login_limit_per_account: str = "5 per minute"
+    login_limit_per_address: str = "30 per minute"
 
     @field_validator("database_url")
     @classmethod

@@ -1,10 +1,24 @@
-"""Request guards for every route: how long the server worked (Server-Timing), and the security
-headers every response carries."""
+"""The guards around every route: the gate in front of Dash's callbacks, security headers with a
+Content-Security-Policy built from Dash's own script hashes, cookie and size limits, generic error
+pages, and how long the server worked (Server-Timing)."""
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Flask, Response, g
+import dash
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from aim.auth import allows
+from aim.config import Settings
+from aim.services import users
+from api.context import client_address, current_principal, runtime
+from callbacks._policy import check_declared, policy_for
+
+log = logging.getLogger(__name__)
+CALLBACK_PATH = "/_dash-update-component"
 
 
 def init_timing(server: Flask) -> None:
@@ -20,3 +34,127 @@ def init_timing(server: Flask) -> None:
         if started is not None:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
+
+
+def init_security(app: dash.Dash, settings: Settings) -> None:
+    server = app.server
+    server.config.update(
+        SESSION_COOKIE_NAME="aim_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.https,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
+    )
+    if settings.proxy_hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    # The gate runs before Dash's own before_request hooks see the body.
+    server.before_request_funcs.setdefault(None, []).insert(0, _gate)
+    server.before_request_funcs[None].insert(0, _dev_only)
+    server.after_request(_headers(app, settings))
+    server.register_error_handler(HTTPException, _http_error)
+    server.register_error_handler(Exception, _server_error)
+
+
+def _refuse(status: int, message: str, detail: str):
+    if status == 403:
+        with runtime().database.write() as db:
+            principal = current_principal()
+            users.record(db, "denied", user_id=principal.user_id, email=principal.email or "",
+                         client_address=client_address(), detail=detail[:500])
+    return jsonify({"error": message}), status
+
+
+def _dev_only():
+    # Dash's hot-reload endpoint lists served files; only a debug (development) server needs it.
+    if request.path == "/_reload-hash" and not runtime().settings.debug:
+        return jsonify({"error": "Not found."}), 404
+    return None
+
+
+def _gate():
+    """Every callback request: its `output` names a declared callback, and the session's user is
+    allowed to call it. The inputs play no part in the decision: any client can forge them."""
+    if request.path != CALLBACK_PATH:
+        return None
+    if request.method != "POST":
+        return jsonify({"error": "Callbacks are called with POST."}), 405
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return jsonify({"error": "A callback request is a JSON object with an 'output'."}), 400
+    output = body["output"]
+    check_declared(dash.get_app())
+    policy = policy_for(output)
+    if policy is None:
+        return _refuse(403, "No such callback.", f"undeclared callback {output[:200]}")
+    if not allows(policy, current_principal()):
+        return _refuse(403, "Not allowed.", f"callback {output[:200]} refused to this user")
+    return None
+
+
+def _csp(app: dash.Dash, settings: Settings) -> str:
+    directives = {
+        "default-src": "'self'",
+        "script-src": " ".join(["'self'", *app.csp_hashes()]),  # the hashes come quoted
+        # React and Plotly set inline styles; they cannot run code.
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    if settings.https:
+        directives["upgrade-insecure-requests"] = ""
+    return "; ".join(f"{k} {v}".strip() for k, v in directives.items())
+
+
+def _headers(app: dash.Dash, settings: Settings):
+    cache: dict[int, str] = {}
+
+    def add(response: Response) -> Response:
+        # Dash adds the page router's inline script at the first request: recompute when it grows.
+        count = len(app._inline_scripts)  # noqa: SLF001
+        if count not in cache:
+            cache.clear()
+            cache[count] = _csp(app, settings)
+        headers = response.headers
+        headers["Content-Security-Policy"] = cache[count]
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        if settings.https:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.path in ("/login", "/logout", "/account/password") or request.path.startswith("/internal"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    return add
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/_dash-"))
+
+
+def _http_error(error: HTTPException):
+    if _wants_json():
+        return jsonify({"error": error.description or error.name}), error.code
+    return error
+
+
+def _server_error(error: Exception):
+    """Whatever went wrong stays in the log; the client gets a generic message, never a traceback."""
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    message = "Something went wrong on our side. Please try again later."
+    if _wants_json():
+        return jsonify({"error": message}), 500
+    return Response(f"<!DOCTYPE html><html lang=\"en\"><head><title>Error</title></head><body><main>"
+                    f"<h1>Error</h1><p>{message}</p></main></body></html>", status=500, mimetype="text/html")

@@ -13,10 +13,11 @@ from datetime import date
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
 from aim.periods import PeriodError
+from api.context import runtime
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
 from aim.services.catalog import filter_measures
@@ -26,7 +27,6 @@ from aim.services.site import site_info
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
-EXTENSION = "aim"
 PERIOD_HELP = 'period must be a fiscal year "2024", a quarter "2024-Q3" or a month "2024-07"'
 
 
@@ -50,10 +50,6 @@ def _open_data_headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.setdefault("Cache-Control", "public, max-age=60")
     return response
-
-
-def _runtime() -> Runtime:
-    return current_app.extensions[EXTENSION]
 
 
 def _params(allowed: set[str]) -> dict[str, str]:
@@ -100,7 +96,7 @@ def _read(view: Callable):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        rt = _runtime()
+        rt = runtime()
         with rt.database.read() as session:
             return view(session, rt, *args, **kwargs)
 

@@ -12,8 +12,6 @@ from collections.abc import Callable
 
 from dash import ctx
 from dash.exceptions import MissingCallbackContextException
-from flask import current_app
-
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -22,13 +20,8 @@ from aim.runtime import Runtime
 from aim.schemas import MeasureFilter
 from aim.services.catalog import PeriodOption, available_periods
 from aim.services.scorecard import default_period
+from api.context import EXTENSION, current_principal, runtime  # noqa: F401 - re-exported for loaders
 from layouts.components import ANY
-
-EXTENSION = "aim"
-
-
-def runtime() -> Runtime:
-    return current_app.extensions[EXTENSION]
 
 
 def in_callback() -> bool:

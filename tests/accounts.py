@@ -35,3 +35,30 @@ def make_user(database: Database, email: str, role: Role | str, departments: tup
 def sign_in(database: Database, email: str, password: str = PASSWORD) -> Principal | None:
     with database.write() as s:
         return accounts.authenticate(s, email, password, client_address="203.0.113.9")
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def http_sign_in(site: str, email: str, password: str = PASSWORD, *, expect: int = 303):
+    """A requests.Session signed in through the real sign-in form (CSRF token and all)."""
+    import requests
+
+    http = requests.Session()
+    token = csrf_token(http.get(f"{site}/login", timeout=15).text)
+    response = http.post(f"{site}/login", data={"csrf_token": token, "email": email, "password": password,
+                                                "next": ""}, allow_redirects=False, timeout=15)
+    assert response.status_code == expect, (response.status_code, response.text[:300])
+    return http
+
+
+def http_sign_out(site: str, http) -> None:
+    token = csrf_token(http.get(f"{site}/logout", timeout=15).text)
+    response = http.post(f"{site}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=15)
+    assert response.status_code == 303

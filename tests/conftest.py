@@ -22,6 +22,9 @@ from aim.db import Database
 from aim.models import Base
 from aim.periods import FiscalCalendar
 
+# Fixtures shared across the tree (fast_hashing for password tests).
+pytest_plugins = ["tests.accounts"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ENV = "AIM_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -132,10 +135,12 @@ def live_server(dash_app) -> Iterator[str]:
 @pytest.fixture
 def site(live_server, dash_app, database) -> str:
     """The live server's URL, serving this test's database."""
-    from callbacks._common import EXTENSION
+    from api.accounts import limiter
+    from api.context import EXTENSION
 
     runtime = dash_app.server.extensions[EXTENSION]
     previous = runtime.database
     runtime.database = database
+    limiter.reset()  # sign-in counts from another test must not spill into this one
     yield live_server
     runtime.database = previous

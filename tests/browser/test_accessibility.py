@@ -20,7 +20,7 @@ PAGES = [
     "/", "/?period=2025-Q3", "/priorities/safe-neighborhoods", "/priorities/healthy-children?status=off_track",
     "/measures", "/measures?q=lead&sort=status", "/measures/violent-crimes", "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026", "/departments/DPW", "/methodology", "/measures/no-such-code",
-    "/no/such/page",
+    "/no/such/page", "/internal/measures", "/login", "/logout",
 ]
 WIDTHS = [1280, 390]
 
@@ -130,3 +130,21 @@ def test_status_is_never_colour_alone(axe_page, city):
     assert badges
     words = {"On track", "At risk", "Off track", "No target", "No data", "Late"}
     assert all(any(w in b for w in words) for b in badges)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_signed_in_pages_have_no_axe_violations(axe_page, city, database, fast_hashing, width):
+    from tests.accounts import PASSWORD, make_user
+
+    make_user(database, "axe.editor@milwaukee.gov", "department_editor", ("MPD", "DPW"))
+    page = axe_page(width)
+    page.goto(city + "/login")
+    page.get_by_label("Email").fill("axe.editor@milwaukee.gov")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#staff-navbar").wait_for()
+    for path in ("/internal/measures", "/internal/measures?department=DPW", "/", "/account/password"):
+        page.goto(city + path)
+        page.locator("main h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path

@@ -1,0 +1,191 @@
+"""Signing in and out, and changing a password: Flask-Login sessions checked against the database on
+every request, forms protected against CSRF by Flask-WTF, sign-in attempts limited per account and
+per client address by Flask-Limiter (in Redis when AIM_REDIS_URL is set, so workers share counts)."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlparse
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+
+from aim.auth import Principal
+from aim.config import Settings
+from aim.services import users
+from api.context import client_address, current_principal, runtime
+
+blueprint = Blueprint("accounts", __name__, template_folder="templates")
+# Flask-Limiter's documented pattern: one Limiter, bound to the app in init_accounts. The counts
+# live in its storage (Redis, or per process when there is none), not in this object.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.session_protection = "basic"
+
+SIGNED_IN_HOME = "/internal/measures"
+
+
+class SignedIn(UserMixin):
+    """The Flask-Login user: a principal and the session version its cookie was issued for."""
+
+    def __init__(self, principal: Principal, version: int) -> None:
+        self.principal = principal
+        self.version = version
+
+    def get_id(self) -> str:
+        return f"{self.principal.user_id}:{self.version}"
+
+
+@login_manager.user_loader
+def _load(identifier: str) -> SignedIn | None:
+    # A copied cookie names a session version; after logout, a password change or disabling, the
+    # database's version has moved on and the cookie signs nobody in, on every worker.
+    try:
+        user_id, version = (int(part) for part in identifier.split(":"))
+    except ValueError:
+        return None
+    with runtime().database.read() as db:
+        principal = users.principal_for_session(db, user_id, version)
+    return SignedIn(principal, version) if principal else None
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email")
+    password = PasswordField("Password")
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password")
+    new_password = PasswordField("New password")
+    confirm = PasswordField("New password again")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never //evil.example or https://evil.example."""
+    if not target:
+        return SIGNED_IN_HOME
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return SIGNED_IN_HOME
+    return target
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()[:320]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 303  # a successful sign-in redirects with 303
+
+
+def _page(template: str, status: int = 200, **context):
+    return render_template(template, **context), status
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
+               deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        message = "Your password was changed. Sign in with the new one." if request.args.get("changed") else None
+        return _page("accounts/login.html", form=form, message=message)
+    return _login_attempt(form)
+
+
+def _login_attempt(form: LoginForm):
+    if not form.validate_on_submit():  # the CSRF token is missing, expired or forged
+        return _page("accounts/login.html", 400, form=form,
+                     message="The form expired or was not sent from this site. Please try again.", kind="danger")
+    rt = runtime()
+    email = (form.email.data or "").strip()
+    with rt.database.write() as db:
+        principal = users.authenticate(db, email, form.password.data or "", client_address=client_address())
+        version = users.current_session_version(db, principal.user_id) if principal else None
+    if principal is None or version is None:
+        return _page("accounts/login.html", 401, form=form, kind="danger",
+                     message="That email and password do not match an active account.")
+    # A new session for every sign-in: nothing from before survives, and a fresh random id makes
+    # the cookie differ from any earlier one even for the same user in the same second.
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(24)
+    login_user(SignedIn(principal, version))
+    return redirect(_safe_next(form.next.data), code=303)
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = LogoutForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _page("accounts/logout.html", form=form, signed_in=current_user.is_authenticated)
+    principal = current_principal()
+    if principal.user_id is not None:
+        with runtime().database.write() as db:
+            users.end_sessions(db, principal.user_id, client_address=client_address())
+    logout_user()
+    session.clear()
+    return redirect("/", code=303)
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = PasswordForm()
+    if request.method == "GET":
+        return _page("accounts/password.html", form=form)
+    if not form.validate_on_submit():
+        return _page("accounts/password.html", 400, form=form, problems=["The form expired; please try again."])
+    if form.new_password.data != form.confirm.data:
+        return _page("accounts/password.html", 400, form=form, problems=["The two new passwords differ."])
+    principal = current_principal()
+    try:
+        with runtime().database.write() as db:
+            users.change_password(db, principal.email, form.new_password.data or "", actor=principal,
+                                  client_address=client_address(), current_password=form.current_password.data or "")
+    except users.WeakPassword as exc:
+        return _page("accounts/password.html", 400, form=form, problems=list(exc.problems))
+    except users.AccountError as exc:
+        return _page("accounts/password.html", 400, form=form, problems=[str(exc)])
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.login", changed=1), code=303)
+
+
+def _too_many(error: RateLimitExceeded):
+    with runtime().database.write() as db:
+        users.record(db, "denied", email=(request.form.get("email") or "")[:320], client_address=client_address(),
+                     detail=f"sign-in rate limit: {error.description}")
+    form = LoginForm()
+    response, status = _page("accounts/login.html", 429, form=form, kind="danger",
+                             message="Too many sign-in attempts. Wait a minute, then try again.")
+    return response, status, {"Retry-After": "60"}
+
+
+def init_accounts(server: Flask, settings: Settings) -> None:
+    server.config.update(
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX="aim-login",
+        # A sliding window: a burst across a minute boundary is counted as one burst.
+        RATELIMIT_STRATEGY="moving-window",
+        WTF_CSRF_TIME_LIMIT=3600,
+        AIM_LOGIN_LIMIT_PER_ACCOUNT=settings.login_limit_per_account,
+        AIM_LOGIN_LIMIT_PER_ADDRESS=settings.login_limit_per_address,
+    )
+    server.register_blueprint(blueprint)
+    limiter.init_app(server)
+    login_manager.init_app(server)
+    server.register_error_handler(RateLimitExceeded, _too_many)

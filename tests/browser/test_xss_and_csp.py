@@ -1,0 +1,139 @@
+"""User-entered text is shown as text, never run: an XSS corpus goes through every text field the
+pages show, and nothing executes. And every page, public and internal, loads with zero
+Content-Security-Policy violations in Chromium (the policy enforced, not bypassed)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from aim.models import Activity, Actual, CityInfo, Department, Measure, Priority
+from tests.accounts import PASSWORD, make_user
+from tests.cities import load_leak_city
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+
+CORPUS = [
+    "<script>window.__xss=1</script>",
+    "<img src=x onerror=\"window.__xss=1\">",
+    "\"><svg onload=window.__xss=1>",
+    "</title><script>window.__xss=1</script>",
+    "<a href=\"javascript:window.__xss=1\">click</a>",
+    "{{7*7}} ${7*7} <iframe srcdoc=\"<script>parent.__xss=1</script>\"></iframe>",
+    "<details open ontoggle=window.__xss=1>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+]
+WATCH = """
+window.__xss = undefined; window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample || ''}`));
+"""
+
+
+def plant(database) -> dict[str, str]:
+    """Put a payload into every text field a page shows; return where each went."""
+    placed = {}
+    with database.write() as s:
+        def put(obj, field: str, payload: str, label: str) -> None:
+            setattr(obj, field, payload)
+            placed[label] = payload
+
+        priority = s.scalars(select(Priority).where(Priority.slug == "safe-neighborhoods")).one()
+        put(priority, "title", CORPUS[0] + " Safety", "priority title")
+        put(priority, "description", CORPUS[1], "priority description")
+        police = s.scalars(select(Department).where(Department.code == "MPD")).one()
+        put(police, "name", CORPUS[2] + " Police", "department name")
+        put(police, "description", CORPUS[3], "department description")
+        patrol = s.scalars(select(Activity).where(Activity.code == "MPD-PATROL")).one()
+        put(patrol, "name", CORPUS[4] + " Patrol", "activity name")
+        put(patrol, "description", CORPUS[5], "activity description")
+        homicides = s.scalars(select(Measure).where(Measure.code == "homicides")).one()
+        put(homicides, "name", CORPUS[6] + " Homicides", "measure name")
+        put(homicides, "definition", CORPUS[7], "measure definition")
+        put(homicides, "calculation", CORPUS[0], "measure calculation")
+        put(homicides, "data_source", CORPUS[1], "measure data source")
+        put(homicides, "unit_label", CORPUS[2][:80], "unit label")
+        published = s.scalars(select(Actual).where(Actual.measure_id == homicides.id, Actual.state == "published")
+                              .order_by(Actual.period.desc())).first()
+        put(published, "explanation", CORPUS[3], "published explanation")
+        city = s.get(CityInfo, 1)
+        put(city, "notice", CORPUS[5], "city notice")
+        put(city, "name", CORPUS[4][:300], "city name")
+    return placed
+
+
+PAGES = ["/", "/priorities/safe-neighborhoods", "/measures", "/measures?q=script", "/measures/homicides",
+         "/departments/MPD", "/methodology", "/internal/measures", "/measures/no-such-<script>"]
+
+
+@pytest.fixture
+def analyst_page(browser, site, database, fast_hashing):
+    load_leak_city(database)
+    make_user(database, "analyst@milwaukee.gov", "budget_analyst")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(site + "/login")
+    page.get_by_label("Email").fill("analyst@milwaukee.gov")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#staff-navbar").wait_for()
+    yield page
+    context.close()
+
+
+def test_an_xss_corpus_in_every_shown_text_field_is_displayed_as_text_and_never_runs(analyst_page, site, database):
+    placed = plant(database)
+    seen_text = ""
+    for path in PAGES:
+        analyst_page.goto(site + path)
+        analyst_page.locator("main h1").first.wait_for()
+        analyst_page.wait_for_load_state("networkidle")
+        assert analyst_page.evaluate("window.__xss") is None, path
+        assert analyst_page.evaluate("document.querySelectorAll('main script, main iframe, main svg[onload]').length") == 0
+        seen_text += analyst_page.locator("body").inner_text()
+    assert analyst_page.dialogs == []
+    shown = [label for label, payload in placed.items() if payload in seen_text or payload[:60] in seen_text]
+    assert len(shown) >= len(placed) - 1, f"payloads not shown as text: {set(placed) - set(shown)}"
+
+
+def test_the_sign_in_form_shows_a_typed_email_as_text(browser, site, database):
+    context = browser.new_context()
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.goto(site + "/login")
+    page.get_by_label("Email").fill('"><script>window.__xss=1</script>')
+    page.get_by_label("Password").fill("not the password at all")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("do not match an active account").wait_for()
+    assert page.evaluate("window.__xss") is None
+    assert page.get_by_label("Email").input_value() == '"><script>window.__xss=1</script>'
+    context.close()
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["public", "signed-in analyst"])
+def test_every_page_loads_with_zero_csp_violations(browser, site, database, fast_hashing, signed_in):
+    load_leak_city(database)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # CSP enforced, not bypassed
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    if signed_in:
+        make_user(database, "csp.analyst@milwaukee.gov", "budget_analyst")
+        page.goto(site + "/login")
+        page.get_by_label("Email").fill("csp.analyst@milwaukee.gov")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("#staff-navbar").wait_for()
+    violations = {}
+    for path in [*PAGES, "/measures/vacancy-rate", "/login", "/logout", "/account/password"]:
+        page.goto(site + path)
+        page.locator("h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate("window.__csp")
+        if found:
+            violations[path] = found
+    assert violations == {}
+    context.close()
