@@ -6,7 +6,8 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -150,35 +151,50 @@ def _page_requests(base: str, path: str) -> list[tuple[str, str, dict | None]]:
             ("GET", base + "/_dash-dependencies", None), ("POST", base + "/_dash-update-component", body)]
 
 
-def _serve(url: str, port: int):
+@contextmanager
+def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
+    """The app under gunicorn on a free port of 127.0.0.1, for `url`; yields its base URL.
+
+    Other settings come as AIM_* variables (https="true" sets AIM_HTTPS). Used by make bench and
+    by the tests that need a real server process (two workers, HTTPS settings).
+    """
     import os
+    import socket
     import subprocess
     import sys
 
-    from aim.config import ROOT
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    env.update(AIM_DATABASE_URL=url, AIM_SECRET_KEY="bench" * 13, AIM_ENV="production")
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b",
-                             f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _wait_up(base: str) -> None:
     import requests
 
-    for _ in range(150):
-        try:
-            requests.get(base + "/api/v1", timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
+    from aim.config import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
+    env.update(AIM_DATABASE_URL=url, AIM_SECRET_KEY="bench" * 13, AIM_ENV="production")
+    env.update({f"AIM_{k.upper()}": v for k, v in settings.items()})
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", str(workers), "-b",
+                               f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                requests.get(base + "/api/v1", timeout=2)
+                break
+            except requests.ConnectionError:
+                if server.poll() is not None:
+                    raise RuntimeError("gunicorn exited at start-up") from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start in 30 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def pages_benchmark(runs: int, lighthouse: bool) -> None:
-    import socket
-
     import requests
 
     from aim.cli import DEMO_CITY
@@ -188,13 +204,7 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
         database = Database(url)
         assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
         database.dispose()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = _serve(url, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_up(base)
+        with gunicorn(url) as base:
             print(f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, {runs} warm runs)\n")
             print("| page | server work (median) | p90 | of which the page's callback | wall time, 4 requests |")
             print("|---|---:|---:|---:|---:|")
@@ -217,9 +227,6 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
                           f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |")
             if lighthouse:
                 _lighthouse(base)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 LIGHTHOUSE = "lighthouse@12.8.2"

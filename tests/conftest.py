@@ -34,6 +34,17 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def require(path: Path, why: str) -> Path:
+    """A file a test needs from outside the repository (../shared, node_modules): skip with a
+    message where it is absent, but fail under CI, where it must be there."""
+    if not path.exists():
+        message = f"{path} is absent: {why}"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 def _unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"PostgreSQL tests must run under CI but cannot: {reason}", pytrace=False)

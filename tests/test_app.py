@@ -2,43 +2,16 @@
 server, and the page shell (index HTML, /_dash-layout) carries no data."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import requests
 
-from aim.config import ROOT
+from aim.bench import gunicorn
 from tests.cities import load_tiny_city
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backend):
     load_tiny_city(database)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    env.update(AIM_DATABASE_URL=db_url, AIM_SECRET_KEY="s" * 64, AIM_ENV="production")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "app:server"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "gunicorn did not start in 30 s"
-                time.sleep(0.2)
+    with gunicorn(db_url, workers=2) as base:
+        response = requests.get(f"{base}/", timeout=30)  # the first request sets Dash up
         assert response.status_code == 200
         assert '<html lang="en">' in response.text
         body = {
@@ -50,11 +23,8 @@ def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backen
             "changedPropIds": ["_pages_location.pathname"],
         }
         for _ in range(4):  # reach both workers
-            page = requests.post(f"http://127.0.0.1:{port}/_dash-update-component", json=body, timeout=10)
+            page = requests.post(f"{base}/_dash-update-component", json=body, timeout=30)
             assert page.status_code == 200 and "Safety" in page.text
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_responses_are_compressed_and_bootstrap_is_served_locally(site):

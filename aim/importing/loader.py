@@ -341,16 +341,12 @@ class Loader:
                 new.append({"measure_id": mid, "period": r.period, **values, "set_by": self.who,
                             "set_at": self.now})
                 continue
-            merged = {c: values[c] if c in present else old[1 + i] for i, c in enumerate(("value", "low", "high"))}
-            if (merged["value"], merged["low"], merged["high"]) != old[1:]:
+            merged = _merge(("value", "low", "high"), values, old[1:], present)
+            if tuple(merged.values()) != old[1:]:
                 changed.append({"b_id": old[0], **merged, "set_by": self.who, "set_at": self.now})
             else:
                 counts.unchanged += 1
-        self._insert_chunked(insert(table), new)
-        if changed:
-            self.session.execute(update(table).where(table.c.id == bindparam("b_id")), changed)
-        counts.created += len(new)
-        counts.updated += len(changed)
+        self._save(table, counts, new, changed)
 
     def _write_actuals(self, measures: dict[str, int]) -> None:
         rows = self.rows("actuals")
@@ -440,19 +436,23 @@ class Loader:
             if old is None:
                 new.append({"activity_id": aid, "fiscal_year": r.fiscal_year, **values})
                 continue
-            merged = {c: values[c] if c in present else old[1 + i]
-                      for i, c in enumerate(("adopted", "expenditure", "fte"))}
-            if tuple(merged.values()) != tuple(_money(x) for x in old[1:]):
+            stored = tuple(_money(x) for x in old[1:])
+            merged = _merge(("adopted", "expenditure", "fte"), values, stored, present)
+            if tuple(merged.values()) != stored:
                 changed.append({"b_id": old[0], **merged})
             else:
                 counts.unchanged += 1
+        self._save(table, counts, new, changed)
+
+    # -- bulk helpers ------------------------------------------------------------------------
+    def _save(self, table, counts, new: list[dict], changed: list[dict]) -> None:
+        """Insert the new rows and update the changed ones (keyed by b_id), and count them."""
         self._insert_chunked(insert(table), new)
         if changed:
             self.session.execute(update(table).where(table.c.id == bindparam("b_id")), changed)
         counts.created += len(new)
         counts.updated += len(changed)
 
-    # -- bulk helpers ------------------------------------------------------------------------
     def _select_chunked(self, query, column, ids: set[int]):
         ids_list = sorted(ids)
         for start in range(0, len(ids_list), _CHUNK):
@@ -465,6 +465,11 @@ class Loader:
             self.session.execute(statement, batch)
             if self.progress:
                 self.progress("write", len(batch))
+
+
+def _merge(columns: tuple[str, ...], values: dict, stored: tuple, present: set[str]) -> dict:
+    """The row as it will be: the file's value for columns it has, the stored value for the rest."""
+    return {c: values[c] if c in present else stored[i] for i, c in enumerate(columns)}
 
 
 class ConcurrentChange(RuntimeError):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import Integer, String, and_, case, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from aim import status as rules
@@ -74,17 +74,6 @@ def default_period(session: Session, calendar: FiscalCalendar, as_of: date | Non
     return current
 
 
-def _last_value_expression(dialect: str):
-    # "period|value": the greatest string is the latest period's value, found in the same scan.
-    if dialect == "sqlite":
-        return func.printf("%s|%.17g", Actual.period, Actual.value)
-    return Actual.period + literal("|") + cast(Actual.value, String)
-
-
-def _split_last(text: str | None) -> float | None:
-    return None if text is None else float(text.split("|", 1)[1])
-
-
 def _period_flags(keys: dict[Kind, _Keys]):
     """A small table of the periods a scorecard reads and what each is for: current period,
     a year earlier, position in the trend window, latest due. Joining it to the actuals lets the
@@ -113,17 +102,15 @@ def _aggregate_actuals(session: Session, keys: dict[Kind, _Keys], ids: list[int]
     value = Actual.value
     has_value = value.is_not(None)
     current, previous, x = k.c.cur == 1, k.c.prev == 1, k.c.x
-    in_window = and_(x.is_not(None), has_value)
-    last = _last_value_expression(session.get_bind().dialect.name)
     query = (
         select(
             Actual.measure_id,
             func.sum(case((current, value))).label("cur_sum"),
             func.count(case((current, value))).label("cur_n"),
-            func.max(case((and_(current, has_value), last))).label("cur_last"),
+            func.max(case((and_(current, has_value), Actual.period))).label("cur_last_period"),
             func.sum(case((previous, value))).label("prev_sum"),
             func.count(case((previous, value))).label("prev_n"),
-            func.max(case((and_(previous, has_value), last))).label("prev_last"),
+            func.max(case((and_(previous, has_value), Actual.period))).label("prev_last_period"),
             # The trend window's values, one column per position (a measure has one kind).
             *[func.max(case((x == i, value))).label(f"w{i}") for i in range(rules.TREND_PERIODS)],
             func.max(case((and_(k.c.due == 1, has_value), 1), else_=0)).label("due"),
@@ -146,8 +133,42 @@ def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> R
     elif aggregation == "mean":
         value = float(row[f"{prefix}_sum"]) / n
     else:
-        value = _split_last(row[f"{prefix}_last"])
+        value = row[f"{prefix}_last"]
     return Rollup(value, n, expected)
+
+
+def _last_values(session: Session, rows: dict[int, dict], measures: Sequence[_Measure],
+                 keys: dict[Kind, _Keys]) -> None:
+    """The value of the latest period reported, for measures whose roll-up is its last value.
+
+    The scan gives the latest period; its value is usually in the trend window already, and the
+    few others (a year earlier, mostly) come from one query on the primary key.
+    """
+    wanted: dict[tuple[int, str], list[tuple[dict, str]]] = defaultdict(list)
+    for m in measures:
+        row = rows.get(m.id)
+        if m.aggregation != "last" or row is None:
+            continue
+        window = keys[FREQUENCY_KIND[m.frequency]].window
+        for prefix in ("cur", "prev"):
+            period = row[f"{prefix}_last_period"]
+            row[f"{prefix}_last"] = None
+            if period is None:
+                continue
+            position = next((i for i, p in enumerate(window) if p.key == period), None)
+            if position is not None and row[f"w{position}"] is not None:
+                row[f"{prefix}_last"] = row[f"w{position}"]
+            else:
+                wanted[(m.id, period)].append((row, f"{prefix}_last"))
+    if not wanted:
+        return
+    found = session.execute(
+        select(Actual.measure_id, Actual.period, Actual.value)
+        .where(Actual.state == PUBLISHED, tuple_(Actual.measure_id, Actual.period).in_(sorted(wanted)))
+    )
+    for measure_id, period, value in found:
+        for row, field in wanted[(measure_id, period)]:
+            row[field] = value
 
 
 def _load_targets(session: Session, ids: Iterable[int], keys: Iterable[str]) -> dict[int, dict[str, rules.Target]]:
@@ -304,6 +325,7 @@ def scorecard(
     ]
     keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
     rows = _aggregate_actuals(session, keys, [m.id for m in measures] if codes is not None else None)
+    _last_values(session, rows, measures, keys)
     targets = _load_targets(session, (m.id for m in measures), _target_keys(calendar, period))
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}

@@ -3,17 +3,11 @@ sessions ended on the server (a copied cookie is refused after logout, password 
 disabling), safe redirects, rate limits, and the audit log."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 import requests
 from sqlalchemy import select
 
-from aim.config import ROOT
+from aim.bench import gunicorn
 from aim.models import AuditEvent
 from aim.services import users
 from tests.accounts import (
@@ -178,34 +172,18 @@ def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(databas
             pytest.fail("Redis must run under CI for the shared rate-limit test")
         pytest.skip("Redis is not running")
     client.flushdb()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    env.update(AIM_DATABASE_URL=db_url, AIM_SECRET_KEY="r" * 64, AIM_REDIS_URL="redis://127.0.0.1:6379/15")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "-b",
-                               f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                requests.get(base + "/login", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        statuses = []
-        for _ in range(20):
-            # A new connection each time, so both workers take turns answering.
-            http = requests.Session()
-            token = csrf_token(http.get(f"{base}/login", timeout=15).text)
-            response = http.post(f"{base}/login", data={"csrf_token": token, "email": "nobody@example.org",
-                                                        "password": "wrong" * 4}, timeout=15)
-            statuses.append(response.status_code)
-        assert statuses.count(429) >= 15, statuses
-        assert client.keys("*aim-login*"), "the counts are kept in Redis"
+        with gunicorn(db_url, workers=2, redis_url="redis://127.0.0.1:6379/15") as base:
+            statuses = []
+            for _ in range(20):
+                # A new connection each time, so both workers take turns answering.
+                http = requests.Session()
+                token = csrf_token(http.get(f"{base}/login", timeout=15).text)
+                response = http.post(f"{base}/login", data={"csrf_token": token, "email": "nobody@example.org",
+                                                            "password": "wrong" * 4}, timeout=15)
+                statuses.append(response.status_code)
+            assert statuses.count(429) >= 15, statuses
+            assert client.keys("*aim-login*"), "the counts are kept in Redis"
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         client.flushdb()
 

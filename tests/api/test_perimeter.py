@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from aim.bench import gunicorn
 from aim.config import ROOT
 from aim.models import AuditEvent
 from callbacks._policy import ROUTER_OUTPUT
@@ -126,28 +125,11 @@ def test_every_response_carries_the_security_headers(site, path):
     assert "Strict-Transport-Security" not in headers  # only when served over HTTPS
 
 
-def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url, fast_hashing):
-    from tests.accounts import csrf_token, make_user
-    from tests.cities import load_leak_city
+def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url):
+    from tests.accounts import csrf_token
 
-    load_leak_city(database)
-    make_user(database, "analyst@milwaukee.gov", "budget_analyst")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    env.update(AIM_DATABASE_URL=db_url, AIM_SECRET_KEY="h" * 64, AIM_HTTPS="true", AIM_ENV="production")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b",
-                               f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                page = requests.get(base + "/login", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with gunicorn(db_url, https="true") as base:
+        page = requests.get(base + "/login", timeout=30)
         assert page.headers["Strict-Transport-Security"].startswith("max-age=")
         # The sign-in page starts a session for its CSRF token: that cookie is Secure. (A client
         # then sends it back over HTTPS only, so the sign-in itself cannot complete over this
@@ -155,9 +137,6 @@ def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url, fast_h
         assert csrf_token(page.text)
         cookie = page.headers["Set-Cookie"]
         assert "aim_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_the_app_refuses_to_start_with_an_undeclared_callback(tmp_path):

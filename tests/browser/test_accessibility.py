@@ -11,7 +11,7 @@ import pytest
 
 from aim.config import ROOT
 from tests.cities import load_leak_city
-from tests.conftest import IN_CI
+from tests.conftest import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
@@ -33,11 +33,7 @@ def city(site, database):
 
 @pytest.fixture
 def axe_page(browser):
-    if not AXE.exists():
-        message = f"{AXE} is missing: `make test` runs npm install"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(AXE, "`make test` installs axe-core with npm")
     contexts = []
 
     def open_at(width: int):

@@ -13,7 +13,7 @@ from aim.importing import run_recipe_import
 from aim.importing.recipes import RecipeError, load_recipe
 from aim.models import Activity, Actual, Department, Measure, Priority, Target
 from aim.periods import FiscalCalendar
-from tests.conftest import IN_CI
+from tests.conftest import require
 
 BALTIMORE = ROOT.parent / "shared" / "realdata" / "baltimore"
 RECIPE = ROOT / "data" / "recipes" / "baltimore.json"
@@ -22,11 +22,7 @@ JULY = FiscalCalendar(7)
 
 @pytest.fixture
 def baltimore(database):
-    if not BALTIMORE.exists():
-        message = f"{BALTIMORE} is absent (../shared is beside the repository in CI)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(BALTIMORE, "../shared is beside the repository in CI")
     report, outcome = run_recipe_import(database, JULY, RECIPE, BALTIMORE)
     assert report.ok, report.problems[:5]
     return database, report, outcome
@@ -162,8 +158,7 @@ def test_the_recipe_holds_no_code_only_declarations():
 def test_the_command_line_imports_with_a_recipe_and_reports_refusals(database, db_url, tmp_path):
     from tests.aim.test_cli import run_aim
 
-    if not BALTIMORE.exists():
-        pytest.skip(f"{BALTIMORE} is absent")
+    require(BALTIMORE, "../shared is beside the repository in CI")
     env = {"AIM_DATABASE_URL": db_url, "AIM_FISCAL_YEAR_START_MONTH": "7"}
     out = tmp_path / "report.json"
     result = run_aim("import", "--recipe", str(RECIPE), str(BALTIMORE), "--report-json", str(out), env=env)

@@ -10,7 +10,7 @@ import pytest
 from aim.cli import DEMO_CITY, SCHEMA_DIR, schema_files
 from aim.config import ROOT
 from aim.importing.tables import TABLES
-from tests.conftest import IN_CI
+from tests.conftest import require
 
 SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas" / "frictionless"
 
@@ -26,12 +26,7 @@ def test_every_table_has_a_published_schema():
 
 
 def _official(name: str) -> dict:
-    path = SHARED_SCHEMAS / "1.0" / name
-    if not path.exists():
-        message = f"{path} is absent (../shared is beside the repository in CI)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    path = require(SHARED_SCHEMAS / "1.0" / name, "../shared is beside the repository in CI")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

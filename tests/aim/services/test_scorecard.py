@@ -133,3 +133,18 @@ def test_a_july_fiscal_year_rolls_up_july_to_june(database):
     assert card.period_label == "FY 2025 (Jul 2024 - Jun 2025)"
     assert card.measure("m").actual == 3
     assert card.measure("m").status == "on_track"
+
+
+def test_a_last_value_older_than_the_trend_window_is_still_found(database):
+    # Staff on payroll, reported monthly as a level: the year's figure is its latest month. Here
+    # reporting stopped in March, long before the July-December trend window.
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "staff", frequency="monthly",
+                      aggregation="last")
+        b.actuals(s, m, {"2024-01": 90, "2024-03": 95, "2024-09": 99, "2025-01": 100, "2025-02": 101,
+                         "2025-03": 104})
+        b.target(s, m, "2025", 100)
+    staff = _card(database, "2025").measure("staff")
+    assert (staff.actual, staff.status) == (104, "on_track")
+    assert staff.previous == 99  # 2024 as a whole (2025 has ended): its latest month is September
+    assert staff.change == pytest.approx(104 / 99 - 1)
