@@ -71,10 +71,12 @@ test: install-test
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Scratch databases only: a SQLite file in a temporary folder, and PostgreSQL's aim_bench when the
-# server answers. Prints Markdown tables for docs/benchmarks.md.
+# server answers. Prints Markdown tables for docs/benchmarks.md. BENCH_FLAGS=--lighthouse adds
+# Lighthouse scores (npx fetches lighthouse from npm; Debian's chromium runs it).
 AIM_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench
+BENCH_FLAGS ?=
 bench: install
-	$(BIN)/python -m aim bench $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
+	$(BIN)/python -m aim bench $(BENCH_FLAGS) $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
 		echo "--postgres-url $(AIM_BENCH_DATABASE_URL)")
 
 clean:

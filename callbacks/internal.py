@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aim.auth import is_signed_in
 from aim.services.internal import internal_measures
+from aim.services.site import site_info
 from callbacks._common import current_principal, page, runtime
 from layouts import internal
 from layouts.components import ANY
@@ -17,4 +18,5 @@ def layout(department=None, **_query):
     chosen = department if isinstance(department, str) and department.lower() != ANY else ""
     with runtime().database.read() as session:
         view = internal_measures(session, user=user, department=chosen[:64])
-    return internal.build(view, user, chosen)
+        site = site_info(session)
+    return internal.build(view, user, chosen, site)

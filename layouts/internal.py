@@ -10,7 +10,8 @@ from dash import html
 from aim.auth import Principal
 from aim.explain import amount
 from aim.services.internal import InternalView
-from layouts.components import filter_form, select
+from aim.services.site import SiteInfo
+from layouts.components import demonstration_notice, filter_form, select
 
 STATE_TEXT = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved", "published": "Published"}
 STATE_CLASS = {"draft": "text-bg-light border", "submitted": "text-bg-info", "approved": "text-bg-primary",
@@ -29,7 +30,7 @@ def sign_in_prompt(path: str) -> html.Div:
     ])
 
 
-def build(view: InternalView, user: Principal, department: str) -> html.Div:
+def build(view: InternalView, user: Principal, department: str, site: SiteInfo) -> html.Div:
     if not view.allowed:
         return html.Div([
             html.H1("Internal measures"),
@@ -51,6 +52,7 @@ def build(view: InternalView, user: Principal, department: str) -> html.Div:
     ]
     caption = f"{len(view.measures)} measures you may see, with their latest value in any state"
     return html.Div([
+        demonstration_notice(site),
         html.H1("Internal measures"),
         html.P("Every measure your role may see, internal ones included. Values that are not yet "
                "published are shown with their state; the public sees published values only.", className="lead"),

@@ -62,6 +62,8 @@ RESOURCES = [
     ("internal measure's own page", ("/measures/zz-secret-internal", ""), set(), SECRET_DEFINITION),
     ("internal measure in search", ("/measures", "?q=Zebracorn"), set(), SECRET_NAME),
     ("public home page", ("/", ""), set(ROLES), "How is"),
+    ("demonstration notice on the internal page", ("/internal/measures", ""),
+     INTERNAL_READERS | {"editor_public_works"}, "Demonstration data. "),
     ("Public Works on the internal page", ("/internal/measures", "?department=DPW"),
      {"editor_public_works", "budget_analyst", "mayors_office"}, "Public Works"),
 ]
