@@ -121,9 +121,9 @@ def test_the_audit_log_refuses_delete_in_the_database(database, audited):
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
-def test_the_audit_log_refuses_truncate_on_postgresql(database, backend, audited):
-    if backend != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE (DELETE is refused above)")
+# SQLite has no TRUNCATE (DELETE is refused above), so this runs on PostgreSQL only.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_the_audit_log_refuses_truncate_on_postgresql(database, audited):
     with pytest.raises(DBAPIError, match="append-only"):
         _execute(database, "TRUNCATE audit_log")
     with database.read() as s:
