@@ -293,7 +293,7 @@ class Loader:
                     extra(obj, row)
                 continue
             changed = self._assign(obj, row, fields, present)
-            for column, (attribute, ids) in (refs or {}).items():
+            for column, (attribute, _ids) in (refs or {}).items():
                 if column in present and getattr(obj, attribute) != values[attribute]:
                     setattr(obj, attribute, values[attribute])
                     changed = True

@@ -10,7 +10,7 @@ from aim.auth import Role
 from aim.models import AuditEvent, Department, User, user_departments
 from aim.services import users as accounts
 from tests import builders as b
-from tests.accounts import fast_hashing, make_user  # noqa: F401 (a fixture)
+from tests.accounts import make_user
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 

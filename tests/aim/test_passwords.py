@@ -8,7 +8,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from aim import passwords
 from aim.passwords import check_password, hash_password, needs_rehash, verify_password
-from tests.accounts import CHEAP, PASSWORD, fast_hashing  # noqa: F401 (a fixture)
+from tests.accounts import CHEAP, PASSWORD
 
 #: A listed password that is long enough to pass the length rule, taken from the package's list.
 LONG_COMMON = next(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= 15 and p.isalnum())

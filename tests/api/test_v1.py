@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 import requests

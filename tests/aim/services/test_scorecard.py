@@ -1,7 +1,6 @@
 """The scorecard service against figures computed by hand for a small city (see TINY_CITY)."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 

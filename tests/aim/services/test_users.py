@@ -12,7 +12,7 @@ from aim.models import User
 from aim.schemas import AuditEventView, UserView
 from aim.services import users as accounts
 from tests import builders as b
-from tests.accounts import CHEAP, OTHER_PASSWORD, PASSWORD, fast_hashing, make_user, sign_in  # noqa: F401
+from tests.accounts import CHEAP, OTHER_PASSWORD, PASSWORD, make_user, sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
