@@ -50,9 +50,10 @@ def init_security(app: dash.Dash, settings: Settings) -> None:
     )
     if settings.proxy_hops:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
-    # The gate runs before Dash's own before_request hooks see the body.
-    server.before_request_funcs.setdefault(None, []).insert(0, _gate)
-    server.before_request_funcs[None].insert(0, _dev_only)
+    # After Dash's own before_request hooks, which only set Dash up (and register the page router
+    # at the first request): the gate then knows every callback's declared shape.
+    server.before_request(_dev_only)
+    server.before_request(_gate)
     server.after_request(_headers(app, settings))
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _server_error)
@@ -85,12 +86,56 @@ def _gate():
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return jsonify({"error": "A callback request is a JSON object with an 'output'."}), 400
     output = body["output"]
-    check_declared(dash.get_app())
+    app = dash.get_app()
+    check_declared(app)
     policy = policy_for(output)
     if policy is None:
         return _refuse(403, "No such callback.", f"undeclared callback {output[:200]}")
     if not allows(policy, current_principal()):
         return _refuse(403, "Not allowed.", f"callback {output[:200]} refused to this user")
+    problem = _shape_problem(body, app.callback_map.get(output))
+    if problem:
+        return jsonify({"error": f"The request does not match the callback: {problem}."}), 400
+    return None
+
+
+def _pairs(items) -> list[tuple[str, str]] | None:
+    """(id, property) of each item, ids of pattern-matching callbacks as their sorted keys."""
+    if not isinstance(items, list):
+        return None
+    pairs = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("property"), str):
+            return None
+        component = item.get("id")
+        if isinstance(component, dict):
+            component = "{" + ",".join(sorted(map(str, component))) + "}"
+        elif not isinstance(component, str):
+            return None
+        pairs.append((component, item["property"]))
+    return pairs
+
+
+def _declared(items) -> list[tuple[str, str]]:
+    return [("{" + ",".join(sorted(i["id"])) + "}" if isinstance(i["id"], dict) else i["id"], i["property"])
+            for i in items]
+
+
+def _shape_problem(body: dict, spec: dict | None) -> str | None:
+    """Compare the ids and properties a request names with the callback's declaration (values are
+    the callback's business). Dash would fail on a mismatch deep inside with a 500; this says 400."""
+    if spec is None:
+        return "unknown callback"
+    outputs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
+    declared_outputs = [(o.component_id_str(), o.component_property) for o in outputs]
+    sent_outputs = body.get("outputs")
+    sent_outputs = _pairs(sent_outputs if isinstance(sent_outputs, list) else [sent_outputs])
+    if sent_outputs is None or [(str(i), p) for i, p in sent_outputs] != declared_outputs:
+        return "outputs"
+    if _pairs(body.get("inputs")) != _declared(spec["inputs"]):
+        return "inputs"
+    if _pairs(body.get("state", [])) != _declared(spec["state"]):
+        return "state"
     return None
 
 

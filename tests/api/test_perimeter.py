@@ -82,6 +82,23 @@ def test_a_callback_request_that_is_not_a_json_object_with_an_output_gets_400(si
     assert response.status_code == status and "error" in response.json()
 
 
+@pytest.mark.parametrize("change, problem", [
+    ({"outputs": [{"id": "staff-navbar", "property": "children"}]}, "outputs"),
+    ({"inputs": [{"id": {"type": "measure", "index": "x"}, "property": "value", "value": 1}]}, "inputs"),
+    ({"state": [{"id": "_pages_store", "property": "data", "value": {"role": "admin"}}]}, "state"),
+    ({"inputs": "not a list"}, "inputs"),
+])
+def test_a_request_that_does_not_match_the_callbacks_declared_shape_gets_400(site, change, problem):
+    body = {"output": ROUTER_OUTPUT, "outputs": [{"id": "_pages_content", "property": "children"},
+                                                 {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "changedPropIds": ["_pages_location.pathname"], **change}
+    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
+    assert response.status_code == 400
+    assert response.json() == {"error": f"The request does not match the callback: {problem}."}
+
+
 def test_callbacks_only_answer_post(site):
     assert requests.get(f"{site}/_dash-update-component", timeout=15).status_code == 405
 

@@ -168,5 +168,6 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, site):
                 assert secret not in text, (role, name, secret)
             assert "Traceback" not in text, (role, name)
     assert tried == len(callbacks) * len(PROBE_ROLES) * len(_bodies(ROUTER_OUTPUT))
-    # What the forged requests got back: pages without secrets (200), refusals (403) or errors (4xx/500).
-    assert set(statuses) <= {"200", "400", "403", "500"}, statuses
+    # What they got back: pages without secrets (200), or refusals saying why (400 for a body that
+    # does not match the callback's declared shape, 403 for an undeclared callback). Never a 500.
+    assert set(statuses) == {"200", "400", "403"}, statuses
