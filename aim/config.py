@@ -61,10 +61,6 @@ class Settings(BaseSettings):
             raise ConfigurationError("AIM_DEBUG must not be enabled when AIM_ENV=production.")
         return self
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     def resolved_secret_key(self) -> str:
         """The secret key; in development, one generated once and kept in instance/.
 

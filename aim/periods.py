@@ -151,13 +151,6 @@ class FiscalCalendar:
             raise PeriodError(f"{text!r} is not a period: the year must be {_MIN_YEAR} to {_MAX_YEAR}.")
         return period
 
-    def is_valid(self, key: str) -> bool:
-        try:
-            self.parse(key)
-        except PeriodError:
-            return False
-        return True
-
     def fiscal_year_of(self, index: int) -> int:
         """The fiscal year holding absolute month `index`."""
         year, month0 = divmod(index, 12)

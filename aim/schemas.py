@@ -23,11 +23,6 @@ class StatusCounts(View):
     no_data: int = 0
     stale: int = 0
 
-    @property
-    def evaluated(self) -> int:
-        """Measures with both a value and a target."""
-        return self.on_track + self.at_risk + self.off_track
-
     def as_dict(self) -> dict[str, int]:
         return {key: getattr(self, key) for key in COUNT_KEYS}
 
