@@ -3,6 +3,7 @@
 `create_app()` builds the Dash app; `server` (the Flask app, for gunicorn: `gunicorn app:server`)
 and `app` are built on first access, so importing this module has no side effects.
 """
+
 from __future__ import annotations
 
 import gc
@@ -18,8 +19,7 @@ from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
 from api import accounts, security
 from api import v1 as api_v1
-from api.context import current_principal
-from api.context import EXTENSION
+from api.context import EXTENSION, current_principal
 from callbacks._policy import check_declared
 from layouts import shell
 
@@ -63,20 +63,51 @@ def _register_pages() -> None:
     from callbacks import browse, department, home, internal, measure, methodology, priority
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
-    dash.register_page("priority", path_template="/priorities/<slug>", name="Priority",
-                       title=lambda slug=None: _title(f"Priority {slug}"), layout=priority.layout)
-    dash.register_page("browse", path="/measures", name="Measures", title=_title("All measures"),
-                       layout=browse.layout)
-    dash.register_page("measure", path_template="/measures/<code>", name="Measure",
-                       title=lambda code=None: _title(f"Measure {code}"), layout=measure.layout)
-    dash.register_page("department", path_template="/departments/<code>", name="Department",
-                       title=lambda code=None: _title(f"Department {code}"), layout=department.layout)
-    dash.register_page("methodology", path="/methodology", name="Methodology", title=_title("Methodology"),
-                       layout=methodology.layout)
-    dash.register_page("not_found_404", path="/404", name="Not found", title=_title("Page not found"),
-                       layout=methodology.not_found)
-    dash.register_page("internal_measures", path="/internal/measures", name="Internal measures",
-                       title=_title("Internal measures"), layout=internal.layout)
+    dash.register_page(
+        "priority",
+        path_template="/priorities/<slug>",
+        name="Priority",
+        title=lambda slug=None: _title(f"Priority {slug}"),
+        layout=priority.layout,
+    )
+    dash.register_page(
+        "browse", path="/measures", name="Measures", title=_title("All measures"), layout=browse.layout
+    )
+    dash.register_page(
+        "measure",
+        path_template="/measures/<code>",
+        name="Measure",
+        title=lambda code=None: _title(f"Measure {code}"),
+        layout=measure.layout,
+    )
+    dash.register_page(
+        "department",
+        path_template="/departments/<code>",
+        name="Department",
+        title=lambda code=None: _title(f"Department {code}"),
+        layout=department.layout,
+    )
+    dash.register_page(
+        "methodology",
+        path="/methodology",
+        name="Methodology",
+        title=_title("Methodology"),
+        layout=methodology.layout,
+    )
+    dash.register_page(
+        "not_found_404",
+        path="/404",
+        name="Not found",
+        title=_title("Page not found"),
+        layout=methodology.not_found,
+    )
+    dash.register_page(
+        "internal_measures",
+        path="/internal/measures",
+        name="Internal measures",
+        title=_title("Internal measures"),
+        layout=internal.layout,
+    )
 
 
 def _frame():

@@ -1,4 +1,5 @@
 """Entry point for `python -m aim`."""
+
 from aim.cli import main
 
 main()

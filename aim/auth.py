@@ -17,6 +17,7 @@ which the audit log records. Someone who really does both jobs gets two accounts
 Callbacks and routes declare a policy, ``PUBLIC`` or ``roles(...)``; ``allows(policy, principal)``
 is the one check. Anything that is not a policy (a forgotten declaration is ``None``) is denied.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """Benchmarks that print figures (`make bench`): import speed, and the scorecard service against the
 bare SQL aggregate over the same rows. Scripts, not timed tests: machines differ, figures matter."""
+
 from __future__ import annotations
 
 import platform
@@ -68,8 +69,12 @@ def import_benchmark(url: str, scratch: Path, measures: int, years: int, calenda
     finally:
         database.dispose()
     assert first.ok and again.ok and not again.changed, (first.problems[:3], again.counts)
-    return {"actuals": counts["actuals"], "rows": sum(counts.values()), "first_s": first.seconds,
-            "again_s": again.seconds}
+    return {
+        "actuals": counts["actuals"],
+        "rows": sum(counts.values()),
+        "first_s": first.seconds,
+        "again_s": again.seconds,
+    }
 
 
 def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int) -> dict:
@@ -79,17 +84,25 @@ def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: i
         # fresh statistics, and on PostgreSQL a visibility map so index-only scans skip the table.
         with database.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE" if database.dialect == "postgresql" else "ANALYZE")
+                "VACUUM ANALYZE" if database.dialect == "postgresql" else "ANALYZE"
+            )
         with database.read() as session:
             p = calendar.parse(period)
             kinds = sc._kinds_within(p)  # noqa: SLF001 - the benchmark reads the same periods
             keys = {k: sc._keys_for(calendar, p, k, date(2026, 11, 26)) for k in kinds}  # noqa: SLF001
-            period_keys = sorted({q.key for k in keys.values() for q in (*k.current, *k.previous, *k.window, k.due)})
-            bare = (select(Actual.measure_id, func.sum(Actual.value), func.count(Actual.value))
-                    .where(Actual.state == "published", Actual.period.in_(period_keys))
-                    .group_by(Actual.measure_id))
-            rows = session.execute(select(func.count()).select_from(Actual).where(
-                Actual.state == "published", Actual.period.in_(period_keys))).scalar()
+            period_keys = sorted(
+                {q.key for k in keys.values() for q in (*k.current, *k.previous, *k.window, k.due)}
+            )
+            bare = (
+                select(Actual.measure_id, func.sum(Actual.value), func.count(Actual.value))
+                .where(Actual.state == "published", Actual.period.in_(period_keys))
+                .group_by(Actual.measure_id)
+            )
+            rows = session.execute(
+                select(func.count())
+                .select_from(Actual)
+                .where(Actual.state == "published", Actual.period.in_(period_keys))
+            ).scalar()
             card = sc.scorecard(session, calendar, p, as_of=date(2026, 11, 26))
             service = Timing.of(lambda: sc.scorecard(session, calendar, p, as_of=date(2026, 11, 26)), runs)
             baseline = Timing.of(lambda: session.execute(bare).all(), runs)
@@ -98,10 +111,14 @@ def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: i
     return {"measures": len(card.measures), "rows": rows, "service": service, "bare": baseline}
 
 
-def run(sqlite: bool, postgres_url: str | None, measures: int, years: int, runs: int, import_measures: int) -> None:
+def run(
+    sqlite: bool, postgres_url: str | None, measures: int, years: int, runs: int, import_measures: int
+) -> None:
     calendar = FiscalCalendar(1)
     print(f"# AIM benchmarks, {date.today()}, {platform.machine()}, Python {platform.python_version()}")
-    targets = ([("SQLite", None)] if sqlite else []) + ([("PostgreSQL", postgres_url)] if postgres_url else [])
+    targets = ([("SQLite", None)] if sqlite else []) + (
+        [("PostgreSQL", postgres_url)] if postgres_url else []
+    )
     for label, url in targets:
         with tempfile.TemporaryDirectory(prefix="aim-bench-") as scratch_name:
             scratch = Path(scratch_name)
@@ -109,28 +126,44 @@ def run(sqlite: bool, postgres_url: str | None, measures: int, years: int, runs:
             print(f"\n## {label}\n")
             print("| import | rows in file | actuals | first import | same file again |")
             print("|---|---:|---:|---:|---:|")
-            print(f"| {import_measures:,} measures x 10 years | {small['rows']:,} | {small['actuals']:,} | "
-                  f"{small['first_s']:.1f} s | {small['again_s']:.1f} s |")
+            print(
+                f"| {import_measures:,} measures x 10 years | {small['rows']:,} | {small['actuals']:,} | "
+                f"{small['first_s']:.1f} s | {small['again_s']:.1f} s |"
+            )
             big_url = fresh_database(url, scratch)
             big = import_benchmark(big_url, scratch, measures, years, calendar)
-            print(f"| {measures:,} measures x {years} years | {big['rows']:,} | {big['actuals']:,} | "
-                  f"{big['first_s']:.1f} s | {big['again_s']:.1f} s |")
+            print(
+                f"| {measures:,} measures x {years} years | {big['rows']:,} | {big['actuals']:,} | "
+                f"{big['first_s']:.1f} s | {big['again_s']:.1f} s |"
+            )
             result = scorecard_benchmark(big_url, calendar, "2025", runs)
             service, bare = result["service"], result["bare"]
-            print(f"\nScorecard for fiscal year 2025: {result['measures']:,} public measures, "
-                  f"{result['rows']:,} published values read, {runs} warm runs.\n")
+            print(
+                f"\nScorecard for fiscal year 2025: {result['measures']:,} public measures, "
+                f"{result['rows']:,} published values read, {runs} warm runs.\n"
+            )
             print("| query | median | p90 | min |")
             print("|---|---:|---:|---:|")
-            print(f"| scorecard service (SQL + status rules + view models) | {service.median_ms:.0f} ms | "
-                  f"{service.p90_ms:.0f} ms | {service.min_ms:.0f} ms |")
-            print(f"| bare SQL aggregate over the same rows | {bare.median_ms:.0f} ms | {bare.p90_ms:.0f} ms | "
-                  f"{bare.min_ms:.0f} ms |")
+            print(
+                f"| scorecard service (SQL + status rules + view models) | {service.median_ms:.0f} ms | "
+                f"{service.p90_ms:.0f} ms | {service.min_ms:.0f} ms |"
+            )
+            print(
+                f"| bare SQL aggregate over the same rows | {bare.median_ms:.0f} ms | {bare.p90_ms:.0f} ms | "
+                f"{bare.min_ms:.0f} ms |"
+            )
             print(f"| ratio (median) | {service.median_ms / bare.median_ms:.2f}x | | |")
 
 
 # -- pages: server work per page, measured over HTTP against gunicorn --------------------------
-PAGES = ["/", "/priorities/safe-neighborhoods", "/measures/violent-crimes", "/departments/DPW", "/measures",
-         "/methodology"]
+PAGES = [
+    "/",
+    "/priorities/safe-neighborhoods",
+    "/measures/violent-crimes",
+    "/departments/DPW",
+    "/measures",
+    "/methodology",
+]
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 
 
@@ -142,13 +175,24 @@ def _server_ms(response) -> float:
 def _page_requests(base: str, path: str) -> list[tuple[str, str, dict | None]]:
     """What a browser asks the server for when it opens `path` (static files aside)."""
     pathname, _, search = path.partition("?")
-    body = {"output": ROUTER_OUTPUT,
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                       {"id": "_pages_location", "property": "search", "value": f"?{search}" if search else ""}],
-            "changedPropIds": ["_pages_location.pathname"]}
-    return [("GET", base + path, None), ("GET", base + "/_dash-layout", None),
-            ("GET", base + "/_dash-dependencies", None), ("POST", base + "/_dash-update-component", body)]
+    body = {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": f"?{search}" if search else ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    return [
+        ("GET", base + path, None),
+        ("GET", base + "/_dash-layout", None),
+        ("GET", base + "/_dash-dependencies", None),
+        ("POST", base + "/_dash-update-component", body),
+    ]
 
 
 @contextmanager
@@ -173,9 +217,23 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     env.update(AIM_DATABASE_URL=url, AIM_SECRET_KEY="bench" * 13, AIM_ENV="production")
     env.update({f"AIM_{k.upper()}": v for k, v in settings.items()})
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", str(workers), "-b",
-                               f"127.0.0.1:{port}", "app:server"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "app:server",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -205,8 +263,13 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
         assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
         database.dispose()
         with gunicorn(url) as base:
-            print(f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, {runs} warm runs)\n")
-            print("| page | server work (median) | p90 | of which the page's callback | wall time, 4 requests |")
+            print(
+                f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, "
+                f"{runs} warm runs)\n"
+            )
+            print(
+                "| page | server work (median) | p90 | of which the page's callback | wall time, 4 requests |"
+            )
             print("|---|---:|---:|---:|---:|")
             with requests.Session() as http:
                 for path in PAGES:
@@ -223,8 +286,11 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
                             callbacks.append(server_ms[-1])
                             walls.append((time.perf_counter() - started) * 1000)
                     totals.sort()
-                    print(f"| `{path}` | {statistics.median(totals):.0f} ms | {totals[int(0.9 * (len(totals) - 1))]:.0f} ms"
-                          f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |")
+                    print(
+                        f"| `{path}` | {statistics.median(totals):.0f} ms "
+                        f"| {totals[int(0.9 * (len(totals) - 1))]:.0f} ms"
+                        f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |"
+                    )
             if lighthouse:
                 _lighthouse(base)
 
@@ -244,13 +310,23 @@ def _lighthouse(base: str) -> None:
     print(f"\n## Lighthouse ({LIGHTHOUSE}, Debian Chromium, headless)\n")
     print("| page | preset | performance | accessibility | best practices | LCP | TBT | CLS |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    flags = ("--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
-             "--disable-component-update --disable-sync --no-first-run")
+    flags = (
+        "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
+        "--disable-component-update --disable-sync --no-first-run"
+    )
     env = dict(os.environ, CHROME_PATH=shutil.which("chromium"))
     for path in ("/", "/measures/violent-crimes"):
         for preset in ("mobile", "desktop"):
-            command = ["npx", "--yes", LIGHTHOUSE, base + path, "--output=json", "--quiet",
-                       f"--chrome-flags={flags}", "--only-categories=performance,accessibility,best-practices"]
+            command = [
+                "npx",
+                "--yes",
+                LIGHTHOUSE,
+                base + path,
+                "--output=json",
+                "--quiet",
+                f"--chrome-flags={flags}",
+                "--only-categories=performance,accessibility,best-practices",
+            ]
             if preset == "desktop":
                 command.append("--preset=desktop")
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
@@ -260,7 +336,9 @@ def _lighthouse(base: str) -> None:
             report = json_module.loads(result.stdout)
             scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
             audits = report["audits"]
-            print(f"| `{path}` | {preset} | {scores['performance']} | {scores['accessibility']} | "
-                  f"{scores['best-practices']} | {audits['largest-contentful-paint']['displayValue']} | "
-                  f"{audits['total-blocking-time']['displayValue']} | "
-                  f"{audits['cumulative-layout-shift']['displayValue']} |")
+            print(
+                f"| `{path}` | {preset} | {scores['performance']} | {scores['accessibility']} | "
+                f"{scores['best-practices']} | {audits['largest-contentful-paint']['displayValue']} | "
+                f"{audits['total-blocking-time']['displayValue']} | "
+                f"{audits['cumulative-layout-shift']['displayValue']} |"
+            )

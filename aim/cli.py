@@ -3,6 +3,7 @@
 Every error a user can fix is printed to stderr as one message that says what to fix, with a
 non-zero exit status; never a traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,11 +25,11 @@ from aim.importing.readers import read_source
 from aim.models import Measure
 from aim.periods import FiscalCalendar, PeriodError
 from aim.progress import LazyProgress
+from aim.services.scorecard import scorecard
 from aim.synthetic import write_city
 
 #: The Milwaukee demonstration city, in the import format.
 DEMO_CITY = ROOT / "data" / "milwaukee"
-from aim.services.scorecard import scorecard
 
 
 class UserError(click.ClickException):
@@ -88,10 +89,17 @@ def _format(value: float | None, digits: int = 2) -> str:
 
 
 @main.command("status", help="The citywide index, each priority's index and counts by status.")
-@click.option("--period", help='Fiscal year "2024", quarter "2024-Q3" or month "2024-07". '
-              "Default: the latest ended fiscal year with published data.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Evaluate staleness as of this day (YYYY-MM-DD) instead of today.")
+@click.option(
+    "--period",
+    help='Fiscal year "2024", quarter "2024-Q3" or month "2024-07". '
+    "Default: the latest ended fiscal year with published data.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Evaluate staleness as of this day (YYYY-MM-DD) instead of today.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def status(period: str | None, as_of, as_json: bool) -> None:
     database = _database()
@@ -126,22 +134,40 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
         return
     for problem in report.problems:
         click.echo(str(problem), err=True)
-    raise UserError(f"{len(report.problems)} problem(s) found in {report.path}; nothing was written. "
-                    "Fix the rows above and import again.")
+    raise UserError(
+        f"{len(report.problems)} problem(s) found in {report.path}; nothing was written. "
+        "Fix the rows above and import again."
+    )
 
 
-@main.command("import", help="Import a city's data: a folder of CSV files or an .xlsx workbook "
-              "(docs/import-format.md). All or nothing: one bad row and nothing is written.")
+@main.command(
+    "import",
+    help="Import a city's data: a folder of CSV files or an .xlsx workbook "
+    "(docs/import-format.md). All or nothing: one bad row and nothing is written.",
+)
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and report, but write nothing.")
-@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report, with every problem, to this JSON file.")
-@click.option("--user", "who", default="import", show_default=True,
-              help="Who the change is recorded as, in each value's revision history.")
-@click.option("--recipe", type=click.Path(dir_okay=False, path_type=Path),
-              help="Map another city's files in the folder PATH with this recipe (a JSON file, see "
-                   "data/recipes/ and docs/import-format.md).")
-def import_command(path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None) -> None:
+@click.option(
+    "--report-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report, with every problem, to this JSON file.",
+)
+@click.option(
+    "--user",
+    "who",
+    default="import",
+    show_default=True,
+    help="Who the change is recorded as, in each value's revision history.",
+)
+@click.option(
+    "--recipe",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Map another city's files in the folder PATH with this recipe (a JSON file, see "
+    "data/recipes/ and docs/import-format.md).",
+)
+def import_command(
+    path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None
+) -> None:
     database = _database()
     outcome = None
     try:
@@ -172,8 +198,16 @@ def _run_import(database: Database, path: Path, who: str, dry_run: bool = False)
     source = read_source(path)
     progress = LazyProgress({"validate": source.row_count, "write": None})
     try:
-        return import_source(database, _calendar(), source, str(path), reason=path.name,
-                             dry_run=dry_run, who=who, progress=progress)
+        return import_source(
+            database,
+            _calendar(),
+            source,
+            str(path),
+            reason=path.name,
+            dry_run=dry_run,
+            who=who,
+            progress=progress,
+        )
     finally:
         progress.close()
 
@@ -184,15 +218,19 @@ def seed() -> None:
 
 
 @seed.command("demo", help="Import the Milwaukee demonstration city from data/milwaukee.")
-@click.option("--if-empty", is_flag=True, help="Only when the database holds no measures yet "
-              "(what `make run` does on first start).")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Only when the database holds no measures yet (what `make run` does on first start).",
+)
 def seed_demo(if_empty: bool) -> None:
     database = _database()
     if if_empty:
         with database.read() as session:
             if session.scalar(select(func.count()).select_from(Measure)):
-                click.echo("The database already holds measures; the demonstration city was not loaded.",
-                           err=True)
+                click.echo(
+                    "The database already holds measures; the demonstration city was not loaded.", err=True
+                )
                 database.dispose()
                 return
     try:
@@ -206,8 +244,11 @@ def seed_demo(if_empty: bool) -> None:
 @click.option("--measures", type=click.IntRange(1, 100_000), default=2500, show_default=True)
 @click.option("--years", type=click.IntRange(1, 60), default=20, show_default=True)
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the CSV files here and keep them (default: a temporary folder).")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the CSV files here and keep them (default: a temporary folder).",
+)
 def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None) -> None:
     database = _database()
     started = time.perf_counter()
@@ -219,8 +260,10 @@ def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None
             report = _run_import(database, folder, "seed synthetic")
         finally:
             database.dispose()
-    click.echo(f"Wrote {counts['actuals']:,} actuals for {measures:,} measures in {written:.1f} s; "
-               f"total {time.perf_counter() - started:.1f} s.")
+    click.echo(
+        f"Wrote {counts['actuals']:,} actuals for {measures:,} measures in {written:.1f} s; "
+        f"total {time.perf_counter() - started:.1f} s."
+    )
     print_import_report(report, None)
 
 
@@ -246,8 +289,11 @@ def _json(document: dict) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-@main.command("schema", help="Write the Frictionless Table Schemas of the import format to data/schema/ "
-              "and into data/milwaukee/datapackage.json.")
+@main.command(
+    "schema",
+    help="Write the Frictionless Table Schemas of the import format to data/schema/ "
+    "and into data/milwaukee/datapackage.json.",
+)
 def schema() -> None:
     SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
     for path, content in schema_files().items():
@@ -255,22 +301,48 @@ def schema() -> None:
         click.echo(f"wrote {path.relative_to(ROOT)}")
 
 
-@main.command("bench", help="Benchmarks: import speed and the scorecard against a bare SQL aggregate. "
-              "Uses scratch databases only.")
+@main.command(
+    "bench",
+    help="Benchmarks: import speed and the scorecard against a bare SQL aggregate. "
+    "Uses scratch databases only.",
+)
 @click.option("--measures", type=int, default=2500, show_default=True)
 @click.option("--years", type=int, default=20, show_default=True)
 @click.option("--runs", type=int, default=15, show_default=True)
-@click.option("--import-measures", type=int, default=834, show_default=True,
-              help="Measures in the import benchmark (834 x 10 years is about 100,000 values).")
+@click.option(
+    "--import-measures",
+    type=int,
+    default=834,
+    show_default=True,
+    help="Measures in the import benchmark (834 x 10 years is about 100,000 values).",
+)
 @click.option("--sqlite/--no-sqlite", default=True, show_default=True)
-@click.option("--postgres-url", help="A scratch PostgreSQL database to (re)create, e.g. "
-              "postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench")
-@click.option("--pages/--no-pages", default=True, show_default=True,
-              help="Also time each page's server work (gunicorn over HTTP, demo city).")
+@click.option(
+    "--postgres-url",
+    help="A scratch PostgreSQL database to (re)create, e.g. "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench",
+)
+@click.option(
+    "--pages/--no-pages",
+    default=True,
+    show_default=True,
+    help="Also time each page's server work (gunicorn over HTTP, demo city).",
+)
 @click.option("--lighthouse", is_flag=True, help="Also run Lighthouse on two pages (npx, Debian chromium).")
-@click.option("--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks.")
-def bench(measures: int, years: int, runs: int, import_measures: int, sqlite: bool,
-          postgres_url: str | None, pages: bool, lighthouse: bool, data: bool) -> None:
+@click.option(
+    "--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks."
+)
+def bench(
+    measures: int,
+    years: int,
+    runs: int,
+    import_measures: int,
+    sqlite: bool,
+    postgres_url: str | None,
+    pages: bool,
+    lighthouse: bool,
+    data: bool,
+) -> None:
     from aim import bench as benchmarks
 
     if data:

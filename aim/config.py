@@ -1,4 +1,5 @@
 """Settings read from the environment (all prefixed AIM_), validated with pydantic-settings."""
+
 from __future__ import annotations
 
 import secrets
@@ -46,7 +47,7 @@ class Settings(BaseSettings):
         # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix):]
+                return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
     @model_validator(mode="after")

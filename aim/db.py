@@ -3,6 +3,7 @@
 SQLite gets foreign keys, WAL, a busy timeout, and `BEGIN IMMEDIATE` for write transactions so that
 two writers queue instead of failing with "database is locked" halfway through.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

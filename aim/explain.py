@@ -1,6 +1,7 @@
 """Plain-language sentences from the figures: why a measure has its status, and a priority's summary
 ("7 of 9 key measures are on track; violent crimes fell 9% from a year earlier"). Pure functions,
 used by the pages and the API alike, so the words and the numbers never disagree."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -73,8 +74,11 @@ def status_reason(m: MeasureStatus) -> str:
         return f"{words}: {against}."
     how_far = f"{percent(m.relative_miss)} worse" if m.relative_miss is not None else "worse"
     if m.direction == "range":
-        how_far = (f"{percent(m.relative_miss)} outside the range" if m.relative_miss is not None
-                   else "outside the range")
+        how_far = (
+            f"{percent(m.relative_miss)} outside the range"
+            if m.relative_miss is not None
+            else "outside the range"
+        )
     return f"{words}: {against}, {how_far}; tolerance {percent(m.tolerance)}."
 
 
@@ -97,7 +101,10 @@ def priority_summary(key_measures: Sequence[MeasureStatus]) -> str:
     on_track = sum(m.status == "on_track" for m in evaluated)
     noun = "key measure is" if len(evaluated) == 1 else "key measures are"
     first = f"{on_track} of {len(evaluated)} {noun} on track"
-    movers = sorted((m for m in key_measures if m.change is not None and abs(m.change) >= 0.005),
-                    key=lambda m: abs(m.change), reverse=True)
+    movers = sorted(
+        (m for m in key_measures if m.change is not None and abs(m.change) >= 0.005),
+        key=lambda m: abs(m.change),
+        reverse=True,
+    )
     change = change_sentence(movers[0]) if movers else None
     return f"{first}; {change}." if change else f"{first}."

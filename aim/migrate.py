@@ -1,4 +1,5 @@
 """Run the Alembic migrations from Python (the CLI and the tests use this, not a shell)."""
+
 from __future__ import annotations
 
 from alembic import command

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models of the AIM framework: priorities, departments, activities, measures,
 targets, actuals with their revisions, budgets, user accounts and the audit log. Constraints live
 in the database too."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -24,8 +25,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy import event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 from aim.auth import Role
@@ -47,8 +49,15 @@ MEASURE_TYPES = ("outcome", "output", "efficiency", "demand")
 ACTUAL_STATES = ("draft", "submitted", "approved", "published")
 USER_ROLES = tuple(role.value for role in Role)
 AUDIT_EVENTS = (
-    "login", "login_failed", "logout", "denied", "user_created", "user_disabled", "role_changed",
-    "password_changed", "departments_changed",
+    "login",
+    "login_failed",
+    "logout",
+    "denied",
+    "user_created",
+    "user_disabled",
+    "role_changed",
+    "password_changed",
+    "departments_changed",
 )
 
 
@@ -298,11 +307,18 @@ def _write_actual_revisions(session: Session, flush_context, instances) -> None:
     """
     for obj in list(session.new):
         if isinstance(obj, Actual):
-            session.add(ActualRevision(
-                actual=obj, version=1, old_value=None, new_value=obj.value, old_state=None,
-                state=obj.state or "draft", changed_by=obj.updated_by or "",
-                reason=obj.change_reason,
-            ))
+            session.add(
+                ActualRevision(
+                    actual=obj,
+                    version=1,
+                    old_value=None,
+                    new_value=obj.value,
+                    old_state=None,
+                    state=obj.state or "draft",
+                    changed_by=obj.updated_by or "",
+                    reason=obj.change_reason,
+                )
+            )
     for obj in list(session.dirty):
         if not isinstance(obj, Actual):
             continue
@@ -312,11 +328,18 @@ def _write_actual_revisions(session: Session, flush_context, instances) -> None:
             continue
         old_value = changes["value"].deleted[0] if changes["value"].deleted else obj.value
         old_state = changes["state"].deleted[0] if changes["state"].deleted else obj.state
-        session.add(ActualRevision(
-            actual=obj, version=obj.version + 1,
-            old_value=old_value, new_value=obj.value, old_state=old_state, state=obj.state,
-            changed_by=obj.updated_by or "", reason=obj.change_reason,
-        ))
+        session.add(
+            ActualRevision(
+                actual=obj,
+                version=obj.version + 1,
+                old_value=old_value,
+                new_value=obj.value,
+                old_state=old_state,
+                state=obj.state,
+                changed_by=obj.updated_by or "",
+                reason=obj.change_reason,
+            )
+        )
 
 
 class CityInfo(Base):
@@ -373,9 +396,7 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    departments: Mapped[list[Department]] = relationship(
-        secondary=user_departments, order_by=Department.code
-    )
+    departments: Mapped[list[Department]] = relationship(secondary=user_departments, order_by=Department.code)
 
     @validates("email")
     def _normalize_email(self, _key: str, email: str) -> str:

@@ -1,6 +1,7 @@
 """Password hashing (argon2id, argon2-cffi) and the password policy of NIST SP 800-63B: a length
 range, no composition rules, and a check against common passwords and the account's own name.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,7 +92,7 @@ def _is_pattern(password: str) -> bool:
     ("abcdefgh...", "9876543...", "1234567890123...")."""
     if _REPEATED.fullmatch(password):
         return True
-    steps = {_step(a, b) for a, b in zip(password, password[1:])}
+    steps = {_step(a, b) for a, b in zip(password, password[1:], strict=False)}
     return len(steps) == 1 and steps <= {1, -1}
 
 
@@ -119,17 +120,23 @@ def check_password(password: str, *, email: str | None = None) -> list[str]:
     password = normalize(password)
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Use at least {MIN_LENGTH} characters (this one has {len(password)}); "
-                        "a few unrelated words make a long password that is easy to remember.")
+        problems.append(
+            f"Use at least {MIN_LENGTH} characters (this one has {len(password)}); "
+            "a few unrelated words make a long password that is easy to remember."
+        )
     if len(password) > MAX_LENGTH:
         # Nothing else is checked: the pattern search is quadratic, and the fix is clear enough.
         return [f"Use at most {MAX_LENGTH} characters (this one has {len(password)})."]
     if password and _is_common(password):
-        problems.append("This password is, or is built on, a commonly used password that attackers "
-                        "try first; choose a different one.")
+        problems.append(
+            "This password is, or is built on, a commonly used password that attackers "
+            "try first; choose a different one."
+        )
     if len(password) > 1 and _is_pattern(password):
-        problems.append("Avoid a repeated or sequential pattern (like 'aaaa...', 'abcabc...' or "
-                        "'12345...'); choose a password without one.")
+        problems.append(
+            "Avoid a repeated or sequential pattern (like 'aaaa...', 'abcabc...' or "
+            "'12345...'); choose a password without one."
+        )
     lowered = password.lower()
     for part in _name_parts(email):
         if part in lowered:

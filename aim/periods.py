@@ -6,6 +6,7 @@ fiscal year starting in July, fiscal 2024 runs from July 2023 to June 2024 and 2
 July-September 2023. Months are always calendar months, so "2023-07" belongs to fiscal 2024.
 This is the only module that knows these rules.
 """
+
 from __future__ import annotations
 
 import calendar as _calendar

@@ -1,5 +1,6 @@
 """A progress bar for long commands: shown on a terminal only, and only once the work has taken
 more than a second, so quick imports and piped output stay quiet."""
+
 from __future__ import annotations
 
 import sys
@@ -10,7 +11,9 @@ from typing import TextIO
 class LazyProgress:
     """Call it as progress(phase, rows_done); close() when finished."""
 
-    def __init__(self, totals: dict[str, int | None], stream: TextIO | None = None, delay: float = 1.0) -> None:
+    def __init__(
+        self, totals: dict[str, int | None], stream: TextIO | None = None, delay: float = 1.0
+    ) -> None:
         self.totals = totals
         self.stream = stream or sys.stderr
         self.delay = delay
@@ -34,16 +37,23 @@ class LazyProgress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(file=self.stream), transient=True)
+        self._bar = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=self.stream),
+            transient=True,
+        )
         self._bar.start()
         for phase in self.totals:
             self._task(phase)
 
     def _task(self, phase: str) -> int:
         if phase not in self._tasks:
-            self._tasks[phase] = self._bar.add_task(phase, total=self.totals.get(phase),
-                                                    completed=self.done.get(phase, 0))
+            self._tasks[phase] = self._bar.add_task(
+                phase, total=self.totals.get(phase), completed=self.done.get(phase, 0)
+            )
         return self._tasks[phase]
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 The web app keeps one Runtime on the Flask app (see app.py); the command line builds its own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Pydantic models of what services return (view models); layouts, the API and the CLI read these,
 never ORM objects."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -2,6 +2,7 @@
 
 docs/methodology.md explains these rules in plain language; when one changes, so does the other.
 """
+
 from __future__ import annotations
 
 import math
@@ -318,7 +319,8 @@ def _combine_targets(parts: Sequence[Target], aggregation: Aggregation) -> Targe
         return rollup(values, aggregation, len(values)).value
 
     return Target(
-        combine([p.value for p in parts]), combine([p.low for p in parts]),
+        combine([p.value for p in parts]),
+        combine([p.low for p in parts]),
         combine([p.high for p in parts]),
     )
 

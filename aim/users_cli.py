@@ -4,6 +4,7 @@ click group that aim/cli.py attaches to `python -m aim`.
 Like the rest of the command line, every error a user can fix is one message on stderr that says
 what to fix, with a non-zero exit status; never a traceback.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -23,8 +24,9 @@ from aim.services import users as accounts
 
 T = TypeVar("T")
 ROLE = click.Choice([role.value for role in Role])
-DEPARTMENT_HELP = ("Code of a department the editor works for; repeat for several. "
-                   "Only for --role department_editor.")
+DEPARTMENT_HELP = (
+    "Code of a department the editor works for; repeat for several. Only for --role department_editor."
+)
 
 
 # aim.cli is imported inside these two functions, not at the top: aim.cli attaches this group,
@@ -60,7 +62,7 @@ def _client_address() -> str:
 def _run(database: Database, change: Callable[[Session], T], *, write: bool = True) -> T:
     """Run one service call in its own transaction; an AccountError becomes the message to print."""
     try:
-        with (database.write() if write else database.read()) as session:
+        with database.write() if write else database.read() as session:
             return change(session)
     except accounts.AccountError as exc:
         raise _error(str(exc)) from None
@@ -71,8 +73,10 @@ def _read_password(email: str, from_stdin: bool) -> str:
         # Only the line ending is removed: spaces at either end may be part of a passphrase.
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise _error("--password-stdin: standard input held no password; "
-                         "give it as one line, e.g. from a password manager.")
+            raise _error(
+                "--password-stdin: standard input held no password; "
+                "give it as one line, e.g. from a password manager."
+            )
         problems = check_password(password, email=email)
         if problems:
             raise _error(" ".join(problems))
@@ -84,8 +88,13 @@ def _read_password(email: str, from_stdin: bool) -> str:
             raise click.BadParameter(" ".join(problems))
         return value
 
-    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password",
-                        value_proc=acceptable, err=True)
+    return click.prompt(
+        "Password",
+        hide_input=True,
+        confirmation_prompt="Repeat the password",
+        value_proc=acceptable,
+        err=True,
+    )
 
 
 @click.group(help="User accounts: create, list, disable, and change roles.")
@@ -93,22 +102,36 @@ def users() -> None:
     pass
 
 
-@users.command("create", help="Create an account. The password is asked twice without echo, or "
-               "read as one line from standard input with --password-stdin.")
+@users.command(
+    "create",
+    help="Create an account. The password is asked twice without echo, or "
+    "read as one line from standard input with --password-stdin.",
+)
 @click.option("--email", required=True, help="The person's email address; it is their login.")
 @click.option("--role", required=True, type=ROLE)
 @click.option("--department", "departments", multiple=True, metavar="CODE", help=DEPARTMENT_HELP)
 @click.option("--name", "display_name", default="", help="The name shown in the app.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create(email: str, role: str, departments: tuple[str, ...], display_name: str,
-           password_stdin: bool) -> None:
+def create(
+    email: str, role: str, departments: tuple[str, ...], display_name: str, password_stdin: bool
+) -> None:
     with _opened() as database:
         # All but the password first, so nobody types a password twice for a typo'd department.
         _run(database, lambda s: accounts.check_new_user(s, email, role, departments), write=False)
         password = _read_password(accounts.valid_email(email), password_stdin)
-        user = _run(database, lambda s: accounts.create_user(
-            s, email, password, role, departments, actor=None, client_address=_client_address(),
-            display_name=display_name))
+        user = _run(
+            database,
+            lambda s: accounts.create_user(
+                s,
+                email,
+                password,
+                role,
+                departments,
+                actor=None,
+                client_address=_client_address(),
+                display_name=display_name,
+            ),
+        )
     click.echo(f"Created {user.email} ({_role_text(user.role, user.department_codes)}).")
 
 
@@ -117,20 +140,28 @@ def list_command() -> None:
     with _opened() as database:
         rows = _run(database, accounts.list_users, write=False)
     table = [("email", "role", "departments", "active", "last login (UTC)")]
-    table += [(u.email, u.role, ",".join(u.department_codes) or "-", "yes" if u.is_active else "no",
-               u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never")
-              for u in rows]
+    table += [
+        (
+            u.email,
+            u.role,
+            ",".join(u.department_codes) or "-",
+            "yes" if u.is_active else "no",
+            u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never",
+        )
+        for u in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @users.command("disable", help="Disable an account and end all of its sessions.")
 @click.option("--email", required=True)
 def disable(email: str) -> None:
     with _opened() as database:
-        user = _run(database, lambda s: accounts.disable_user(
-            s, email, actor=None, client_address=_client_address()))
+        user = _run(
+            database, lambda s: accounts.disable_user(s, email, actor=None, client_address=_client_address())
+        )
     click.echo(f"{user.email} is disabled; every session of the account has ended.")
 
 
@@ -140,8 +171,12 @@ def disable(email: str) -> None:
 @click.option("--department", "departments", multiple=True, metavar="CODE", help=DEPARTMENT_HELP)
 def set_role(email: str, role: str, departments: tuple[str, ...]) -> None:
     with _opened() as database:
-        user = _run(database, lambda s: accounts.set_role(
-            s, email, role, departments, actor=None, client_address=_client_address()))
+        user = _run(
+            database,
+            lambda s: accounts.set_role(
+                s, email, role, departments, actor=None, client_address=_client_address()
+            ),
+        )
     click.echo(f"{user.email} is now {_role_text(user.role, user.department_codes)}.")
 
 

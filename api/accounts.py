@@ -1,6 +1,7 @@
 """Signing in and out, and changing a password: Flask-Login sessions checked against the database on
 every request, forms protected against CSRF by Flask-WTF, sign-in attempts limited per account and
 per client address by Flask-Limiter (in Redis when AIM_REDIS_URL is set, so workers share counts)."""
+
 from __future__ import annotations
 
 import secrets
@@ -76,7 +77,13 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return SIGNED_IN_HOME
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parsed.scheme
+        or parsed.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return SIGNED_IN_HOME
     return target
 
@@ -95,29 +102,45 @@ def _page(template: str, status: int = 200, **context):
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-               deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed,
+)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-        message = "Your password was changed. Sign in with the new one." if request.args.get("changed") else None
+        message = (
+            "Your password was changed. Sign in with the new one." if request.args.get("changed") else None
+        )
         return _page("accounts/login.html", form=form, message=message)
     return _login_attempt(form)
 
 
 def _login_attempt(form: LoginForm):
     if not form.validate_on_submit():  # the CSRF token is missing, expired or forged
-        return _page("accounts/login.html", 400, form=form,
-                     message="The form expired or was not sent from this site. Please try again.", kind="danger")
+        return _page(
+            "accounts/login.html",
+            400,
+            form=form,
+            message="The form expired or was not sent from this site. Please try again.",
+            kind="danger",
+        )
     rt = runtime()
     email = (form.email.data or "").strip()
     with rt.database.write() as db:
         principal = users.authenticate(db, email, form.password.data or "", client_address=client_address())
         version = users.current_session_version(db, principal.user_id) if principal else None
     if principal is None or version is None:
-        return _page("accounts/login.html", 401, form=form, kind="danger",
-                     message="That email and password do not match an active account.")
+        return _page(
+            "accounts/login.html",
+            401,
+            form=form,
+            kind="danger",
+            message="That email and password do not match an active account.",
+        )
     # A new session for every sign-in: nothing from before survives, and a fresh random id makes
     # the cookie differ from any earlier one even for the same user in the same second.
     session.clear()
@@ -148,14 +171,22 @@ def change_password():
     if request.method == "GET":
         return _page("accounts/password.html", form=form)
     if not form.validate_on_submit():
-        return _page("accounts/password.html", 400, form=form, problems=["The form expired; please try again."])
+        return _page(
+            "accounts/password.html", 400, form=form, problems=["The form expired; please try again."]
+        )
     if form.new_password.data != form.confirm.data:
         return _page("accounts/password.html", 400, form=form, problems=["The two new passwords differ."])
     principal = current_principal()
     try:
         with runtime().database.write() as db:
-            users.change_password(db, principal.email, form.new_password.data or "", actor=principal,
-                                  client_address=client_address(), current_password=form.current_password.data or "")
+            users.change_password(
+                db,
+                principal.email,
+                form.new_password.data or "",
+                actor=principal,
+                client_address=client_address(),
+                current_password=form.current_password.data or "",
+            )
     except users.WeakPassword as exc:
         return _page("accounts/password.html", 400, form=form, problems=list(exc.problems))
     except users.AccountError as exc:
@@ -167,11 +198,21 @@ def change_password():
 
 def _too_many(error: RateLimitExceeded):
     with runtime().database.write() as db:
-        users.record(db, "denied", email=(request.form.get("email") or "")[:320], client_address=client_address(),
-                     detail=f"sign-in rate limit: {error.description}")
+        users.record(
+            db,
+            "denied",
+            email=(request.form.get("email") or "")[:320],
+            client_address=client_address(),
+            detail=f"sign-in rate limit: {error.description}",
+        )
     form = LoginForm()
-    response, status = _page("accounts/login.html", 429, form=form, kind="danger",
-                             message="Too many sign-in attempts. Wait a minute, then try again.")
+    response, status = _page(
+        "accounts/login.html",
+        429,
+        form=form,
+        kind="danger",
+        message="Too many sign-in attempts. Wait a minute, then try again.",
+    )
     return response, status, {"Retry-After": "60"}
 
 

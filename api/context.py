@@ -1,5 +1,6 @@
 """What a request handler needs from the app: the Runtime (settings, database, calendar) and the
 signed-in principal, read from the server-side checked session, never from request inputs."""
+
 from __future__ import annotations
 
 from flask import current_app, request

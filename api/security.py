@@ -1,6 +1,7 @@
 """The guards around every route: the gate in front of Dash's callbacks, security headers with a
 Content-Security-Policy built from Dash's own script hashes, cookie and size limits, generic error
 pages, and how long the server worked (Server-Timing)."""
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,14 @@ def _refuse(status: int, message: str, detail: str):
     if status == 403:
         with runtime().database.write() as db:
             principal = current_principal()
-            users.record(db, "denied", user_id=principal.user_id, email=principal.email or "",
-                         client_address=client_address(), detail=detail[:500])
+            users.record(
+                db,
+                "denied",
+                user_id=principal.user_id,
+                email=principal.email or "",
+                client_address=client_address(),
+                detail=detail[:500],
+            )
     return jsonify({"error": message}), status
 
 
@@ -117,8 +124,10 @@ def _pairs(items) -> list[tuple[str, str]] | None:
 
 
 def _declared(items) -> list[tuple[str, str]]:
-    return [("{" + ",".join(sorted(i["id"])) + "}" if isinstance(i["id"], dict) else i["id"], i["property"])
-            for i in items]
+    return [
+        ("{" + ",".join(sorted(i["id"])) + "}" if isinstance(i["id"], dict) else i["id"], i["property"])
+        for i in items
+    ]
 
 
 def _shape_problem(body: dict, spec: dict | None) -> str | None:
@@ -201,5 +210,9 @@ def _server_error(error: Exception):
     message = "Something went wrong on our side. Please try again later."
     if _wants_json():
         return jsonify({"error": message}), 500
-    return Response(f"<!DOCTYPE html><html lang=\"en\"><head><title>Error</title></head><body><main>"
-                    f"<h1>Error</h1><p>{message}</p></main></body></html>", status=500, mimetype="text/html")
+    return Response(
+        f'<!DOCTYPE html><html lang="en"><head><title>Error</title></head><body><main>'
+        f"<h1>Error</h1><p>{message}</p></main></body></html>",
+        status=500,
+        mimetype="text/html",
+    )

@@ -4,6 +4,7 @@ Only public measures and published values, for anyone, no login. Every response 
 it describes and when the data last changed; a bad parameter gets a 400 saying what is wrong, an
 unknown code a 404. CSV cells that a spreadsheet would run as a formula are neutralised.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,13 +18,13 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import ValidationError
 
 from aim.periods import PeriodError
-from api.context import runtime
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
 from aim.services.catalog import filter_measures
 from aim.services.measures import measure_detail, series
 from aim.services.scorecard import default_period, scorecard
 from aim.services.site import site_info
+from api.context import runtime
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -56,8 +57,11 @@ def _params(allowed: set[str]) -> dict[str, str]:
     """The query parameters, refusing unknown and repeated ones (a typo should not pass silently)."""
     unknown = sorted(set(request.args) - allowed)
     if unknown:
-        raise ApiError(400, f"Unknown parameter(s): {', '.join(unknown)}.",
-                       [f"Allowed parameters: {', '.join(sorted(allowed)) or 'none'}."])
+        raise ApiError(
+            400,
+            f"Unknown parameter(s): {', '.join(unknown)}.",
+            [f"Allowed parameters: {', '.join(sorted(allowed)) or 'none'}."],
+        )
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:
         raise ApiError(400, f"Parameter(s) given more than once: {', '.join(repeated)}.")
@@ -75,19 +79,39 @@ def _period(session, rt: Runtime, text: str | None):
 
 def _envelope(session, period_key: str, period_label: str, **body) -> dict:
     updated = site_info(session).data_updated_at
-    return {"period": period_key, "period_label": period_label,
-            "data_updated_at": updated.isoformat() if updated else None, **body}
+    return {
+        "period": period_key,
+        "period_label": period_label,
+        "data_updated_at": updated.isoformat() if updated else None,
+        **body,
+    }
 
 
 def _measure_json(m: MeasureStatus) -> dict:
     return {
-        "code": m.code, "name": m.name, "department": {"code": m.department_code, "name": m.department_name},
-        "activity": {"code": m.activity_code, "name": m.activity_name}, "priorities": m.priority_slugs,
-        "unit_kind": m.unit_kind, "unit_label": m.unit_label, "direction": m.direction, "frequency": m.frequency,
-        "is_key": m.is_key, "status": m.status, "stale": m.stale, "score": m.score, "actual": m.actual,
-        "target": m.target, "target_low": m.target_low, "target_high": m.target_high,
-        "reported": m.reported, "expected": m.expected, "trend": m.trend, "previous": m.previous,
-        "change": m.change, "url": f"/api/v1/measures/{m.code}",
+        "code": m.code,
+        "name": m.name,
+        "department": {"code": m.department_code, "name": m.department_name},
+        "activity": {"code": m.activity_code, "name": m.activity_name},
+        "priorities": m.priority_slugs,
+        "unit_kind": m.unit_kind,
+        "unit_label": m.unit_label,
+        "direction": m.direction,
+        "frequency": m.frequency,
+        "is_key": m.is_key,
+        "status": m.status,
+        "stale": m.stale,
+        "score": m.score,
+        "actual": m.actual,
+        "target": m.target,
+        "target_low": m.target_low,
+        "target_high": m.target_high,
+        "reported": m.reported,
+        "expected": m.expected,
+        "trend": m.trend,
+        "previous": m.previous,
+        "change": m.change,
+        "url": f"/api/v1/measures/{m.code}",
     }
 
 
@@ -105,13 +129,22 @@ def _read(view: Callable):
 
 @blueprint.get("")
 def index():
-    return jsonify({
-        "description": "Open data API of the city performance dashboard: public measures, published values.",
-        "endpoints": ["/api/v1/priorities", "/api/v1/measures", "/api/v1/measures/{code}",
-                      "/api/v1/measures/{code}/series.json", "/api/v1/measures/{code}/series.csv",
-                      "/api/v1/scorecard"],
-        "openapi": "/api/v1/openapi.json",
-    })
+    return jsonify(
+        {
+            "description": (
+                "Open data API of the city performance dashboard: public measures, published values."
+            ),
+            "endpoints": [
+                "/api/v1/priorities",
+                "/api/v1/measures",
+                "/api/v1/measures/{code}",
+                "/api/v1/measures/{code}/series.json",
+                "/api/v1/measures/{code}/series.csv",
+                "/api/v1/scorecard",
+            ],
+            "openapi": "/api/v1/openapi.json",
+        }
+    )
 
 
 @blueprint.get("/priorities")
@@ -119,10 +152,26 @@ def index():
 def priorities(session, rt: Runtime):
     params = _params({"period"})
     card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
-    return jsonify(_envelope(session, card.period, card.period_label, index=card.index, priorities=[
-        {"slug": p.slug, "title": p.title, "description": p.description, "index": p.index,
-         "measure_count": p.measure_count, "key_measures": p.key_measures, "counts": p.counts.as_dict()}
-        for p in card.priorities]))
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            index=card.index,
+            priorities=[
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "description": p.description,
+                    "index": p.index,
+                    "measure_count": p.measure_count,
+                    "key_measures": p.key_measures,
+                    "counts": p.counts.as_dict(),
+                }
+                for p in card.priorities
+            ],
+        )
+    )
 
 
 @blueprint.get("/measures")
@@ -133,19 +182,30 @@ def measures(session, rt: Runtime):
     try:
         wanted = MeasureFilter(**params)
     except ValidationError as exc:
-        raise ApiError(400, "Bad parameter(s).",
-                       [e["msg"].removeprefix("Value error, ") for e in exc.errors()]) from None
+        raise ApiError(
+            400, "Bad parameter(s).", [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
+        ) from None
     card = scorecard(session, rt.calendar, period)
     found = filter_measures(session, card.measures, wanted)
-    return jsonify(_envelope(session, card.period, card.period_label, count=len(found),
-                             measures=[_measure_json(m) for m in found]))
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            count=len(found),
+            measures=[_measure_json(m) for m in found],
+        )
+    )
 
 
 def _detail_or_404(session, rt: Runtime, code: str, period):
     detail = measure_detail(session, rt.calendar, code, period)
     if detail is None:
-        raise ApiError(404, f"No public measure with the code {code!r}.",
-                       ["See /api/v1/measures for the list of public measures."])
+        raise ApiError(
+            404,
+            f"No public measure with the code {code!r}.",
+            ["See /api/v1/measures for the list of public measures."],
+        )
     return detail
 
 
@@ -155,14 +215,23 @@ def measure(session, rt: Runtime, code: str):
     params = _params({"period"})
     detail = _detail_or_404(session, rt, code, _period(session, rt, params.get("period")))
     info = detail.info
-    return jsonify(_envelope(
-        session, detail.period, detail.period_label,
-        measure={**info.model_dump(mode="json", exclude={"priorities"}),
-                 "priorities": [{"slug": s, "title": t} for s, t in info.priorities]},
-        status=_measure_json(detail.status) if detail.status else None,
-        last_updated=detail.last_updated.isoformat() if detail.last_updated else None,
-        series={"json": f"/api/v1/measures/{code}/series.json", "csv": f"/api/v1/measures/{code}/series.csv"},
-    ))
+    return jsonify(
+        _envelope(
+            session,
+            detail.period,
+            detail.period_label,
+            measure={
+                **info.model_dump(mode="json", exclude={"priorities"}),
+                "priorities": [{"slug": s, "title": t} for s, t in info.priorities],
+            },
+            status=_measure_json(detail.status) if detail.status else None,
+            last_updated=detail.last_updated.isoformat() if detail.last_updated else None,
+            series={
+                "json": f"/api/v1/measures/{code}/series.json",
+                "csv": f"/api/v1/measures/{code}/series.csv",
+            },
+        )
+    )
 
 
 SERIES_COLUMNS = ("period", "label", "actual", "target", "target_low", "target_high", "status", "score")
@@ -172,8 +241,11 @@ def _series_or_404(session, rt: Runtime, code: str):
     _params(set())
     found = series(session, rt.calendar, code)
     if found is None:
-        raise ApiError(404, f"No public measure with the code {code!r}.",
-                       ["See /api/v1/measures for the list of public measures."])
+        raise ApiError(
+            404,
+            f"No public measure with the code {code!r}.",
+            ["See /api/v1/measures for the list of public measures."],
+        )
     return found
 
 
@@ -186,14 +258,25 @@ def _span(points) -> str:
 def series_json(session, rt: Runtime, code: str):
     info, points, explanations, updated = _series_or_404(session, rt, code)
     span = _span(points)
-    return jsonify(_envelope(
-        session, span, f"{points[0].label} to {points[-1].label}" if points else "",
-        measure={"code": info.code, "name": info.name, "unit_kind": info.unit_kind, "unit_label": info.unit_label,
-                 "direction": info.direction, "frequency": info.frequency, "tolerance": info.tolerance},
-        last_updated=updated.isoformat() if updated else None,
-        series=[p.model_dump(include=set(SERIES_COLUMNS)) for p in points],
-        explanations=[e.model_dump() for e in explanations],
-    ))
+    return jsonify(
+        _envelope(
+            session,
+            span,
+            f"{points[0].label} to {points[-1].label}" if points else "",
+            measure={
+                "code": info.code,
+                "name": info.name,
+                "unit_kind": info.unit_kind,
+                "unit_label": info.unit_label,
+                "direction": info.direction,
+                "frequency": info.frequency,
+                "tolerance": info.tolerance,
+            },
+            last_updated=updated.isoformat() if updated else None,
+            series=[p.model_dump(include=set(SERIES_COLUMNS)) for p in points],
+            explanations=[e.model_dump() for e in explanations],
+        )
+    )
 
 
 def safe_cell(value: object) -> object:
@@ -212,12 +295,16 @@ def series_csv(session, rt: Runtime, code: str):
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(("measure", "name", *SERIES_COLUMNS))
     for p in points:
-        writer.writerow([safe_cell(v) for v in (info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS))])
+        writer.writerow(
+            [safe_cell(v) for v in (info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS))]
+        )
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{info.code}-series.csv"'
     # A CSV has no room for an envelope: the period and the update time travel in headers.
     response.headers["X-Period"] = _span(points)
-    response.headers["X-Data-Updated-At"] = (site_info(session).data_updated_at or updated or date.min).isoformat()
+    response.headers["X-Data-Updated-At"] = (
+        site_info(session).data_updated_at or updated or date.min
+    ).isoformat()
     if updated:
         response.last_modified = updated
     return response

@@ -5,6 +5,7 @@ that layout to every browser inside the index page. So a page loader must never 
 callback: there it would freeze data at the first request and show it to whoever asks next.
 `page` returns the page's data-free skeleton instead (the ids its callbacks need).
 """
+
 from __future__ import annotations
 
 import functools
@@ -61,7 +62,9 @@ def read_period(session: Session, rt: Runtime, text: object) -> tuple[Period, st
 def read_filter(**fields: object) -> tuple[MeasureFilter, str | None]:
     """The filters in the URL, or none with a notice saying which value was refused and why."""
     # "all" is what an "any" choice of a filter form sends (see layouts.components.ANY).
-    cleaned = {k: (v if isinstance(v, str) and v.lower() != ANY else "") for k, v in fields.items() if v is not None}
+    cleaned = {
+        k: (v if isinstance(v, str) and v.lower() != ANY else "") for k, v in fields.items() if v is not None
+    }
     try:
         return MeasureFilter(**cleaned), None
     except ValidationError as exc:

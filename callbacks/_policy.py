@@ -5,6 +5,7 @@ when a callback has no declaration.
 
 Declare a callback with `callback(policy, outputs, inputs, ...)` instead of `dash.callback`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -57,4 +58,5 @@ def check_declared(app: dash.Dash) -> None:
     if missing:
         raise RuntimeError(
             "These Dash callbacks declare no access policy; register them with "
-            f"callbacks._policy.callback(PUBLIC or roles(...), ...): {', '.join(missing)}")
+            f"callbacks._policy.callback(PUBLIC or roles(...), ...): {', '.join(missing)}"
+        )

@@ -1,4 +1,5 @@
 """The browse-and-search page loader: every public measure, searched, filtered and sorted."""
+
 from __future__ import annotations
 
 from aim.services.catalog import departments_with_public_measures, filter_measures, priorities
@@ -9,14 +10,25 @@ from layouts import browsing
 
 
 @page(browsing.skeleton)
-def layout(q=None, priority=None, department=None, status=None, frequency=None, sort=None, period=None, **_query):
+def layout(
+    q=None, priority=None, department=None, status=None, frequency=None, sort=None, period=None, **_query
+):
     rt = runtime()
-    wanted, filter_notice = read_filter(q=q, priority=priority, department=department, status=status,
-                                        frequency=frequency, sort=sort)
+    wanted, filter_notice = read_filter(
+        q=q, priority=priority, department=department, status=status, frequency=frequency, sort=sort
+    )
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
         card = scorecard(session, rt.calendar, chosen)
         return browsing.build_browse(
-            filter_measures(session, card.measures, wanted), len(card.measures), wanted,
-            departments_with_public_measures(session), priorities(session), periods(session, rt), card.period,
-            card.period_label, site_info(session), notices(period_notice, filter_notice))
+            filter_measures(session, card.measures, wanted),
+            len(card.measures),
+            wanted,
+            departments_with_public_measures(session),
+            priorities(session),
+            periods(session, rt),
+            card.period,
+            card.period_label,
+            site_info(session),
+            notices(period_notice, filter_notice),
+        )

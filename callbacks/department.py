@@ -1,4 +1,5 @@
 """A department's page loader: its activities, budgets and public measures for the period."""
+
 from __future__ import annotations
 
 from aim.services.catalog import department_view
@@ -17,5 +18,6 @@ def layout(code: str | None = None, period: str | None = None, **_query):
         view = department_view(session, rt.calendar, code or "", card, chosen)
         if view is None:
             return pages.build_not_found(f"/departments/{code}")
-        return pages.build_department(view, periods(session, rt), card.period, card.period_label,
-                                      site_info(session), notice)
+        return pages.build_department(
+            view, periods(session, rt), card.period, card.period_label, site_info(session), notice
+        )

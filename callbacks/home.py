@@ -1,4 +1,5 @@
 """The home page loader: the scorecard for the period in the URL (?period=2024) or the default."""
+
 from __future__ import annotations
 
 from aim.services.scorecard import scorecard

@@ -1,5 +1,6 @@
 """The internal measure browser's loader: the signed-in user from the session decides what it shows;
 anything in the URL can only narrow it."""
+
 from __future__ import annotations
 
 from aim.auth import is_signed_in

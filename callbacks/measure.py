@@ -1,4 +1,5 @@
 """A measure's page loader: the measure for the period in the URL, or a helpful not-found page."""
+
 from __future__ import annotations
 
 from aim.services.measures import measure_detail

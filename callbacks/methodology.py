@@ -1,4 +1,5 @@
 """The methodology page loader: docs/methodology.md, and how often each measure is updated."""
+
 from __future__ import annotations
 
 from aim.config import ROOT
@@ -14,8 +15,9 @@ METHODOLOGY = ROOT / "docs" / "methodology.md"
 def layout(**_query):
     rt = runtime()
     with rt.database.read() as session:
-        return pages.build_methodology(METHODOLOGY.read_text(encoding="utf-8"),
-                                       update_schedule(session, rt.calendar), site_info(session))
+        return pages.build_methodology(
+            METHODOLOGY.read_text(encoding="utf-8"), update_schedule(session, rt.calendar), site_info(session)
+        )
 
 
 @page(pages.not_found_skeleton)

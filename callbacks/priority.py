@@ -1,4 +1,5 @@
 """A priority's page loader: its measures, filtered and sorted as the URL says."""
+
 from __future__ import annotations
 
 from aim.services.catalog import departments_with_public_measures, filter_measures
@@ -9,11 +10,19 @@ from layouts import browsing, pages
 
 
 @page(browsing.skeleton)
-def layout(slug: str | None = None, period: str | None = None, department=None, status=None, frequency=None,
-           sort=None, **_query):
+def layout(
+    slug: str | None = None,
+    period: str | None = None,
+    department=None,
+    status=None,
+    frequency=None,
+    sort=None,
+    **_query,
+):
     rt = runtime()
-    wanted, filter_notice = read_filter(department=department, status=status, frequency=frequency, sort=sort,
-                                        priority=slug)
+    wanted, filter_notice = read_filter(
+        department=department, status=status, frequency=frequency, sort=sort, priority=slug
+    )
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
         card = scorecard(session, rt.calendar, chosen)
@@ -22,8 +31,18 @@ def layout(slug: str | None = None, period: str | None = None, department=None, 
             return pages.build_not_found(f"/priorities/{slug}")
         in_priority = [m for m in card.measures if slug in m.priority_slugs]
         return browsing.build_priority(
-            priority, filter_measures(session, in_priority, wanted), in_priority, wanted,
-            [d for d in departments_with_public_measures(session)
-             if any(m.department_code == d.code for m in in_priority)],
-            periods(session, rt), card.period, card.period_label, site_info(session),
-            notices(period_notice, filter_notice))
+            priority,
+            filter_measures(session, in_priority, wanted),
+            in_priority,
+            wanted,
+            [
+                d
+                for d in departments_with_public_measures(session)
+                if any(m.department_code == d.code for m in in_priority)
+            ],
+            periods(session, rt),
+            card.period,
+            card.period_label,
+            site_info(session),
+            notices(period_notice, filter_notice),
+        )

@@ -1,5 +1,6 @@
 """The pages that list measures: a priority's, and the browse-and-search page. Both share the
 filter form and the department-grouped tables."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,27 +16,57 @@ from layouts import format as fmt
 from layouts import ids
 from layouts.components import demonstration_notice, filter_form, measure_table, select, status_counts
 
-SORT_OPTIONS = [("department", "Department"), ("name", "Name"), ("status", "Status, worst first"),
-                ("score", "Score, lowest first"), ("change", "Biggest change from a year earlier")]
-STATUS_OPTIONS = [("", "Any status")] + [(s, fmt.STATUS_TEXT[s]) for s in
-                                         ("on_track", "at_risk", "off_track", "no_target", "no_data", "stale")]
-FREQUENCY_OPTIONS = [("", "Any frequency")] + [(f, FREQUENCY_WORDS[f]) for f in ("monthly", "quarterly", "annual")]
+SORT_OPTIONS = [
+    ("department", "Department"),
+    ("name", "Name"),
+    ("status", "Status, worst first"),
+    ("score", "Score, lowest first"),
+    ("change", "Biggest change from a year earlier"),
+]
+STATUS_OPTIONS = [("", "Any status")] + [
+    (s, fmt.STATUS_TEXT[s]) for s in ("on_track", "at_risk", "off_track", "no_target", "no_data", "stale")
+]
+FREQUENCY_OPTIONS = [("", "Any frequency")] + [
+    (f, FREQUENCY_WORDS[f]) for f in ("monthly", "quarterly", "annual")
+]
 
 
-def _filters(wanted: MeasureFilter, departments: Sequence[Named], periods: Sequence[PeriodOption], period: str,
-             priorities: Sequence[tuple[str, str]] | None = None) -> list:
+def _filters(
+    wanted: MeasureFilter,
+    departments: Sequence[Named],
+    periods: Sequence[PeriodOption],
+    period: str,
+    priorities: Sequence[tuple[str, str]] | None = None,
+) -> list:
     fields = []
     if priorities is not None:
-        fields.append(select("priority", "Priority", [("", "Any priority")] + list(priorities), wanted.priority,
-                             id=ids.FILTER_PRIORITY))
+        fields.append(
+            select(
+                "priority",
+                "Priority",
+                [("", "Any priority")] + list(priorities),
+                wanted.priority,
+                id=ids.FILTER_PRIORITY,
+            )
+        )
     fields += [
-        select("department", "Department", [("", "Any department")] + [(d.code, d.name) for d in departments],
-               wanted.department, id=ids.FILTER_DEPARTMENT),
+        select(
+            "department",
+            "Department",
+            [("", "Any department")] + [(d.code, d.name) for d in departments],
+            wanted.department,
+            id=ids.FILTER_DEPARTMENT,
+        ),
         select("status", "Status", STATUS_OPTIONS, wanted.status, id=ids.FILTER_STATUS),
         select("frequency", "Updated", FREQUENCY_OPTIONS, wanted.frequency, id=ids.FILTER_FREQUENCY),
         select("sort", "Sort by", SORT_OPTIONS, wanted.sort, id=ids.FILTER_SORT),
-        select("period", "Period", [(p.key, p.label) for p in periods] or [(period, period)], period,
-               id=ids.PERIOD_SELECT),
+        select(
+            "period",
+            "Period",
+            [(p.key, p.label) for p in periods] or [(period, period)],
+            period,
+            id=ids.PERIOD_SELECT,
+        ),
     ]
     return fields
 
@@ -49,60 +80,115 @@ def _grouped(measures: Sequence[MeasureStatus], period: str, grouped: bool) -> l
     for m in measures:
         by_department.setdefault((m.department_code, m.department_name), []).append(m)
     for (code, name), group in by_department.items():
-        sections.append(html.Section([
-            html.H2(dcc.Link(name, href=f"/departments/{code}?period={period}"), className="h4 mt-4"),
-            measure_table(group, caption=f"{name}: {len(group)} measures", period=period),
-        ]))
+        sections.append(
+            html.Section(
+                [
+                    html.H2(dcc.Link(name, href=f"/departments/{code}?period={period}"), className="h4 mt-4"),
+                    measure_table(group, caption=f"{name}: {len(group)} measures", period=period),
+                ]
+            )
+        )
     return sections
 
 
 def _count(shown: int, total: int) -> html.P:
-    return html.P(f"{shown} of {total} measures shown.", id=ids.RESULT_COUNT, role="status",
-                  className="text-body-secondary")
+    return html.P(
+        f"{shown} of {total} measures shown.",
+        id=ids.RESULT_COUNT,
+        role="status",
+        className="text-body-secondary",
+    )
 
 
-def build_priority(priority: PriorityScore, measures: list[MeasureStatus], all_measures: list[MeasureStatus],
-                   wanted: MeasureFilter, departments: Sequence[Named], periods: Sequence[PeriodOption],
-                   period: str, period_label: str, site: SiteInfo, notice: str | None = None) -> html.Div:
+def build_priority(
+    priority: PriorityScore,
+    measures: list[MeasureStatus],
+    all_measures: list[MeasureStatus],
+    wanted: MeasureFilter,
+    departments: Sequence[Named],
+    periods: Sequence[PeriodOption],
+    period: str,
+    period_label: str,
+    site: SiteInfo,
+    notice: str | None = None,
+) -> html.Div:
     key = [m for m in all_measures if m.is_key]
-    return html.Div([
-        demonstration_notice(site),
-        dbc.Alert(notice, color="warning") if notice else None,
-        html.Nav(html.Ol([html.Li(dcc.Link("Home", href=f"/?period={period}"), className="breadcrumb-item"),
-                          html.Li("Priority", className="breadcrumb-item active", **{"aria-current": "page"})],
-                         className="breadcrumb"), **{"aria-label": "Breadcrumb"}),
-        html.H1(priority.title),
-        html.P(priority.description) if priority.description else None,
-        html.P([f"{period_label}: index ", html.Strong(fmt.score(priority.index)), ". ",
-                priority_summary(key)], className="lead"),
-        status_counts(priority.counts.as_dict(), label=f"Measures by status: {priority.title}"),
-        html.H2("Measures", className="h4 mt-4"),
-        filter_form(f"/priorities/{priority.slug}", _filters(wanted, departments, periods, period),
-                    label="Filter the measures"),
-        _count(len(measures), len(all_measures)),
-        *_grouped(measures, period, grouped=wanted.sort == "department"),
-    ])
+    return html.Div(
+        [
+            demonstration_notice(site),
+            dbc.Alert(notice, color="warning") if notice else None,
+            html.Nav(
+                html.Ol(
+                    [
+                        html.Li(dcc.Link("Home", href=f"/?period={period}"), className="breadcrumb-item"),
+                        html.Li("Priority", className="breadcrumb-item active", **{"aria-current": "page"}),
+                    ],
+                    className="breadcrumb",
+                ),
+                **{"aria-label": "Breadcrumb"},
+            ),
+            html.H1(priority.title),
+            html.P(priority.description) if priority.description else None,
+            html.P(
+                [
+                    f"{period_label}: index ",
+                    html.Strong(fmt.score(priority.index)),
+                    ". ",
+                    priority_summary(key),
+                ],
+                className="lead",
+            ),
+            status_counts(priority.counts.as_dict(), label=f"Measures by status: {priority.title}"),
+            html.H2("Measures", className="h4 mt-4"),
+            filter_form(
+                f"/priorities/{priority.slug}",
+                _filters(wanted, departments, periods, period),
+                label="Filter the measures",
+            ),
+            _count(len(measures), len(all_measures)),
+            *_grouped(measures, period, grouped=wanted.sort == "department"),
+        ]
+    )
 
 
-def build_browse(measures: list[MeasureStatus], total: int, wanted: MeasureFilter, departments: Sequence[Named],
-                 priorities: Sequence[tuple[str, str]], periods: Sequence[PeriodOption], period: str,
-                 period_label: str, site: SiteInfo, notice: str | None = None) -> html.Div:
-    search = html.Div([
-        dbc.Label("Search names and definitions", html_for=ids.SEARCH_TEXT, className="form-label small mb-1"),
-        dbc.Input(id=ids.SEARCH_TEXT, name="q", type="search", value=wanted.q, size="sm", maxLength=200),
-    ], className="me-2 mb-2")
-    return html.Div([
-        demonstration_notice(site),
-        dbc.Alert(notice, color="warning") if notice else None,
-        html.H1("All measures"),
-        html.P(f"Every public measure, with its status for {period_label}.", className="lead"),
-        filter_form("/measures", [search] + _filters(wanted, departments, periods, period, priorities),
-                    submit="Search", label="Search and filter measures"),
-        _count(len(measures), total),
-        *_grouped(measures, period, grouped=wanted.sort == "department"),
-    ])
+def build_browse(
+    measures: list[MeasureStatus],
+    total: int,
+    wanted: MeasureFilter,
+    departments: Sequence[Named],
+    priorities: Sequence[tuple[str, str]],
+    periods: Sequence[PeriodOption],
+    period: str,
+    period_label: str,
+    site: SiteInfo,
+    notice: str | None = None,
+) -> html.Div:
+    search = html.Div(
+        [
+            dbc.Label(
+                "Search names and definitions", html_for=ids.SEARCH_TEXT, className="form-label small mb-1"
+            ),
+            dbc.Input(id=ids.SEARCH_TEXT, name="q", type="search", value=wanted.q, size="sm", maxLength=200),
+        ],
+        className="me-2 mb-2",
+    )
+    return html.Div(
+        [
+            demonstration_notice(site),
+            dbc.Alert(notice, color="warning") if notice else None,
+            html.H1("All measures"),
+            html.P(f"Every public measure, with its status for {period_label}.", className="lead"),
+            filter_form(
+                "/measures",
+                [search] + _filters(wanted, departments, periods, period, priorities),
+                submit="Search",
+                label="Search and filter measures",
+            ),
+            _count(len(measures), total),
+            *_grouped(measures, period, grouped=wanted.sort == "department"),
+        ]
+    )
 
 
 def skeleton() -> html.Div:
     return html.Div(html.H1("Measures"))
-

@@ -1,5 +1,6 @@
 """Building blocks shared by the pages: status badges, sparklines, measure tables and the GET
 forms that keep every filter and the period in the URL."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,8 +19,12 @@ def demonstration_notice(site: SiteInfo) -> dbc.Alert | None:
     """The banner every page shows while demonstration data is loaded."""
     if not site.demonstration:
         return None
-    return dbc.Alert([html.Strong("Demonstration data. "), site.notice], color="warning",
-                     className="demo-notice", id="demo-notice")
+    return dbc.Alert(
+        [html.Strong("Demonstration data. "), site.notice],
+        color="warning",
+        className="demo-notice",
+        id="demo-notice",
+    )
 
 
 def status_badge(status: str) -> html.Span:
@@ -39,8 +44,10 @@ def measure_status(m: MeasureStatus) -> html.Span:
 def status_counts(counts: dict[str, int], *, label: str) -> html.Ul:
     """Counts by status as a list; statuses with zero measures are left out."""
     items = [
-        html.Li([status_badge(status), html.Span(f" {count}", className="ms-1 fw-semibold")],
-                className="list-inline-item mb-1")
+        html.Li(
+            [status_badge(status), html.Span(f" {count}", className="ms-1 fw-semibold")],
+            className="list-inline-item mb-1",
+        )
         for status, count in counts.items()
         if count
     ]
@@ -56,21 +63,31 @@ def sparkline(values: Sequence[float | None], periods: Sequence[str], m: Measure
     low, high = (min(present), max(present)) if present else (0.0, 0.0)
     span = (high - low) or 1.0
     bars = [
-        html.Span(className="spark-bar" + (" spark-missing" if v is None else ""),
-                  style={"height": f"{20 + 80 * ((v - low) / span) if v is not None else 6:.0f}%"})
+        html.Span(
+            className="spark-bar" + (" spark-missing" if v is None else ""),
+            style={"height": f"{20 + 80 * ((v - low) / span) if v is not None else 6:.0f}%"},
+        )
         for v in values
     ]
-    spoken = ", ".join(f"{p}: {amount(v, m.unit_kind, m.unit_label)}" for p, v in zip(periods, values))
+    spoken = ", ".join(
+        f"{p}: {amount(v, m.unit_kind, m.unit_label)}" for p, v in zip(periods, values, strict=True)
+    )
     return html.Span(bars, className="sparkline", role="img", **{"aria-label": f"Last periods: {spoken}"})
 
 
 def trend(m: MeasureStatus) -> html.Span:
     if not m.trend:
         return html.Span("Not enough data", className="text-body-secondary small")
-    return html.Span([
-        sparkline(m.window, m.window_periods, m), " ",
-        html.Span(fmt.TREND_ICON[m.trend], **{"aria-hidden": "true"}), " ", fmt.TREND_TEXT[m.trend],
-    ], className="text-nowrap")
+    return html.Span(
+        [
+            sparkline(m.window, m.window_periods, m),
+            " ",
+            html.Span(fmt.TREND_ICON[m.trend], **{"aria-hidden": "true"}),
+            " ",
+            fmt.TREND_TEXT[m.trend],
+        ],
+        className="text-nowrap",
+    )
 
 
 def measure_link(m: MeasureStatus, period: str | None = None) -> dcc.Link:
@@ -79,8 +96,14 @@ def measure_link(m: MeasureStatus, period: str | None = None) -> dcc.Link:
 
 
 COLUMNS = ("value", "target", "status", "score", "trend")
-_HEADINGS = {"department": "Department", "value": "Value", "target": "Target", "status": "Status",
-             "score": "Score", "trend": "Trend"}
+_HEADINGS = {
+    "department": "Department",
+    "value": "Value",
+    "target": "Target",
+    "status": "Status",
+    "score": "Score",
+    "trend": "Trend",
+}
 
 
 def _cell(m: MeasureStatus, column: str) -> html.Td:
@@ -98,20 +121,36 @@ def _cell(m: MeasureStatus, column: str) -> html.Td:
     return html.Td(trend(m))
 
 
-def measure_table(measures: Sequence[MeasureStatus], *, caption: str, period: str | None = None,
-                  show_department: bool = False, columns: Sequence[str] = COLUMNS) -> html.Div:
+def measure_table(
+    measures: Sequence[MeasureStatus],
+    *,
+    caption: str,
+    period: str | None = None,
+    show_department: bool = False,
+    columns: Sequence[str] = COLUMNS,
+) -> html.Div:
     """Measures with the chosen columns (value, target, status, score, trend); the caption names it."""
     columns = (("department",) if show_department else ()) + tuple(columns)
     head = ["Measure"] + [_HEADINGS[c] for c in columns]
-    rows = [html.Tr([html.Th(measure_link(m, period), scope="row")] + [_cell(m, c) for c in columns])
-            for m in measures]
+    rows = [
+        html.Tr([html.Th(measure_link(m, period), scope="row")] + [_cell(m, c) for c in columns])
+        for m in measures
+    ]
     return html.Div(
-        dbc.Table([
-            html.Caption(caption, className="caption-top"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody(rows),
-        ], hover=True, size="sm", className="align-middle measure-table"),
-        className="table-responsive", tabIndex="0", role="region", **{"aria-label": caption},
+        dbc.Table(
+            [
+                html.Caption(caption, className="caption-top"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody(rows),
+            ],
+            hover=True,
+            size="sm",
+            className="align-middle measure-table",
+        ),
+        className="table-responsive",
+        tabIndex="0",
+        role="region",
+        **{"aria-label": caption},
     )
 
 
@@ -121,24 +160,41 @@ ANY = "all"
 
 def select(name: str, label: str, options: Sequence[tuple[str, str]], value: str, *, id: str) -> html.Div:  # noqa: A002
     """A labelled native <select> inside a GET form: its value goes into the URL on submit."""
-    return html.Div([
-        dbc.Label(label, html_for=id, className="form-label small mb-1"),
-        dbc.Select(id=id, name=name, value=value or ANY, size="sm",
-                   options=[{"label": t, "value": v or ANY} for v, t in options]),
-    ], className="me-2 mb-2")
+    return html.Div(
+        [
+            dbc.Label(label, html_for=id, className="form-label small mb-1"),
+            dbc.Select(
+                id=id,
+                name=name,
+                value=value or ANY,
+                size="sm",
+                options=[{"label": t, "value": v or ANY} for v, t in options],
+            ),
+        ],
+        className="me-2 mb-2",
+    )
 
 
-def filter_form(action: str, fields: list, *, submit: str = "Apply", hidden: dict[str, str] | None = None,
-                label: str) -> html.Form:
+def filter_form(
+    action: str, fields: list, *, submit: str = "Apply", hidden: dict[str, str] | None = None, label: str
+) -> html.Form:
     """A GET form: choosing filters and pressing the button changes the URL, so every view can be
     shared and the back button returns to the previous one. An explicit button, not a change
     event, because changing a select must not move the reader somewhere unexpected (WCAG 3.2.2)."""
     hidden_inputs = [dcc.Input(type="hidden", name=k, value=v) for k, v in (hidden or {}).items() if v]
     return html.Form(
-        [html.Div(fields + [html.Div(dbc.Button(submit, type="submit", color="primary", size="sm"),
-                                     className="mb-2")] + hidden_inputs,
-                  className="d-flex flex-wrap align-items-end")],
-        action=action, method="get", role="search", **{"aria-label": label},
+        [
+            html.Div(
+                fields
+                + [html.Div(dbc.Button(submit, type="submit", color="primary", size="sm"), className="mb-2")]
+                + hidden_inputs,
+                className="d-flex flex-wrap align-items-end",
+            )
+        ],
+        action=action,
+        method="get",
+        role="search",
+        **{"aria-label": label},
     )
 
 

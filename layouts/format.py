@@ -1,5 +1,6 @@
 """How statuses and trends look on screen: words with icons and classes. Numbers and sentences come
 from aim.explain, so pages, API and command line say the same thing."""
+
 from __future__ import annotations
 
 from aim.explain import STATUS_WORDS

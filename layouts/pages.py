@@ -1,4 +1,5 @@
 """The remaining pages: a department's activities and measures, the methodology, and not found."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,34 +18,72 @@ def department_skeleton() -> html.Div:
     return html.Div(html.H1("Department"))
 
 
-def build_department(view: DepartmentView, periods: Sequence[PeriodOption], period: str, period_label: str,
-                     site: SiteInfo, notice: str | None = None) -> html.Div:
+def build_department(
+    view: DepartmentView,
+    periods: Sequence[PeriodOption],
+    period: str,
+    period_label: str,
+    site: SiteInfo,
+    notice: str | None = None,
+) -> html.Div:
     sections = []
     for activity in view.activities:
-        budget = (f"{view.fiscal_year}: adopted budget {money(activity.adopted)}, spent "
-                  f"{money(activity.expenditure)}, {activity.fte if activity.fte is not None else chr(8212)} "
-                  "funded positions (FTE).") if activity.adopted is not None else "No budget recorded for this year."
-        sections.append(html.Section([
-            html.H2(activity.name, className="h4 mt-4", id=f"activity-{activity.code}"),
-            html.P(activity.description) if activity.description else None,
-            html.P(["Serves: ", *_join([dcc.Link(t, href=f"/priorities/{s}") for s, t in activity.priorities])]
-                   if activity.priorities else "Serves no stated priority.", className="small"),
-            html.P(budget, className="small text-body-secondary"),
-            measure_table(activity.measures, caption=f"{activity.name}: measures for {period_label}", period=period)
-            if activity.measures else html.P("No public measures.", className="text-body-secondary"),
-        ], **{"aria-labelledby": f"activity-{activity.code}"}))
-    return html.Div([
-        demonstration_notice(site),
-        dbc.Alert(notice, color="warning") if notice else None,
-        html.Nav(html.Ol([html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
-                          html.Li("Department", className="breadcrumb-item active", **{"aria-current": "page"})],
-                         className="breadcrumb"), **{"aria-label": "Breadcrumb"}),
-        html.H1(view.name),
-        html.P(view.description) if view.description else None,
-        html.P(f"{len(view.activities)} activities; measures for {period_label}.", className="lead"),
-        period_form(f"/departments/{view.code}", periods, period),
-        *sections,
-    ])
+        budget = (
+            (
+                f"{view.fiscal_year}: adopted budget {money(activity.adopted)}, spent "
+                f"{money(activity.expenditure)}, {activity.fte if activity.fte is not None else chr(8212)} "
+                "funded positions (FTE)."
+            )
+            if activity.adopted is not None
+            else "No budget recorded for this year."
+        )
+        sections.append(
+            html.Section(
+                [
+                    html.H2(activity.name, className="h4 mt-4", id=f"activity-{activity.code}"),
+                    html.P(activity.description) if activity.description else None,
+                    html.P(
+                        [
+                            "Serves: ",
+                            *_join([dcc.Link(t, href=f"/priorities/{s}") for s, t in activity.priorities]),
+                        ]
+                        if activity.priorities
+                        else "Serves no stated priority.",
+                        className="small",
+                    ),
+                    html.P(budget, className="small text-body-secondary"),
+                    measure_table(
+                        activity.measures,
+                        caption=f"{activity.name}: measures for {period_label}",
+                        period=period,
+                    )
+                    if activity.measures
+                    else html.P("No public measures.", className="text-body-secondary"),
+                ],
+                **{"aria-labelledby": f"activity-{activity.code}"},
+            )
+        )
+    return html.Div(
+        [
+            demonstration_notice(site),
+            dbc.Alert(notice, color="warning") if notice else None,
+            html.Nav(
+                html.Ol(
+                    [
+                        html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
+                        html.Li("Department", className="breadcrumb-item active", **{"aria-current": "page"}),
+                    ],
+                    className="breadcrumb",
+                ),
+                **{"aria-label": "Breadcrumb"},
+            ),
+            html.H1(view.name),
+            html.P(view.description) if view.description else None,
+            html.P(f"{len(view.activities)} activities; measures for {period_label}.", className="lead"),
+            period_form(f"/departments/{view.code}", periods, period),
+            *sections,
+        ]
+    )
 
 
 def _join(items: list) -> list:
@@ -59,22 +98,50 @@ def methodology_skeleton() -> html.Div:
 
 
 def build_methodology(text: str, schedule: Sequence[ScheduleRow], site: SiteInfo) -> html.Div:
-    rows = [html.Tr([html.Th(dcc.Link(r.name, href=f"/measures/{r.code}"), scope="row"), html.Td(r.department),
-                     html.Td(FREQUENCY_WORDS[r.frequency]), html.Td(r.last_period or "\u2014")]) for r in schedule]
-    return html.Div([
-        demonstration_notice(site),
-        # Our own document, rendered as Markdown without raw HTML.
-        dcc.Markdown(text, className="methodology"),
-        html.H2("How often each measure is updated", id="schedule"),
-        html.Div(dbc.Table([
-            html.Caption("Public measures, how often each is reported and the latest period published",
-                         className="caption-top"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Measure", "Department", "Updated",
-                                                                   "Latest period published")])),
-            html.Tbody(rows),
-        ], size="sm", striped=True), className="table-responsive", tabIndex="0", role="region",
-            **{"aria-label": "How often each measure is updated"}),
-    ])
+    rows = [
+        html.Tr(
+            [
+                html.Th(dcc.Link(r.name, href=f"/measures/{r.code}"), scope="row"),
+                html.Td(r.department),
+                html.Td(FREQUENCY_WORDS[r.frequency]),
+                html.Td(r.last_period or "\u2014"),
+            ]
+        )
+        for r in schedule
+    ]
+    return html.Div(
+        [
+            demonstration_notice(site),
+            # Our own document, rendered as Markdown without raw HTML.
+            dcc.Markdown(text, className="methodology"),
+            html.H2("How often each measure is updated", id="schedule"),
+            html.Div(
+                dbc.Table(
+                    [
+                        html.Caption(
+                            "Public measures, how often each is reported and the latest period published",
+                            className="caption-top",
+                        ),
+                        html.Thead(
+                            html.Tr(
+                                [
+                                    html.Th(h, scope="col")
+                                    for h in ("Measure", "Department", "Updated", "Latest period published")
+                                ]
+                            )
+                        ),
+                        html.Tbody(rows),
+                    ],
+                    size="sm",
+                    striped=True,
+                ),
+                className="table-responsive",
+                tabIndex="0",
+                role="region",
+                **{"aria-label": "How often each measure is updated"},
+            ),
+        ]
+    )
 
 
 def not_found_skeleton() -> html.Div:
@@ -82,10 +149,16 @@ def not_found_skeleton() -> html.Div:
 
 
 def build_not_found(path: str) -> html.Div:
-    return html.Div([
-        html.H1("Page not found"),
-        html.P(["Nothing lives at ", html.Code(path), "."]),
-        html.Ul([html.Li(dcc.Link("The city's performance at a glance", href="/")),
-                 html.Li(dcc.Link("Search all measures", href="/measures")),
-                 html.Li(dcc.Link("How the figures are calculated", href="/methodology"))]),
-    ])
+    return html.Div(
+        [
+            html.H1("Page not found"),
+            html.P(["Nothing lives at ", html.Code(path), "."]),
+            html.Ul(
+                [
+                    html.Li(dcc.Link("The city's performance at a glance", href="/")),
+                    html.Li(dcc.Link("Search all measures", href="/measures")),
+                    html.Li(dcc.Link("How the figures are calculated", href="/methodology")),
+                ]
+            ),
+        ]
+    )

@@ -3,6 +3,7 @@
 render_as_batch lets SQLite alter tables (it rebuilds them), and compare_type makes autogenerate
 notice column type changes, so "no difference from the models" means what it says.
 """
+
 from __future__ import annotations
 
 from alembic import context

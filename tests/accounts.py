@@ -1,4 +1,5 @@
 """Test helpers for user accounts: a cheap password hasher and accounts created through the service."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,11 +26,15 @@ def fast_hashing(monkeypatch) -> PasswordHasher:
     return cheap
 
 
-def make_user(database: Database, email: str, role: Role | str, departments: tuple[str, ...] = (),
-              password: str = PASSWORD) -> UserView:
+def make_user(
+    database: Database,
+    email: str,
+    role: Role | str,
+    departments: tuple[str, ...] = (),
+    password: str = PASSWORD,
+) -> UserView:
     with database.write() as s:
-        return accounts.create_user(s, email, password, role, departments, actor=None,
-                                    client_address="test")
+        return accounts.create_user(s, email, password, role, departments, actor=None, client_address="test")
 
 
 def sign_in(database: Database, email: str, password: str = PASSWORD) -> Principal | None:
@@ -52,8 +57,12 @@ def http_sign_in(site: str, email: str, password: str = PASSWORD, *, expect: int
 
     http = requests.Session()
     token = csrf_token(http.get(f"{site}/login", timeout=15).text)
-    response = http.post(f"{site}/login", data={"csrf_token": token, "email": email, "password": password,
-                                                "next": ""}, allow_redirects=False, timeout=15)
+    response = http.post(
+        f"{site}/login",
+        data={"csrf_token": token, "email": email, "password": password, "next": ""},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert response.status_code == expect, (response.status_code, response.text[:300])
     return http
 

@@ -1,4 +1,5 @@
 """Builders for test data: a small city written through the ORM, with sensible defaults."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,9 @@ def department(session: Session, code: str = "MPD", name: str = "Police Departme
     return d
 
 
-def activity(session: Session, dept: Department, code: str, priorities: list[Priority], name: str | None = None) -> Activity:
+def activity(
+    session: Session, dept: Department, code: str, priorities: list[Priority], name: str | None = None
+) -> Activity:
     a = Activity(code=code, department=dept, name=name or code.title(), priorities=priorities)
     session.add(a)
     return a
@@ -26,9 +29,15 @@ def activity(session: Session, dept: Department, code: str, priorities: list[Pri
 
 def measure(session: Session, act: Activity, code: str, **fields) -> Measure:
     values = dict(
-        name=code.replace("-", " ").capitalize(), unit_kind="count", direction="up",
-        frequency="annual", aggregation="sum", measure_type="outcome", is_key=True,
-        is_public=True, tolerance=0.10,
+        name=code.replace("-", " ").capitalize(),
+        unit_kind="count",
+        direction="up",
+        frequency="annual",
+        aggregation="sum",
+        measure_type="outcome",
+        is_key=True,
+        is_public=True,
+        tolerance=0.10,
     )
     values.update(fields)
     m = Measure(code=code, activity=act, **values)
@@ -41,5 +50,12 @@ def actuals(session: Session, m: Measure, values: dict[str, float | None], state
         session.add(Actual(measure=m, period=period, value=value, state=state, updated_by="test"))
 
 
-def target(session: Session, m: Measure, period: str, value: float | None = None, low: float | None = None, high: float | None = None) -> None:
+def target(
+    session: Session,
+    m: Measure,
+    period: str,
+    value: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+) -> None:
     session.add(Target(measure=m, period=period, value=value, low=low, high=high, set_by="test"))

@@ -1,4 +1,5 @@
 """Small cities for tests, with figures computed by hand, shared by service, CLI and page tests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,13 +31,22 @@ def load_tiny_city(database) -> None:
         b.target(s, violent, "2025", 8000)
         b.target(s, violent, "2026", 7800)
 
-        response = b.measure(s, patrol, "response-time", direction="down", unit_kind="duration",
-                             unit_label="minutes", frequency="quarterly", aggregation="mean")
+        response = b.measure(
+            s,
+            patrol,
+            "response-time",
+            direction="down",
+            unit_kind="duration",
+            unit_label="minutes",
+            frequency="quarterly",
+            aggregation="mean",
+        )
         b.actuals(s, response, {"2025-Q1": 12, "2025-Q2": 12.5, "2025-Q3": 12.4, "2025-Q4": 12.7})
         b.target(s, response, "2025", 10)  # nothing for 2026: stale
 
-        clearance = b.measure(s, patrol, "clearance-rate", unit_kind="percent", aggregation="last",
-                              is_key=False)
+        clearance = b.measure(
+            s, patrol, "clearance-rate", unit_kind="percent", aggregation="last", is_key=False
+        )
         b.actuals(s, clearance, {"2024": 48, "2025": 55})
         b.target(s, clearance, "2025", 50)
 
@@ -48,14 +58,22 @@ def load_tiny_city(database) -> None:
         b.actuals(s, placed, {"2025": 130})
         b.actuals(s, placed, {"2024": 999}, state="draft")  # not published: 2024 is missing
 
-        youth = b.measure(s, jobs, "youth-employment", unit_kind="percent", direction="range",
-                          frequency="monthly", aggregation="mean")
-        b.actuals(s, youth, {f"2025-{m:02d}": v for m, v in zip(range(1, 7), [45, 50, 55, 60, 65, 70])})
+        youth = b.measure(
+            s,
+            jobs,
+            "youth-employment",
+            unit_kind="percent",
+            direction="range",
+            frequency="monthly",
+            aggregation="mean",
+        )
+        b.actuals(
+            s, youth, {f"2025-{m:02d}": v for m, v in zip(range(1, 7), [45, 50, 55, 60, 65, 70], strict=True)}
+        )
         b.actuals(s, youth, {"2025-07": 10_000}, state="approved")  # approved is not published
         b.target(s, youth, "2025", low=40, high=60)
 
-        licenses = b.measure(s, jobs, "business-licenses", frequency="monthly",
-                             active_from=date(2020, 1, 1))
+        licenses = b.measure(s, jobs, "business-licenses", frequency="monthly", active_from=date(2020, 1, 1))
         b.target(s, licenses, "2025", 1200)
 
         b.measure(s, jobs, "retired-measure", retired_at=date(2024, 6, 30), active_from=date(2010, 1, 1))
@@ -66,8 +84,16 @@ SECRET_CODE = "zz-secret-internal"
 SECRET_NAME = "Zebracorn internal overtime"
 SECRET_DEFINITION = "Quetzalcoatl definition of an internal measure"
 # Eight-digit figures: a six-digit one turned up by chance inside a score (0.8627272727...).
-SECRET_VALUES = ("98765401", "98,765,401", "90817263", "90,817,263", "56473829", "56,473,829", "39182746",
-                 "39,182,746")
+SECRET_VALUES = (
+    "98765401",
+    "98,765,401",
+    "90817263",
+    "90,817,263",
+    "56473829",
+    "56,473,829",
+    "39182746",
+    "39,182,746",
+)
 SECRET_EXPLANATION = "Axolotl unpublished explanation"
 SECRET_STRINGS = (SECRET_CODE, SECRET_NAME, SECRET_DEFINITION, SECRET_EXPLANATION, *SECRET_VALUES)
 
@@ -85,12 +111,31 @@ def load_leak_city(database) -> None:
     assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
     with database.write() as s:
         patrol = s.scalars(select(Activity).where(Activity.code == "MPD-PATROL")).one()
-        secret = b.measure(s, patrol, SECRET_CODE, name=SECRET_NAME, definition=SECRET_DEFINITION,
-                           is_public=False, is_key=True, frequency="annual")
+        secret = b.measure(
+            s,
+            patrol,
+            SECRET_CODE,
+            name=SECRET_NAME,
+            definition=SECRET_DEFINITION,
+            is_public=False,
+            is_key=True,
+            frequency="annual",
+        )
         b.actuals(s, secret, {"2024": 98765401.0, "2025": 98765401.0})
         b.target(s, secret, "2025", 1)
         homicides = s.scalars(select(Measure).where(Measure.code == "homicides")).one()
-        for period, value, state in (("2026-11", 90817263.0, "draft"), ("2026-12", 56473829.0, "submitted"),
-                                     ("2027-01", 39182746.0, "approved")):
-            s.add(Actual(measure=homicides, period=period, value=value, state=state,
-                         explanation=SECRET_EXPLANATION, updated_by="editor"))
+        for period, value, state in (
+            ("2026-11", 90817263.0, "draft"),
+            ("2026-12", 56473829.0, "submitted"),
+            ("2027-01", 39182746.0, "approved"),
+        ):
+            s.add(
+                Actual(
+                    measure=homicides,
+                    period=period,
+                    value=value,
+                    state=state,
+                    explanation=SECRET_EXPLANATION,
+                    updated_by="editor",
+                )
+            )

@@ -5,6 +5,7 @@ pytest-xdist worker gets its own database, named after it (aim_test_gw0, ...), w
 create and migrate themselves. Without a reachable server the PostgreSQL tests skip, except under
 CI (CI=true), where they fail: CI must prove both databases.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The app as served: gunicorn serves it, responses are compressed, Bootstrap comes from the
 server, and the page shell (index HTML, /_dash-layout) carries no data."""
+
 from __future__ import annotations
 
 import requests
@@ -16,10 +17,14 @@ def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backen
         assert '<html lang="en">' in response.text
         body = {
             "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [{"id": "_pages_content", "property": "children"},
-                        {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/"},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
             "changedPropIds": ["_pages_location.pathname"],
         }
         for _ in range(4):  # reach both workers
@@ -28,8 +33,11 @@ def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backen
 
 
 def test_responses_are_compressed_and_bootstrap_is_served_locally(site):
-    css = requests.get(f"{site}/vendor/bootstrap/5.3.8/css/bootstrap.min.css",
-                       headers={"Accept-Encoding": "gzip, br"}, timeout=10)
+    css = requests.get(
+        f"{site}/vendor/bootstrap/5.3.8/css/bootstrap.min.css",
+        headers={"Accept-Encoding": "gzip, br"},
+        timeout=10,
+    )
     assert css.status_code == 200
     assert css.headers["Content-Encoding"] in ("gzip", "br")
     assert "Bootstrap  v5.3.8" in css.text

@@ -3,6 +3,7 @@
 `run_import` reads a source, validates every row, checks every reference, and writes everything in
 one transaction, or nothing at all when any row is refused (or when it is a dry run).
 """
+
 from __future__ import annotations
 
 import time
@@ -25,16 +26,39 @@ class _Rollback(Exception):
     """Raised inside the write transaction to undo it (dry runs and refused imports)."""
 
 
-def run_import(database: Database, calendar: FiscalCalendar, path: Path | str, *, dry_run: bool = False,
-               who: str = "import", progress: Progress | None = None) -> ImportReport:
+def run_import(
+    database: Database,
+    calendar: FiscalCalendar,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    who: str = "import",
+    progress: Progress | None = None,
+) -> ImportReport:
     path = Path(path)
-    return import_source(database, calendar, read_source(path), str(path), reason=path.name,
-                         dry_run=dry_run, who=who, progress=progress)
+    return import_source(
+        database,
+        calendar,
+        read_source(path),
+        str(path),
+        reason=path.name,
+        dry_run=dry_run,
+        who=who,
+        progress=progress,
+    )
 
 
-def import_source(database: Database, calendar: FiscalCalendar, source: Source, label: str, *,
-                  reason: str, dry_run: bool = False, who: str = "import",
-                  progress: Progress | None = None) -> ImportReport:
+def import_source(
+    database: Database,
+    calendar: FiscalCalendar,
+    source: Source,
+    label: str,
+    *,
+    reason: str,
+    dry_run: bool = False,
+    who: str = "import",
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate and load tables already read (from files, or produced by a recipe)."""
     started = time.perf_counter()
     report = ImportReport(label, dry_run=dry_run, ignored=list(source.ignored))
@@ -42,8 +66,16 @@ def import_source(database: Database, calendar: FiscalCalendar, source: Source, 
     tables = validate(source, report, progress)
     try:
         with database.write() as session:
-            loader = Loader(session, calendar, tables, report, who=who, reason=reason,
-                            now=datetime.now(timezone.utc), progress=progress)
+            loader = Loader(
+                session,
+                calendar,
+                tables,
+                report,
+                who=who,
+                reason=reason,
+                now=datetime.now(timezone.utc),
+                progress=progress,
+            )
             loader.check_references()
             if report.problems:
                 raise _Rollback
@@ -64,9 +96,16 @@ def import_source(database: Database, calendar: FiscalCalendar, source: Source, 
     return report
 
 
-def run_recipe_import(database: Database, calendar: FiscalCalendar, recipe_path: Path | str, folder: Path | str,
-                      *, dry_run: bool = False, who: str = "import",
-                      progress: Progress | None = None) -> tuple[ImportReport, RecipeOutcome]:
+def run_recipe_import(
+    database: Database,
+    calendar: FiscalCalendar,
+    recipe_path: Path | str,
+    folder: Path | str,
+    *,
+    dry_run: bool = False,
+    who: str = "import",
+    progress: Progress | None = None,
+) -> tuple[ImportReport, RecipeOutcome]:
     """Map another city's files with a recipe, then import what it mapped (all or nothing).
 
     Raises RecipeError when the recipe is invalid, its files cannot be read, or it was written for
@@ -79,9 +118,17 @@ def run_recipe_import(database: Database, calendar: FiscalCalendar, recipe_path:
             f"The recipe {recipe_path.name} is for a fiscal year starting in month "
             f"{recipe.fiscal_year_start_month}, but AIM_FISCAL_YEAR_START_MONTH is {calendar.start_month}. "
             f"Import into a database configured with AIM_FISCAL_YEAR_START_MONTH="
-            f"{recipe.fiscal_year_start_month}.")
+            f"{recipe.fiscal_year_start_month}."
+        )
     outcome = run_recipe(recipe, folder)
-    report = import_source(database, calendar, outcome.source, str(folder),
-                           reason=f"{folder.name} (recipe {recipe_path.name})", dry_run=dry_run, who=who,
-                           progress=progress)
+    report = import_source(
+        database,
+        calendar,
+        outcome.source,
+        str(folder),
+        reason=f"{folder.name} (recipe {recipe_path.name})",
+        dry_run=dry_run,
+        who=who,
+        progress=progress,
+    )
     return report, outcome

@@ -5,6 +5,7 @@ their keys; only columns present in the file are compared and updated, so a file
 `is_public` column cannot quietly make internal measures public. New and changed actuals get
 their revision rows in the same transaction, in bulk.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -95,16 +96,29 @@ def _check_duplicates(table: ValidTable, report: ImportReport) -> None:
     key = TABLES[table.name].key
     if not key:
         if len(table.rows) > 1:
-            report.problems.append(Problem(table.source, table.rows[1][0], "", "",
-                                           f"The {table.name} table holds one row; found {len(table.rows)}."))
+            report.problems.append(
+                Problem(
+                    table.source,
+                    table.rows[1][0],
+                    "",
+                    "",
+                    f"The {table.name} table holds one row; found {len(table.rows)}.",
+                )
+            )
         return
     seen: dict[tuple, int] = {}
     for number, row in table.rows:
         k = tuple(getattr(row, c) for c in key)
         if k in seen:
-            report.problems.append(Problem(
-                table.source, number, key[0], " / ".join(map(str, k)),
-                f"Duplicate {table.name[:-1]} {' '.join(map(str, k))}: the same as row {seen[k]}."))
+            report.problems.append(
+                Problem(
+                    table.source,
+                    number,
+                    key[0],
+                    " / ".join(map(str, k)),
+                    f"Duplicate {table.name[:-1]} {' '.join(map(str, k))}: the same as row {seen[k]}.",
+                )
+            )
         else:
             seen[k] = number
 
@@ -119,9 +133,18 @@ class _MeasureInfo:
 class Loader:
     """Checks references against the file and the database, then writes, in one session."""
 
-    def __init__(self, session: Session, calendar: FiscalCalendar, tables: dict[str, ValidTable],
-                 report: ImportReport, *, who: str, reason: str, now: datetime,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        calendar: FiscalCalendar,
+        tables: dict[str, ValidTable],
+        report: ImportReport,
+        *,
+        who: str,
+        reason: str,
+        now: datetime,
+        progress: Progress | None = None,
+    ) -> None:
         self.session, self.calendar, self.tables, self.report = session, calendar, tables, report
         self.who, self.reason, self.now, self.progress = who, reason, now, progress
 
@@ -143,7 +166,8 @@ class Loader:
         measures = {
             code: _MeasureInfo(frequency, direction, id_)
             for id_, code, frequency, direction in s.execute(
-                select(Measure.id, Measure.code, Measure.frequency, Measure.direction))
+                select(Measure.id, Measure.code, Measure.frequency, Measure.direction)
+            )
         }
         changed_frequency: dict[str, str] = {}
         for _, r in self.rows("measures"):
@@ -188,33 +212,63 @@ class Loader:
         kind = self.calendar.parse(row.period).kind
         wanted = FREQUENCY_KIND[info.frequency]
         if table == "actuals" and kind is not wanted:
-            self.problem(table, number, "period", row.period,
-                         f"period must be a {wanted.value} for the {info.frequency} measure "
-                         f"{row.measure!r}; got a {kind.value}")
+            self.problem(
+                table,
+                number,
+                "period",
+                row.period,
+                f"period must be a {wanted.value} for the {info.frequency} measure "
+                f"{row.measure!r}; got a {kind.value}",
+            )
         if table == "targets":
             if kind.months < wanted.months:
-                self.problem(table, number, "period", row.period,
-                             f"period {row.period} is shorter than the {info.frequency} measure "
-                             f"{row.measure!r} reports; set targets for a {wanted.value} or longer")
+                self.problem(
+                    table,
+                    number,
+                    "period",
+                    row.period,
+                    f"period {row.period} is shorter than the {info.frequency} measure "
+                    f"{row.measure!r} reports; set targets for a {wanted.value} or longer",
+                )
             is_range = info.direction == "range"
             if is_range and (row.low is None or row.high is None):
-                self.problem(table, number, "low", "",
-                             f"measure {row.measure!r} is a range measure: its target needs low and high")
+                self.problem(
+                    table,
+                    number,
+                    "low",
+                    "",
+                    f"measure {row.measure!r} is a range measure: its target needs low and high",
+                )
             if not is_range and row.value is None:
-                self.problem(table, number, "value", "",
-                             f"measure {row.measure!r} goes {info.direction}: its target needs a value")
+                self.problem(
+                    table,
+                    number,
+                    "value",
+                    "",
+                    f"measure {row.measure!r} goes {info.direction}: its target needs a value",
+                )
 
     def _check_frequency_changes(self, changed: dict[str, str]) -> None:
         if not changed:
             return
-        with_values = set(self.session.scalars(
-            select(Measure.code).join(Actual, Actual.measure_id == Measure.id)
-            .where(Measure.code.in_(changed)).distinct()))
+        with_values = set(
+            self.session.scalars(
+                select(Measure.code)
+                .join(Actual, Actual.measure_id == Measure.id)
+                .where(Measure.code.in_(changed))
+                .distinct()
+            )
+        )
         for n, r in self.rows("measures"):
             if r.code in with_values:
-                self.problem("measures", n, "frequency", r.frequency,
-                             f"frequency cannot change from {changed[r.code]} to {r.frequency}: the "
-                             "measure already has values in the database")
+                self.problem(
+                    "measures",
+                    n,
+                    "frequency",
+                    r.frequency,
+                    f"frequency cannot change from {changed[r.code]} to {r.frequency}: the "
+                    "measure already has values in the database",
+                )
 
     # -- writing -----------------------------------------------------------------------------
     def write(self) -> None:
@@ -223,10 +277,26 @@ class Loader:
         departments = self._upsert("departments", Department, "code", ["name", "description"])
         activities = self._write_activities(departments, priorities)
         measures = self._upsert(
-            "measures", Measure, "code",
-            ["name", "definition", "calculation", "data_source", "unit_kind", "unit_label", "direction",
-             "frequency", "aggregation", "tolerance", "measure_type", "is_public", "is_key",
-             "active_from", "retired_at"],
+            "measures",
+            Measure,
+            "code",
+            [
+                "name",
+                "definition",
+                "calculation",
+                "data_source",
+                "unit_kind",
+                "unit_label",
+                "direction",
+                "frequency",
+                "aggregation",
+                "tolerance",
+                "measure_type",
+                "is_public",
+                "is_key",
+                "active_from",
+                "retired_at",
+            ],
             refs={"activity": ("activity_id", activities)},
         )
         self._write_targets(measures)
@@ -269,9 +339,15 @@ class Loader:
                     changed = True
         return changed
 
-    def _upsert(self, table: str, model, key: str, fields: list[str],
-                refs: dict[str, tuple[str, dict[str, int]]] | None = None,
-                extra: Callable[[object, Row], bool] | None = None) -> dict[str, int]:
+    def _upsert(
+        self,
+        table: str,
+        model,
+        key: str,
+        fields: list[str],
+        refs: dict[str, tuple[str, dict[str, int]]] | None = None,
+        extra: Callable[[object, Row], bool] | None = None,
+    ) -> dict[str, int]:
         """Small tables through the ORM: create new rows, update changed ones; return key -> id."""
         existing = {getattr(o, key): o for o in self.session.scalars(select(model))}
         rows = self.rows(table)
@@ -306,8 +382,13 @@ class Loader:
 
     def _write_activities(self, departments: dict[str, int], priorities: dict[str, int]) -> dict[str, int]:
         if "priorities" not in (self.tables["activities"].columns if "activities" in self.tables else ()):
-            return self._upsert("activities", Activity, "code", ["name", "description"],
-                                refs={"department": ("department_id", departments)})
+            return self._upsert(
+                "activities",
+                Activity,
+                "code",
+                ["name", "description"],
+                refs={"department": ("department_id", departments)},
+            )
         by_slug = {p.slug: p for p in self.session.scalars(select(Priority))}
 
         def link(activity: Activity, row: Row) -> bool:
@@ -317,20 +398,34 @@ class Loader:
             activity.priorities = wanted
             return True
 
-        return self._upsert("activities", Activity, "code", ["name", "description"],
-                            refs={"department": ("department_id", departments)}, extra=link)
+        return self._upsert(
+            "activities",
+            Activity,
+            "code",
+            ["name", "description"],
+            refs={"department": ("department_id", departments)},
+            extra=link,
+        )
 
     def _write_targets(self, measures: dict[str, int]) -> None:
         rows = self.rows("targets")
         if not rows:
             return
-        table, counts, present = Target.__table__, self.report.count("targets"), self.tables["targets"].columns
+        table, counts, present = (
+            Target.__table__,
+            self.report.count("targets"),
+            self.tables["targets"].columns,
+        )
         wanted_ids = {measures[r.measure] for _, r in rows}
         existing = {
             (m, p): (i, v, lo, hi)
             for i, m, p, v, lo, hi in self._select_chunked(
-                select(table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.low, table.c.high),
-                table.c.measure_id, wanted_ids)
+                select(
+                    table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.low, table.c.high
+                ),
+                table.c.measure_id,
+                wanted_ids,
+            )
         }
         new, changed = [], []
         for _, r in rows:
@@ -338,8 +433,9 @@ class Loader:
             old = existing.get((mid, r.period))
             values = {c: getattr(r, c) for c in ("value", "low", "high")}
             if old is None:
-                new.append({"measure_id": mid, "period": r.period, **values, "set_by": self.who,
-                            "set_at": self.now})
+                new.append(
+                    {"measure_id": mid, "period": r.period, **values, "set_by": self.who, "set_at": self.now}
+                )
                 continue
             merged = _merge(("value", "low", "high"), values, old[1:], present)
             if tuple(merged.values()) != old[1:]:
@@ -352,22 +448,45 @@ class Loader:
         rows = self.rows("actuals")
         if not rows:
             return
-        table, counts, present = Actual.__table__, self.report.count("actuals"), self.tables["actuals"].columns
+        table, counts, present = (
+            Actual.__table__,
+            self.report.count("actuals"),
+            self.tables["actuals"].columns,
+        )
         existing = {
             (m, p): (i, v, e, s, ver)
             for i, m, p, v, e, s, ver in self._select_chunked(
-                select(table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.explanation,
-                       table.c.state, table.c.version),
-                table.c.measure_id, {measures[r.measure] for _, r in rows})
+                select(
+                    table.c.id,
+                    table.c.measure_id,
+                    table.c.period,
+                    table.c.value,
+                    table.c.explanation,
+                    table.c.state,
+                    table.c.version,
+                ),
+                table.c.measure_id,
+                {measures[r.measure] for _, r in rows},
+            )
         }
         new, changed, revisions = [], [], []
         for _, r in rows:
             mid = measures[r.measure]
             old = existing.get((mid, r.period))
             if old is None:
-                new.append({"measure_id": mid, "period": r.period, "value": r.value,
-                            "explanation": r.explanation, "state": r.state, "version": 1,
-                            "updated_by": self.who, "updated_at": self.now, "created_at": self.now})
+                new.append(
+                    {
+                        "measure_id": mid,
+                        "period": r.period,
+                        "value": r.value,
+                        "explanation": r.explanation,
+                        "state": r.state,
+                        "version": 1,
+                        "updated_by": self.who,
+                        "updated_at": self.now,
+                        "created_at": self.now,
+                    }
+                )
                 continue
             old_id, old_value, old_explanation, old_state, version = old
             value = r.value if "value" in present else old_value
@@ -376,20 +495,33 @@ class Loader:
             if (value, explanation, state) == (old_value, old_explanation, old_state):
                 counts.unchanged += 1
                 continue
-            changed.append({"b_id": old_id, "b_version": version, "value": value, "explanation": explanation,
-                            "state": state, "updated_by": self.who, "updated_at": self.now})
+            changed.append(
+                {
+                    "b_id": old_id,
+                    "b_version": version,
+                    "value": value,
+                    "explanation": explanation,
+                    "state": state,
+                    "updated_by": self.who,
+                    "updated_at": self.now,
+                }
+            )
             revisions.append(self._revision(old_id, version + 1, old_value, value, old_state, state))
         self._insert_chunked(insert(table), new)
         if new:
             self._revisions_for_new_actuals()
         if changed:
-            statement = (update(table)
-                         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                         .values(version=bindparam("b_version") + 1))
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                .values(version=bindparam("b_version") + 1)
+            )
             result = self.session.execute(statement, changed)
             if result.rowcount not in (-1, len(changed)):
-                raise ConcurrentChange("Some values changed in the database while this file was being "
-                                       "imported. Nothing was written; run the import again.")
+                raise ConcurrentChange(
+                    "Some values changed in the database while this file was being "
+                    "imported. Nothing was written; run the import again."
+                )
         self._insert_chunked(insert(ActualRevision.__table__), revisions)
         counts.created += len(new)
         counts.updated += len(changed)
@@ -403,30 +535,71 @@ class Loader:
         """
         a, r = Actual.__table__, ActualRevision.__table__
         created = (
-            select(a.c.id, literal(1), null(), a.c.value, null(), a.c.state, literal(self.who),
-                   literal(self.now, UTCDateTime()), literal(self.reason))
+            select(
+                a.c.id,
+                literal(1),
+                null(),
+                a.c.value,
+                null(),
+                a.c.state,
+                literal(self.who),
+                literal(self.now, UTCDateTime()),
+                literal(self.reason),
+            )
             .where(a.c.created_at == literal(self.now, UTCDateTime()))
             .where(~select(r.c.id).where(r.c.actual_id == a.c.id).exists())
         )
-        self.session.execute(insert(r).from_select(
-            ["actual_id", "version", "old_value", "new_value", "old_state", "state", "changed_by",
-             "changed_at", "reason"], created))
+        self.session.execute(
+            insert(r).from_select(
+                [
+                    "actual_id",
+                    "version",
+                    "old_value",
+                    "new_value",
+                    "old_state",
+                    "state",
+                    "changed_by",
+                    "changed_at",
+                    "reason",
+                ],
+                created,
+            )
+        )
 
     def _revision(self, actual_id: int, version: int, old_value, new_value, old_state, state) -> dict:
-        return {"actual_id": actual_id, "version": version, "old_value": old_value, "new_value": new_value,
-                "old_state": old_state, "state": state, "changed_by": self.who, "changed_at": self.now,
-                "reason": self.reason}
+        return {
+            "actual_id": actual_id,
+            "version": version,
+            "old_value": old_value,
+            "new_value": new_value,
+            "old_state": old_state,
+            "state": state,
+            "changed_by": self.who,
+            "changed_at": self.now,
+            "reason": self.reason,
+        }
 
     def _write_budgets(self, activities: dict[str, int]) -> None:
         rows = self.rows("budgets")
         if not rows:
             return
-        table, counts, present = Budget.__table__, self.report.count("budgets"), self.tables["budgets"].columns
+        table, counts, present = (
+            Budget.__table__,
+            self.report.count("budgets"),
+            self.tables["budgets"].columns,
+        )
         existing = {
             (a, y): (i, ad, ex, fte)
             for i, a, y, ad, ex, fte in self.session.execute(
-                select(table.c.id, table.c.activity_id, table.c.fiscal_year, table.c.adopted,
-                       table.c.expenditure, table.c.fte))
+                select(
+                    table.c.id,
+                    table.c.activity_id,
+                    table.c.fiscal_year,
+                    table.c.adopted,
+                    table.c.expenditure,
+                    table.c.fte,
+                )
+            )
         }
         new, changed = [], []
         for _, r in rows:
@@ -456,12 +629,12 @@ class Loader:
     def _select_chunked(self, query, column, ids: set[int]):
         ids_list = sorted(ids)
         for start in range(0, len(ids_list), _CHUNK):
-            yield from self.session.execute(query.where(column.in_(ids_list[start:start + _CHUNK])))
+            yield from self.session.execute(query.where(column.in_(ids_list[start : start + _CHUNK])))
 
     def _insert_chunked(self, statement, rows: list[dict]) -> None:
         """Insert in batches, reporting progress."""
         for start in range(0, len(rows), _CHUNK):
-            batch = rows[start:start + _CHUNK]
+            batch = rows[start : start + _CHUNK]
             self.session.execute(statement, batch)
             if self.progress:
                 self.progress("write", len(batch))

@@ -1,6 +1,7 @@
 """Read an import source (a folder of CSV files, one CSV file, or an .xlsx workbook) into raw
 tables of text cells, reporting malformed files (unbalanced quotes, extra cells, wrong encoding,
 unknown or missing columns) with their line numbers instead of a traceback."""
+
 from __future__ import annotations
 
 import csv
@@ -55,9 +56,15 @@ def read_source(path: Path) -> Source:
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         _read_workbook(path, source)
     else:
-        source.problems.append(Problem(path.name, 0, "", "",
-                                       "Not an import source: give a folder of CSV files, a .csv file "
-                                       "or an .xlsx workbook."))
+        source.problems.append(
+            Problem(
+                path.name,
+                0,
+                "",
+                "",
+                "Not an import source: give a folder of CSV files, a .csv file or an .xlsx workbook.",
+            )
+        )
     source.tables.sort(key=lambda t: list(TABLES).index(t.name))
     return source
 
@@ -74,9 +81,15 @@ def _check_header(header: list[str], table: str, where: str, source: Source) -> 
         if name not in known:
             ok = False
             shown = header[index] if header[index].strip() else f"(empty, column {index + 1})"
-            source.problems.append(Problem(
-                where, 1, shown, "",
-                f"Unknown column {shown!r} in {table}; expected some of: {', '.join(columns(table))}."))
+            source.problems.append(
+                Problem(
+                    where,
+                    1,
+                    shown,
+                    "",
+                    f"Unknown column {shown!r} in {table}; expected some of: {', '.join(columns(table))}.",
+                )
+            )
     seen: set[str] = set()
     for name in names:
         if name in seen:
@@ -86,8 +99,9 @@ def _check_header(header: list[str], table: str, where: str, source: Source) -> 
     for required in required_columns(table):
         if required not in names:
             ok = False
-            source.problems.append(Problem(where, 1, required, "",
-                                           f"Required column {required!r} is missing from {table}."))
+            source.problems.append(
+                Problem(where, 1, required, "", f"Required column {required!r} is missing from {table}.")
+            )
     return names if ok else None
 
 
@@ -113,25 +127,39 @@ def _read_csv(path: Path, table: str, source: Source) -> None:
                 if not any(c.strip() for c in cells):
                     continue  # blank lines, e.g. at the end of a hand-edited file
                 if len(cells) > len(header):
-                    extra = [c for c in cells[len(header):] if c.strip()]
+                    extra = [c for c in cells[len(header) :] if c.strip()]
                     if extra:
-                        source.problems.append(Problem(
-                            where, record, "", ", ".join(extra)[:80],
-                            f"Line {start_line} has {len(cells)} cells but the header has "
-                            f"{len(header)}: an unquoted comma or an unbalanced quote?"))
+                        source.problems.append(
+                            Problem(
+                                where,
+                                record,
+                                "",
+                                ", ".join(extra)[:80],
+                                f"Line {start_line} has {len(cells)} cells but the header has "
+                                f"{len(header)}: an unquoted comma or an unbalanced quote?",
+                            )
+                        )
                         continue
                 if names is not None:
-                    raw.rows.append((record, dict(zip(names, cells))))
+                    raw.rows.append((record, dict(zip(names, cells, strict=False))))
     except csv.Error as exc:
-        source.problems.append(Problem(
-            where, record + 1, "", "",
-            f"Malformed CSV from line {line + 1}: {exc}. A quoted value is probably never closed "
-            "(unbalanced quotes)."))
+        source.problems.append(
+            Problem(
+                where,
+                record + 1,
+                "",
+                "",
+                f"Malformed CSV from line {line + 1}: {exc}. A quoted value is probably never closed "
+                "(unbalanced quotes).",
+            )
+        )
         return
     except UnicodeDecodeError as exc:
-        source.problems.append(Problem(where, 0, "", "",
-                                       f"The file is not UTF-8 text (byte {exc.start}); save it as "
-                                       "'CSV UTF-8'."))
+        source.problems.append(
+            Problem(
+                where, 0, "", "", f"The file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'."
+            )
+        )
         return
     if names is not None:
         source.tables.append(raw)
@@ -176,7 +204,9 @@ def _read_workbook(path: Path, source: Source) -> None:
             rows = sheet.iter_rows()
             header_cells = next(rows, None)
             if header_cells is None:
-                source.problems.append(Problem(where, 1, "", "", "The sheet is empty: it needs a header row."))
+                source.problems.append(
+                    Problem(where, 1, "", "", "The sheet is empty: it needs a header row.")
+                )
                 continue
             header = [str(_cell(c)) for c in header_cells]
             while header and not header[-1].strip():
@@ -187,13 +217,20 @@ def _read_workbook(path: Path, source: Source) -> None:
                 cells = [_cell(c) for c in row]
                 if not any(str(c).strip() for c in cells):
                     continue
-                extra = [str(c) for c in cells[len(header):] if str(c).strip()]
+                extra = [str(c) for c in cells[len(header) :] if str(c).strip()]
                 if extra:
-                    source.problems.append(Problem(where, number, "", ", ".join(extra)[:80],
-                                                   "This row has values beyond the last named column."))
+                    source.problems.append(
+                        Problem(
+                            where,
+                            number,
+                            "",
+                            ", ".join(extra)[:80],
+                            "This row has values beyond the last named column.",
+                        )
+                    )
                     continue
                 if names is not None:
-                    raw.rows.append((number, dict(zip(names, cells))))
+                    raw.rows.append((number, dict(zip(names, cells, strict=False))))
             if names is not None:
                 source.tables.append(raw)
         if not source.tables and not source.problems:

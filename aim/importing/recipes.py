@@ -10,6 +10,7 @@ A row the recipe cannot map (a direction nobody wrote down, a value that is not 
 and reported with its file, row, column and reason; it is never guessed. What the recipe maps then
 goes through the ordinary all-or-nothing importer.
 """
+
 from __future__ import annotations
 
 import csv
@@ -185,8 +186,9 @@ class RecipeOutcome:
             "read": self.read,
             "skipped": [{"table": t, "reason": r, "rows": n} for (t, r), n in sorted(self.skipped.items())],
             "merged": dict(self.merged),
-            "refused": [{"table": t, "reason": r, "rows": n}
-                        for (t, r), n in sorted(self.refused_reasons().items())],
+            "refused": [
+                {"table": t, "reason": r, "rows": n} for (t, r), n in sorted(self.refused_reasons().items())
+            ],
         }
 
 
@@ -208,16 +210,19 @@ class _Runner:
             try:
                 with path.open(newline="", encoding="utf-8-sig") as handle:
                     reader = csv.DictReader(handle)
-                    self.files[key] = [_Row(n, {k: v or "" for k, v in row.items() if k is not None})
-                                       for n, row in enumerate(reader, start=2)]
+                    self.files[key] = [
+                        _Row(n, {k: v or "" for k, v in row.items() if k is not None})
+                        for n, row in enumerate(reader, start=2)
+                    ]
             except (OSError, UnicodeDecodeError, csv.Error) as exc:
                 raise RecipeError(f"Cannot read {path}: {exc}") from None
             self.outcome.read[name] = len(self.files[key])
 
     def refuse(self, table: str, row: _Row, column: str, value: str, reason: str) -> None:
         spec = self.recipe.tables[table]
-        self.outcome.refused.append(Problem(f"{table} from {self.recipe.files[spec.source]}", row.number,
-                                            column, value[:120], reason))
+        self.outcome.refused.append(
+            Problem(f"{table} from {self.recipe.files[spec.source]}", row.number, column, value[:120], reason)
+        )
         key_column = TABLES[table].key[0] if TABLES[table].key else None
         if key_column in spec.columns:
             self.refused_keys[table].setdefault(self._raw(spec.columns[key_column], row), reason)
@@ -267,7 +272,11 @@ class _Runner:
                 row.out[name] = rule.value
                 continue
             raw = row.cells.get(rule.column, "")
-            where = row.value_column if rule.column == (spec.unpivot.value_column if spec.unpivot else None) else rule.column
+            where = (
+                row.value_column
+                if rule.column == (spec.unpivot.value_column if spec.unpivot else None)
+                else rule.column
+            )
             text = "" if self.empty(raw) else clean(raw)
             if text and rule.split is not None:
                 parts = text.split(rule.split)
@@ -287,9 +296,14 @@ class _Runner:
                     if rule.default is not None:
                         row.out[name] = rule.default
                         continue
-                    self.refuse(table, row, where, raw,
-                                f"{rule.column} {text!r} has no mapping in the recipe "
-                                f"(known: {', '.join(sorted(rule.map))})")
+                    self.refuse(
+                        table,
+                        row,
+                        where,
+                        raw,
+                        f"{rule.column} {text!r} has no mapping in the recipe "
+                        f"(known: {', '.join(sorted(rule.map))})",
+                    )
                     return False
                 text = mapped
             if rule.slugify:
@@ -357,7 +371,9 @@ class _Runner:
         """Refuse unpivoted cells that are not numbers, so one odd cell ("6500-7000") does not
         block the rest of a city's data; the import format would refuse the whole file."""
         kept = []
-        number_columns = [c for c in ("value", "low", "high", "adopted", "expenditure", "fte") if c in columns(table)]
+        number_columns = [
+            c for c in ("value", "low", "high", "adopted", "expenditure", "fte") if c in columns(table)
+        ]
         for row in rows:
             bad = None
             for name in number_columns:
@@ -366,7 +382,9 @@ class _Runner:
                 except ValueError:
                     bad = name
             if bad:
-                self.refuse(table, row, row.value_column or bad, row.out[bad], f"not a number: {row.out[bad]!r}")
+                self.refuse(
+                    table, row, row.value_column or bad, row.out[bad], f"not a number: {row.out[bad]!r}"
+                )
             else:
                 kept.append(row)
         return kept
@@ -395,8 +413,11 @@ def run_recipe(recipe: Recipe, folder: Path) -> RecipeOutcome:
     for name in ("targets", "actuals", "budgets"):
         if name in tables:
             tables[name] = runner.check_numbers(name, tables[name])
-    for parent, child, link in (("measures", "actuals", "measure"), ("measures", "targets", "measure"),
-                                ("activities", "measures", "activity")):
+    for parent, child, link in (
+        ("measures", "actuals", "measure"),
+        ("measures", "targets", "measure"),
+        ("activities", "measures", "activity"),
+    ):
         runner.cascade(tables, parent, child, link)
     source = runner.outcome.source
     if recipe.city:
@@ -406,4 +427,3 @@ def run_recipe(recipe: Recipe, folder: Path) -> RecipeOutcome:
             label = f"{name} (from {recipe.files[recipe.tables[name].source]} by the recipe)"
             source.tables.append(RawTable(name, label, [(r.number, r.out) for r in tables[name]]))
     return runner.outcome
-

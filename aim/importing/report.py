@@ -1,4 +1,5 @@
 """What an import found and did: every refused row with where and why, and counts per table."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -65,8 +66,10 @@ class ImportReport:
     def summary(self) -> str:
         lines = []
         for name, c in self.counts.items():
-            lines.append(f"  {name:<12} {c.read:>8} read {c.created:>8} new {c.updated:>8} changed "
-                         f"{c.unchanged:>8} unchanged")
+            lines.append(
+                f"  {name:<12} {c.read:>8} read {c.created:>8} new {c.updated:>8} changed "
+                f"{c.unchanged:>8} unchanged"
+            )
         if self.ignored:
             lines.append(f"  ignored (not tables of the import format): {', '.join(self.ignored)}")
         return "\n".join(lines)

@@ -2,6 +2,7 @@
 exist, which are required, and how each cell is read. The Frictionless Table Schemas published in
 data/schema/ are generated from these models (see `table_schema`), so the two cannot drift apart.
 """
+
 from __future__ import annotations
 
 import functools
@@ -134,13 +135,21 @@ def _long_text(text: object) -> str:
     return "" if text is None else str(text).replace("\u00a0", " ").strip()
 
 
-Slug = Annotated[str, BeforeValidator(_matching(_SLUG, "lower-case letters, digits and hyphens "
-                                                "(safe-neighborhoods)", 80)), Col(required=True, pattern=_SLUG)]
-Code = Annotated[str, BeforeValidator(_matching(_CODE, "letters, digits, '-', '_' or '.' (MPD-PATROL)")),
-                 Col(required=True, pattern=_CODE)]
-MeasureCode = Annotated[str, BeforeValidator(_matching(_MEASURE_CODE, "letters, digits, '-' or '_' "
-                                                       "(violent-crimes)")),
-                        Col(required=True, pattern=_MEASURE_CODE)]
+Slug = Annotated[
+    str,
+    BeforeValidator(_matching(_SLUG, "lower-case letters, digits and hyphens (safe-neighborhoods)", 80)),
+    Col(required=True, pattern=_SLUG),
+]
+Code = Annotated[
+    str,
+    BeforeValidator(_matching(_CODE, "letters, digits, '-', '_' or '.' (MPD-PATROL)")),
+    Col(required=True, pattern=_CODE),
+]
+MeasureCode = Annotated[
+    str,
+    BeforeValidator(_matching(_MEASURE_CODE, "letters, digits, '-' or '_' (violent-crimes)")),
+    Col(required=True, pattern=_MEASURE_CODE),
+]
 Name = Annotated[str, BeforeValidator(_text(300, required=True)), Col(required=True)]
 ShortText = Annotated[str, BeforeValidator(_text(80)), Col()]
 LongText = Annotated[str, BeforeValidator(_long_text), Col()]
@@ -150,14 +159,23 @@ OptionalDate = Annotated[date | None, BeforeValidator(v.parse_date), Col("date")
 
 
 def Choice(choices: tuple[str, ...], default: str | None = None):  # noqa: N802 - reads like a type
-    return Annotated[str, BeforeValidator(_choice(choices, default)),
-                     Col(required=default is None, enum=choices)]
+    return Annotated[
+        str, BeforeValidator(_choice(choices, default)), Col(required=default is None, enum=choices)
+    ]
 
 
 def Flag(default: bool):  # noqa: N802
-    return Annotated[bool, BeforeValidator(lambda t: v.parse_bool(t, default)), Col("boolean",
-                     extra={"trueValues": ["true", "True", "TRUE", "yes", "Yes", "y", "1"],
-                            "falseValues": ["false", "False", "FALSE", "no", "No", "n", "0"]})]
+    return Annotated[
+        bool,
+        BeforeValidator(lambda t: v.parse_bool(t, default)),
+        Col(
+            "boolean",
+            extra={
+                "trueValues": ["true", "True", "TRUE", "yes", "Yes", "y", "1"],
+                "falseValues": ["false", "False", "FALSE", "no", "No", "n", "0"],
+            },
+        ),
+    ]
 
 
 class Row(BaseModel):
@@ -169,7 +187,8 @@ class Row(BaseModel):
 class CityRow(Row):
     name: Name = Field(description="The city's name, shown in the page header")
     demonstration: Flag(False) = Field(  # type: ignore[valid-type]
-        False, description="true when the figures are demonstration data, not official figures")
+        False, description="true when the figures are demonstration data, not official figures"
+    )
     notice: LongText = Field("", description="A sentence shown with the data")
 
 
@@ -178,7 +197,8 @@ class PriorityRow(Row):
     title: Name = Field(description="The priority as the city states it")
     description: LongText = Field("", description="A sentence or two for the public")
     sort_order: Annotated[int, BeforeValidator(_whole), Col("integer")] = Field(
-        0, description="Priorities are shown in this order")
+        0, description="Priorities are shown in this order"
+    )
 
 
 class DepartmentRow(Row):
@@ -193,7 +213,8 @@ class ActivityRow(Row):
     name: Name = Field(description="The activity: a program, service or division")
     description: LongText = Field("", description="What the activity does")
     priorities: Annotated[list[str], BeforeValidator(_slugs), Col()] = Field(
-        default_factory=list, description="Slugs of the priorities it serves, separated by ';'")
+        default_factory=list, description="Slugs of the priorities it serves, separated by ';'"
+    )
 
 
 class MeasureRow(Row):
@@ -206,13 +227,17 @@ class MeasureRow(Row):
     unit_kind: Choice(UNIT_KINDS) = Field(description="Kind of unit")  # type: ignore[valid-type]
     unit_label: ShortText = Field("", description="How the unit reads: minutes, per 1,000 live births")
     direction: Choice(DIRECTIONS) = Field(  # type: ignore[valid-type]
-        description="up: higher is better; down: lower is better; range: within bounds")
+        description="up: higher is better; down: lower is better; range: within bounds"
+    )
     frequency: Choice(FREQUENCIES) = Field(description="How often a value is reported")  # type: ignore[valid-type]
     aggregation: Choice(AGGREGATIONS) = Field(  # type: ignore[valid-type]
-        description="How shorter periods combine into longer ones")
-    tolerance: Annotated[float, BeforeValidator(lambda t: v.parse_fraction(t, 0.10)), Col(
-        "string", pattern=r"^\s*(0(\.\d+)?|1(\.0+)?|\d{1,3}(\.\d+)?\s*%)?\s*$")] = Field(
-        0.10, description="How far from target is still 'at risk': a fraction (0.1) or percent (10%)")
+        description="How shorter periods combine into longer ones"
+    )
+    tolerance: Annotated[
+        float,
+        BeforeValidator(lambda t: v.parse_fraction(t, 0.10)),
+        Col("string", pattern=r"^\s*(0(\.\d+)?|1(\.0+)?|\d{1,3}(\.\d+)?\s*%)?\s*$"),
+    ] = Field(0.10, description="How far from target is still 'at risk': a fraction (0.1) or percent (10%)")
     measure_type: Choice(MEASURE_TYPES) = Field(description="Kind of measure")  # type: ignore[valid-type]
     is_public: Flag(True) = Field(True, description="Internal measures never appear in public")  # type: ignore[valid-type]
     is_key: Flag(False) = Field(False, description="A headline measure of its priorities")  # type: ignore[valid-type]
@@ -248,19 +273,24 @@ class ActualRow(Row):
     value: OptionalNumber = Field(None, description="The figure; empty when reported as unavailable")
     explanation: LongText = Field("", description="The department's explanation of the figure")
     state: Choice(ACTUAL_STATES, "published") = Field(  # type: ignore[valid-type]
-        "published", description="Workflow state; only published values are public")
+        "published", description="Workflow state; only published values are public"
+    )
 
 
 class BudgetRow(Row):
     activity: Code = Field(description="The activity's code")
     fiscal_year: Annotated[int, BeforeValidator(_year), Col("integer", required=True)] = Field(
-        description="The fiscal year, e.g. 2024")
+        description="The fiscal year, e.g. 2024"
+    )
     adopted: Annotated[float, BeforeValidator(_required_number), _NUMBER_COL] = Field(
-        description="Adopted budget in dollars")
+        description="Adopted budget in dollars"
+    )
     expenditure: Annotated[float | None, BeforeValidator(_not_negative), _NUMBER_COL] = Field(
-        None, description="Actual expenditure in dollars")
+        None, description="Actual expenditure in dollars"
+    )
     fte: Annotated[float | None, BeforeValidator(_not_negative), _NUMBER_COL] = Field(
-        None, description="Funded full-time-equivalent positions")
+        None, description="Funded full-time-equivalent positions"
+    )
 
     @model_validator(mode="after")
     def _adopted_not_negative(self) -> BudgetRow:

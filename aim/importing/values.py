@@ -3,6 +3,7 @@
 Every parser raises ValueError with a message that says what was expected; nothing that is not a
 number ever becomes a silent zero. docs/import-format.md lists what is accepted.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,27 @@ NO_VALUE_TOKENS = frozenset(
 )
 #: The spellings published in the Frictionless schemas (which compare case-sensitively).
 NO_VALUE_SPELLINGS = sorted(
-    {"", "N/A", "n/a", "NA", "N\\A", "n\\a", "n.a.", "No Data", "No data", "no data", "None", "none",
-     "NULL", "Null", "null", "-", "\u2014", "\u2013", ".."}
+    {
+        "",
+        "N/A",
+        "n/a",
+        "NA",
+        "N\\A",
+        "n\\a",
+        "n.a.",
+        "No Data",
+        "No data",
+        "no data",
+        "None",
+        "none",
+        "NULL",
+        "Null",
+        "null",
+        "-",
+        "\u2014",
+        "\u2013",
+        "..",
+    }
 )
 _TRUE = frozenset({"true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"false", "no", "n", "0", "f"})

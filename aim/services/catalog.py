@@ -1,5 +1,6 @@
 """Browsing the public measures: filters and sorting, text search, the periods a reader can choose,
 and the priority and department views built on the scorecard's figures."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -53,13 +54,17 @@ def search_codes(session: Session, text: str) -> set[str]:
     pattern = f"%{escaped}%"
     query = select(Measure.code).where(
         Measure.is_public.is_(True),
-        or_(func.lower(Measure.name).like(pattern, escape="\\"),
-            func.lower(Measure.definition).like(pattern, escape="\\")),
+        or_(
+            func.lower(Measure.name).like(pattern, escape="\\"),
+            func.lower(Measure.definition).like(pattern, escape="\\"),
+        ),
     )
     return set(session.scalars(query))
 
 
-def filter_measures(session: Session, measures: Iterable[MeasureStatus], wanted: MeasureFilter) -> list[MeasureStatus]:
+def filter_measures(
+    session: Session, measures: Iterable[MeasureStatus], wanted: MeasureFilter
+) -> list[MeasureStatus]:
     """The measures matching every field of `wanted`, sorted as it asks."""
     found = list(measures)
     if wanted.q:
@@ -90,10 +95,13 @@ def sort_measures(measures: Sequence[MeasureStatus], sort: str) -> list[MeasureS
     return sorted(measures, key=lambda m: (m.department_name, m.activity_name, m.name.lower()))
 
 
-def available_periods(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> list[PeriodOption]:
+def available_periods(
+    session: Session, calendar: FiscalCalendar, as_of: date | None = None
+) -> list[PeriodOption]:
     """Fiscal years with published data, newest first, each followed by its quarters."""
     first, last = session.execute(
-        select(func.min(Actual.period), func.max(Actual.period)).where(Actual.state == PUBLISHED)).one()
+        select(func.min(Actual.period), func.max(Actual.period)).where(Actual.state == PUBLISHED)
+    ).one()
     if first is None:
         return []
     start = calendar.containing(calendar.parse(first), Kind.YEAR)
@@ -108,8 +116,12 @@ def available_periods(session: Session, calendar: FiscalCalendar, as_of: date | 
 
 
 def priorities(session: Session) -> list[tuple[str, str]]:
-    return [tuple(r) for r in session.execute(
-        select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title))]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title)
+        )
+    ]
 
 
 def departments_with_public_measures(session: Session) -> list[Named]:
@@ -124,31 +136,37 @@ def departments_with_public_measures(session: Session) -> list[Named]:
     return [Named(code=c, name=n) for c, n in rows]
 
 
-def department_view(session: Session, calendar: FiscalCalendar, code: str, card: Scorecard,
-                    period: Period) -> DepartmentView | None:
+def department_view(
+    session: Session, calendar: FiscalCalendar, code: str, card: Scorecard, period: Period
+) -> DepartmentView | None:
     """A department's activities, each with its budget for the period's fiscal year and its public
     measures as the scorecard evaluated them."""
     department = session.execute(
-        select(Department.id, Department.name, Department.description).where(Department.code == code)).first()
+        select(Department.id, Department.name, Department.description).where(Department.code == code)
+    ).first()
     if department is None:
         return None
     year = calendar.containing(period, Kind.YEAR)
     activities = session.execute(
         select(Activity.id, Activity.code, Activity.name, Activity.description)
-        .where(Activity.department_id == department.id).order_by(Activity.name)).all()
+        .where(Activity.department_id == department.id)
+        .order_by(Activity.name)
+    ).all()
     budgets = {
         activity_id: (adopted, expenditure, fte)
         for activity_id, adopted, expenditure, fte in session.execute(
             select(Budget.activity_id, Budget.adopted, Budget.expenditure, Budget.fte)
             .join(Activity, Budget.activity_id == Activity.id)
-            .where(Activity.department_id == department.id, Budget.fiscal_year == int(year.key)))
+            .where(Activity.department_id == department.id, Budget.fiscal_year == int(year.key))
+        )
     }
     links: dict[int, list[tuple[str, str]]] = {}
     for activity_id, slug, title in session.execute(
         select(activity_priorities.c.activity_id, Priority.slug, Priority.title)
         .join(Priority, Priority.id == activity_priorities.c.priority_id)
         .join(Activity, Activity.id == activity_priorities.c.activity_id)
-        .where(Activity.department_id == department.id).order_by(Priority.sort_order)
+        .where(Activity.department_id == department.id)
+        .order_by(Priority.sort_order)
     ):
         links.setdefault(activity_id, []).append((slug, title))
     by_activity: dict[str, list[MeasureStatus]] = {}
@@ -158,13 +176,25 @@ def department_view(session: Session, calendar: FiscalCalendar, code: str, card:
     views = []
     for a in activities:
         adopted, expenditure, fte = budgets.get(a.id, (None, None, None))
-        views.append(ActivityView(
-            code=a.code, name=a.name, description=a.description, priorities=links.get(a.id, []),
-            adopted=adopted, expenditure=expenditure, fte=fte,
-            measures=sort_measures(by_activity.get(a.code, []), "name"),
-        ))
-    return DepartmentView(code=code, name=department.name, description=department.description,
-                          fiscal_year=calendar.label(year), activities=views)
+        views.append(
+            ActivityView(
+                code=a.code,
+                name=a.name,
+                description=a.description,
+                priorities=links.get(a.id, []),
+                adopted=adopted,
+                expenditure=expenditure,
+                fte=fte,
+                measures=sort_measures(by_activity.get(a.code, []), "name"),
+            )
+        )
+    return DepartmentView(
+        code=code,
+        name=department.name,
+        description=department.description,
+        fiscal_year=calendar.label(year),
+        activities=views,
+    )
 
 
 class ScheduleRow(View):
@@ -177,14 +207,27 @@ class ScheduleRow(View):
 
 def update_schedule(session: Session, calendar: FiscalCalendar) -> list[ScheduleRow]:
     """Every public measure, how often it reports, and the latest period it has published."""
-    latest = dict(session.execute(
-        select(Actual.measure_id, func.max(Actual.period)).where(Actual.state == PUBLISHED)
-        .group_by(Actual.measure_id)).all())
+    latest = dict(
+        session.execute(
+            select(Actual.measure_id, func.max(Actual.period))
+            .where(Actual.state == PUBLISHED)
+            .group_by(Actual.measure_id)
+        ).all()
+    )
     rows = session.execute(
         select(Measure.id, Measure.code, Measure.name, Department.name, Measure.frequency)
         .join(Activity, Measure.activity_id == Activity.id)
         .join(Department, Activity.department_id == Department.id)
-        .where(Measure.is_public.is_(True)).order_by(Department.name, Measure.name)).all()
-    return [ScheduleRow(code=code, name=name, department=department, frequency=frequency,
-                        last_period=calendar.label(calendar.parse(latest[mid])) if mid in latest else None)
-            for mid, code, name, department, frequency in rows]
+        .where(Measure.is_public.is_(True))
+        .order_by(Department.name, Measure.name)
+    ).all()
+    return [
+        ScheduleRow(
+            code=code,
+            name=name,
+            department=department,
+            frequency=frequency,
+            last_period=calendar.label(calendar.parse(latest[mid])) if mid in latest else None,
+        )
+        for mid, code, name, department, frequency in rows
+    ]

@@ -1,5 +1,6 @@
 """One public measure: what it is, its status for a period (the scorecard's own figures), and its
 whole published series with the target in force and the status of every period."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -83,16 +84,32 @@ def _info(session: Session, code: str) -> MeasureInfo | None:
         .order_by(Priority.sort_order, Priority.title)
     ).all()
     return MeasureInfo(
-        code=m.code, name=m.name, definition=m.definition, calculation=m.calculation,
-        data_source=m.data_source, unit_kind=m.unit_kind, unit_label=m.unit_label, direction=m.direction,
-        frequency=m.frequency, aggregation=m.aggregation, tolerance=m.tolerance,
-        measure_type=m.measure_type, is_key=m.is_key, department_code=department_code,
-        department_name=department_name, activity_code=activity_code, activity_name=activity_name,
-        priorities=[tuple(p) for p in priorities], active_from=m.active_from, retired_at=m.retired_at,
+        code=m.code,
+        name=m.name,
+        definition=m.definition,
+        calculation=m.calculation,
+        data_source=m.data_source,
+        unit_kind=m.unit_kind,
+        unit_label=m.unit_label,
+        direction=m.direction,
+        frequency=m.frequency,
+        aggregation=m.aggregation,
+        tolerance=m.tolerance,
+        measure_type=m.measure_type,
+        is_key=m.is_key,
+        department_code=department_code,
+        department_name=department_name,
+        activity_code=activity_code,
+        activity_name=activity_name,
+        priorities=[tuple(p) for p in priorities],
+        active_from=m.active_from,
+        retired_at=m.retired_at,
     )
 
 
-def series(session: Session, calendar: FiscalCalendar, code: str) -> tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None] | None:
+def series(
+    session: Session, calendar: FiscalCalendar, code: str
+) -> tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None] | None:
     """The whole published series of a public measure, oldest first; None if there is no such measure."""
     info = _info(session, code)
     if info is None:
@@ -101,11 +118,15 @@ def series(session: Session, calendar: FiscalCalendar, code: str) -> tuple[Measu
     targets = {
         key: rules.Target(value, low, high)
         for key, value, low, high in session.execute(
-            select(Target.period, Target.value, Target.low, Target.high).where(Target.measure_id == measure_id))
+            select(Target.period, Target.value, Target.low, Target.high).where(
+                Target.measure_id == measure_id
+            )
+        )
     }
     rows = session.execute(
-        select(Actual.period, Actual.value, Actual.explanation)
-        .where(Actual.measure_id == measure_id, Actual.state == PUBLISHED)
+        select(Actual.period, Actual.value, Actual.explanation).where(
+            Actual.measure_id == measure_id, Actual.state == PUBLISHED
+        )
     ).all()
     kind = FREQUENCY_KIND[info.frequency]
     points, explanations = [], []
@@ -113,21 +134,34 @@ def series(session: Session, calendar: FiscalCalendar, code: str) -> tuple[Measu
         period = calendar.parse(key)
         target = rules.resolve_target(targets, period, calendar, kind, info.aggregation)
         evaluation = rules.evaluate(value, target, info.direction, info.tolerance)
-        points.append(SeriesPoint(
-            period=key, label=calendar.label(period), actual=value,
-            target=target.value if target else None, target_low=target.low if target else None,
-            target_high=target.high if target else None, status=evaluation.status.value,
-            score=evaluation.score,
-        ))
+        points.append(
+            SeriesPoint(
+                period=key,
+                label=calendar.label(period),
+                actual=value,
+                target=target.value if target else None,
+                target_low=target.low if target else None,
+                target_high=target.high if target else None,
+                status=evaluation.status.value,
+                score=evaluation.score,
+            )
+        )
         if explanation.strip():
             explanations.append(Explanation(period=key, label=calendar.label(period), text=explanation))
-    updated = session.scalar(select(func.max(Actual.updated_at)).where(
-        Actual.measure_id == measure_id, Actual.state == PUBLISHED))
+    updated = session.scalar(
+        select(func.max(Actual.updated_at)).where(Actual.measure_id == measure_id, Actual.state == PUBLISHED)
+    )
     return info, points, explanations[::-1], updated
 
 
-def measure_detail(session: Session, calendar: FiscalCalendar, code: str, period: Period | str | None = None,
-                   *, as_of: date | None = None) -> MeasureDetail | None:
+def measure_detail(
+    session: Session,
+    calendar: FiscalCalendar,
+    code: str,
+    period: Period | str | None = None,
+    *,
+    as_of: date | None = None,
+) -> MeasureDetail | None:
     """A public measure for `period` (default: the scorecard's default); None if not public or unknown."""
     found = series(session, calendar, code)
     if found is None:
@@ -140,6 +174,11 @@ def measure_detail(session: Session, calendar: FiscalCalendar, code: str, period
         period = calendar.parse(period)
     card = scorecard(session, calendar, period, as_of=as_of, codes=[code])
     return MeasureDetail(
-        info=info, period=period.key, period_label=calendar.label(period), status=card.measure(code),
-        series=points, explanations=explanations, last_updated=updated,
+        info=info,
+        period=period.key,
+        period_label=calendar.label(period),
+        status=card.measure(code),
+        series=points,
+        explanations=explanations,
+        last_updated=updated,
     )

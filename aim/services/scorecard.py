@@ -6,6 +6,7 @@ year earlier, the trend window and the latest due period, as conditional aggrega
 query each for measures, priorities and targets; never a query per measure. `make bench` times it
 against a bare SQL aggregate over the same rows.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -46,7 +47,7 @@ def _keys_for(calendar: FiscalCalendar, period: Period, kind: Kind, as_of: date)
     a_year_earlier = calendar.shift(period, -(12 // period.length))
     previous = [
         earlier
-        for earlier, now in zip(calendar.children(a_year_earlier, kind), current)
+        for earlier, now in zip(calendar.children(a_year_earlier, kind), current, strict=True)
         if calendar.has_ended(now, as_of)
     ]
     # The trend window ends with the period's last part that has ended (not in the future).
@@ -54,7 +55,9 @@ def _keys_for(calendar: FiscalCalendar, period: Period, kind: Kind, as_of: date)
     if not calendar.has_ended(last, as_of):
         last = max(calendar.shift(calendar.on(as_of, kind), -1), current[0])
     window = calendar.window(last, rules.TREND_PERIODS)
-    return _Keys(current, previous, window, calendar.last_due(kind, as_of), [calendar.label(p) for p in window])
+    return _Keys(
+        current, previous, window, calendar.last_due(kind, as_of), [calendar.label(p) for p in window]
+    )
 
 
 def default_period(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> Period:
@@ -88,15 +91,21 @@ def _period_flags(keys: dict[Kind, _Keys]):
             flags.setdefault(p.key, {})["x"] = position
         flags.setdefault(k.due.key, {})["due"] = 1
     rows = [
-        select(literal(key, String).label("period"), literal(f.get("cur", 0), Integer).label("cur"),
-               literal(f.get("prev", 0), Integer).label("prev"), literal(f.get("x"), Integer).label("x"),
-               literal(f.get("due", 0), Integer).label("due"))
+        select(
+            literal(key, String).label("period"),
+            literal(f.get("cur", 0), Integer).label("cur"),
+            literal(f.get("prev", 0), Integer).label("prev"),
+            literal(f.get("x"), Integer).label("x"),
+            literal(f.get("due", 0), Integer).label("due"),
+        )
         for key, f in sorted(flags.items())
     ]
     return union_all(*rows).cte("period_flags")
 
 
-def _aggregate_actuals(session: Session, keys: dict[Kind, _Keys], ids: list[int] | None = None) -> dict[int, dict]:
+def _aggregate_actuals(
+    session: Session, keys: dict[Kind, _Keys], ids: list[int] | None = None
+) -> dict[int, dict]:
     """One grouped scan of the published actuals a scorecard needs, per measure (or for `ids`)."""
     k = _period_flags(keys)
     value = Actual.value
@@ -137,8 +146,9 @@ def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> R
     return Rollup(value, n, expected)
 
 
-def _last_values(session: Session, rows: dict[int, dict], measures: Sequence[_Measure],
-                 keys: dict[Kind, _Keys]) -> None:
+def _last_values(
+    session: Session, rows: dict[int, dict], measures: Sequence[_Measure], keys: dict[Kind, _Keys]
+) -> None:
     """The value of the latest period reported, for measures whose roll-up is its last value.
 
     The scan gives the latest period; its value is usually in the trend window already, and the
@@ -163,15 +173,18 @@ def _last_values(session: Session, rows: dict[int, dict], measures: Sequence[_Me
     if not wanted:
         return
     found = session.execute(
-        select(Actual.measure_id, Actual.period, Actual.value)
-        .where(Actual.state == PUBLISHED, tuple_(Actual.measure_id, Actual.period).in_(sorted(wanted)))
+        select(Actual.measure_id, Actual.period, Actual.value).where(
+            Actual.state == PUBLISHED, tuple_(Actual.measure_id, Actual.period).in_(sorted(wanted))
+        )
     )
     for measure_id, period, value in found:
         for row, field in wanted[(measure_id, period)]:
             row[field] = value
 
 
-def _load_targets(session: Session, ids: Iterable[int], keys: Iterable[str]) -> dict[int, dict[str, rules.Target]]:
+def _load_targets(
+    session: Session, ids: Iterable[int], keys: Iterable[str]
+) -> dict[int, dict[str, rules.Target]]:
     query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
         Target.period.in_(sorted(set(keys)))
     )
@@ -185,7 +198,9 @@ def _load_targets(session: Session, ids: Iterable[int], keys: Iterable[str]) -> 
 
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
     keys = [period.key]
-    keys += [calendar.containing(period, k).key for k in (Kind.QUARTER, Kind.YEAR) if k.months > period.length]
+    keys += [
+        calendar.containing(period, k).key for k in (Kind.QUARTER, Kind.YEAR) if k.months > period.length
+    ]
     keys += [p.key for k in _kinds_within(period) for p in calendar.children(period, k)]
     return keys
 
@@ -223,10 +238,24 @@ class _Measure:
 def _public_measures(session: Session, codes: Iterable[str] | None = None) -> list[_Measure]:
     query = (
         select(
-            Measure.id, Measure.code, Measure.name, Measure.unit_kind, Measure.unit_label,
-            Measure.direction, Measure.frequency, Measure.aggregation, Measure.tolerance,
-            Measure.is_key, Measure.measure_type, Measure.active_from, Measure.retired_at,
-            Measure.activity_id, Activity.code, Activity.name, Department.code, Department.name,
+            Measure.id,
+            Measure.code,
+            Measure.name,
+            Measure.unit_kind,
+            Measure.unit_label,
+            Measure.direction,
+            Measure.frequency,
+            Measure.aggregation,
+            Measure.tolerance,
+            Measure.is_key,
+            Measure.measure_type,
+            Measure.active_from,
+            Measure.retired_at,
+            Measure.activity_id,
+            Activity.code,
+            Activity.name,
+            Department.code,
+            Department.name,
         )
         .join(Activity, Measure.activity_id == Activity.id)
         .join(Department, Activity.department_id == Department.id)
@@ -242,8 +271,9 @@ def _public_measures(session: Session, codes: Iterable[str] | None = None) -> li
 
 def _priority_links(session: Session) -> tuple[list, dict[int, list[int]]]:
     priorities = session.execute(
-        select(Priority.id, Priority.slug, Priority.title, Priority.description)
-        .order_by(Priority.sort_order, Priority.title)
+        select(Priority.id, Priority.slug, Priority.title, Priority.description).order_by(
+            Priority.sort_order, Priority.title
+        )
     ).all()
     by_activity: dict[int, list[int]] = defaultdict(list)
     for activity_id, priority_id in session.execute(
@@ -262,8 +292,13 @@ def _counts(measures: Iterable[MeasureStatus]) -> StatusCounts:
 
 
 def evaluate_measure(
-    m: _Measure, calendar: FiscalCalendar, period: Period, keys: _Keys, row: dict | None,
-    targets: dict[str, rules.Target], priority_slugs: list[str],
+    m: _Measure,
+    calendar: FiscalCalendar,
+    period: Period,
+    keys: _Keys,
+    row: dict | None,
+    targets: dict[str, rules.Target],
+    priority_slugs: list[str],
 ) -> MeasureStatus:
     """Apply the status rules to one measure's aggregated figures for `period`."""
     kind = FREQUENCY_KIND[m.frequency]
@@ -282,20 +317,39 @@ def evaluate_measure(
     stale = rules.is_stale(bool(row and row["due"]), due_active)
     shown_target = target or full_target
     return MeasureStatus(
-        code=m.code, name=m.name, department_code=m.department_code,
-        department_name=m.department_name, activity_code=m.activity_code,
-        activity_name=m.activity_name, priority_slugs=priority_slugs, unit_kind=m.unit_kind,
-        unit_label=m.unit_label, direction=m.direction, frequency=m.frequency,
-        aggregation=m.aggregation, tolerance=m.tolerance, is_key=m.is_key, period=period.key,
-        status=evaluation.status.value, score=evaluation.score, actual=rolled.value,
+        code=m.code,
+        name=m.name,
+        department_code=m.department_code,
+        department_name=m.department_name,
+        activity_code=m.activity_code,
+        activity_name=m.activity_name,
+        priority_slugs=priority_slugs,
+        unit_kind=m.unit_kind,
+        unit_label=m.unit_label,
+        direction=m.direction,
+        frequency=m.frequency,
+        aggregation=m.aggregation,
+        tolerance=m.tolerance,
+        is_key=m.is_key,
+        period=period.key,
+        status=evaluation.status.value,
+        score=evaluation.score,
+        actual=rolled.value,
         target=shown_target.value if shown_target else None,
         target_low=shown_target.low if shown_target else None,
         target_high=shown_target.high if shown_target else None,
-        reported=rolled.present, expected=rolled.expected, miss=evaluation.miss,
-        relative_miss=evaluation.relative_miss, stale=stale,
+        reported=rolled.present,
+        expected=rolled.expected,
+        miss=evaluation.miss,
+        relative_miss=evaluation.relative_miss,
+        stale=stale,
         last_due=keys.due.key if due_active else None,
-        trend=trend.value if trend else None, window=window, window_periods=keys.window_labels,
-        previous=previous.value, change=change, measure_type=m.measure_type,
+        trend=trend.value if trend else None,
+        window=window,
+        window_periods=keys.window_labels,
+        previous=previous.value,
+        change=change,
+        measure_type=m.measure_type,
     )
 
 
@@ -320,7 +374,8 @@ def scorecard(
         period = calendar.parse(period)
     kinds = _kinds_within(period)
     measures = [
-        m for m in _public_measures(session, codes)
+        m
+        for m in _public_measures(session, codes)
         if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)
     ]
     keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
@@ -332,8 +387,13 @@ def scorecard(
 
     evaluated = [
         evaluate_measure(
-            m, calendar, period, keys[FREQUENCY_KIND[m.frequency]], rows.get(m.id),
-            targets.get(m.id, {}), [slug_of[p] for p in links.get(m.activity_id, [])],
+            m,
+            calendar,
+            period,
+            keys[FREQUENCY_KIND[m.frequency]],
+            rows.get(m.id),
+            targets.get(m.id, {}),
+            [slug_of[p] for p in links.get(m.activity_id, [])],
         )
         for m in measures
     ]
@@ -343,15 +403,22 @@ def scorecard(
             by_priority[slug].append(m)
     priority_scores = [
         PriorityScore(
-            slug=p.slug, title=p.title, description=p.description,
+            slug=p.slug,
+            title=p.title,
+            description=p.description,
             index=rules.index(m.score for m in by_priority[p.slug] if m.is_key),
-            counts=_counts(by_priority[p.slug]), measure_count=len(by_priority[p.slug]),
+            counts=_counts(by_priority[p.slug]),
+            measure_count=len(by_priority[p.slug]),
             key_measures=[m.code for m in by_priority[p.slug] if m.is_key],
         )
         for p in priorities
     ]
     return Scorecard(
-        period=period.key, period_label=calendar.label(period), as_of=as_of,
+        period=period.key,
+        period_label=calendar.label(period),
+        as_of=as_of,
         index=rules.index(m.score for m in evaluated if m.is_key),
-        counts=_counts(evaluated), priorities=priority_scores, measures=evaluated,
+        counts=_counts(evaluated),
+        priorities=priority_scores,
+        measures=evaluated,
     )

@@ -1,5 +1,6 @@
 """What the data set says about itself: the city's name, whether it is demonstration data, and when
 published data last changed. Every page shows the demonstration notice when it applies."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,14 +18,18 @@ class SiteInfo(View):
     data_updated_at: datetime | None = None
 
 
-DEMONSTRATION_NOTICE = ("Demonstration data: these figures are generated for this software and are "
-                        "not official figures.")
+DEMONSTRATION_NOTICE = (
+    "Demonstration data: these figures are generated for this software and are not official figures."
+)
 
 
 def site_info(session: Session) -> SiteInfo:
     info = session.get(CityInfo, 1)
     if info is None:
         return SiteInfo()
-    return SiteInfo(name=info.name, demonstration=info.demonstration,
-                    notice=info.notice or (DEMONSTRATION_NOTICE if info.demonstration else ""),
-                    data_updated_at=info.data_updated_at)
+    return SiteInfo(
+        name=info.name,
+        demonstration=info.demonstration,
+        notice=info.notice or (DEMONSTRATION_NOTICE if info.demonstration else ""),
+        data_updated_at=info.data_updated_at,
+    )

@@ -5,6 +5,7 @@ Every change to an account writes its audit event in the same transaction, so a 
 saved without its record. `actor` is the signed-in admin making a change, or None for the command
 line (whoever can run it can already write the database; the address says which OS user did).
 """
+
 from __future__ import annotations
 
 import re
@@ -74,20 +75,32 @@ class NotPermitted(PermissionError):
 
 
 # -- the audit log -------------------------------------------------------------------------------
-def record(session: Session, event: str, *, user_id: int | None = None, email: str = "",
-           client_address: str = "", detail: str = "") -> None:
+def record(
+    session: Session,
+    event: str,
+    *,
+    user_id: int | None = None,
+    email: str = "",
+    client_address: str = "",
+    detail: str = "",
+) -> None:
     """Add one event to the audit log, in the caller's transaction. `email` and `client_address`
     come from requests and are cut to their column's length rather than failing the request."""
     if event not in AUDIT_EVENTS:
         raise ValueError(f"Unknown audit event {event!r}; use one of: {', '.join(AUDIT_EVENTS)}.")
-    session.add(AuditEvent(
-        at=utcnow(), event=event, user_id=user_id, email=(email or "")[:_EMAIL_MAX],
-        client_address=(client_address or "")[:_ADDRESS_MAX], detail=detail,
-    ))
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            event=event,
+            user_id=user_id,
+            email=(email or "")[:_EMAIL_MAX],
+            client_address=(client_address or "")[:_ADDRESS_MAX],
+            detail=detail,
+        )
+    )
 
 
-def recent_events(session: Session, *, limit: int = 100, user_id: int | None = None
-                  ) -> list[AuditEventView]:
+def recent_events(session: Session, *, limit: int = 100, user_id: int | None = None) -> list[AuditEventView]:
     """The latest audit events, newest first; only one account's when `user_id` is given."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if user_id is not None:
@@ -116,19 +129,23 @@ def _departments(session: Session, role: Role, codes: Iterable[str]) -> list[Dep
     wanted = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
     if role is not Role.DEPARTMENT_EDITOR:
         if wanted:
-            scope = ("every department" if role in CITYWIDE_READERS
-                     else "no department's internal data")
-            raise InvalidDepartments(f"Only department editors have departments; a {role} sees "
-                                     f"{scope}. Leave out the department codes.")
+            scope = "every department" if role in CITYWIDE_READERS else "no department's internal data"
+            raise InvalidDepartments(
+                f"Only department editors have departments; a {role} sees "
+                f"{scope}. Leave out the department codes."
+            )
         return []
     if not wanted:
-        raise InvalidDepartments("A department editor needs at least one department; give the code "
-                                 f"of each department they edit ({_known_codes(session)}).")
+        raise InvalidDepartments(
+            "A department editor needs at least one department; give the code "
+            f"of each department they edit ({_known_codes(session)})."
+        )
     found = session.scalars(select(Department).where(Department.code.in_(wanted))).all()
     unknown = sorted(set(wanted) - {d.code for d in found})
     if unknown:
-        raise InvalidDepartments(f"Unknown department code(s): {', '.join(unknown)} "
-                                 f"({_known_codes(session)}).")
+        raise InvalidDepartments(
+            f"Unknown department code(s): {', '.join(unknown)} ({_known_codes(session)})."
+        )
     return sorted(found, key=lambda d: d.code)
 
 
@@ -157,8 +174,7 @@ def _by(actor: Principal | None) -> str:
 
 def _user(session: Session, email: str) -> User:
     user = session.scalars(
-        select(User).where(User.email == normalize_email(email or ""))
-        .options(selectinload(User.departments))
+        select(User).where(User.email == normalize_email(email or "")).options(selectinload(User.departments))
     ).one_or_none()
     if user is None:
         raise UnknownUser(f"No account has the email {email!r}; check the spelling.")
@@ -167,15 +183,24 @@ def _user(session: Session, email: str) -> User:
 
 def _view(user: User) -> UserView:
     return UserView(
-        id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-        department_codes=[d.code for d in user.departments], is_active=user.is_active,
-        created_at=user.created_at, last_login_at=user.last_login_at,
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        department_codes=[d.code for d in user.departments],
+        is_active=user.is_active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
     )
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user_id=user.id, email=user.email, role=Role(user.role),
-                     department_ids=frozenset(d.id for d in user.departments))
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        role=Role(user.role),
+        department_ids=frozenset(d.id for d in user.departments),
+    )
 
 
 def _end_every_session(user: User) -> None:
@@ -188,15 +213,15 @@ def _codes(departments: Iterable[Department]) -> str:
 
 
 # -- accounts ------------------------------------------------------------------------------------
-def check_new_user(session: Session, email: str, role: str,
-                   department_codes: Iterable[str] = ()) -> None:
+def check_new_user(session: Session, email: str, role: str, department_codes: Iterable[str] = ()) -> None:
     """Raise the AccountError create_user would raise for everything but the password, so the
     command line can say what is wrong before it asks for a password."""
     _new_account(session, email, role, department_codes)
 
 
-def _new_account(session: Session, email: str, role: str, department_codes: Iterable[str]
-                 ) -> tuple[str, Role, list[Department]]:
+def _new_account(
+    session: Session, email: str, role: str, department_codes: Iterable[str]
+) -> tuple[str, Role, list[Department]]:
     email = valid_email(email)
     checked_role = _role(role)
     departments = _departments(session, checked_role, department_codes)
@@ -205,36 +230,52 @@ def _new_account(session: Session, email: str, role: str, department_codes: Iter
     return email, checked_role, departments
 
 
-def create_user(session: Session, email: str, password: str, role: str,
-                department_codes: Iterable[str] = (), *, actor: Principal | None,
-                client_address: str, display_name: str = "") -> UserView:
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: str,
+    department_codes: Iterable[str] = (),
+    *,
+    actor: Principal | None,
+    client_address: str,
+    display_name: str = "",
+) -> UserView:
     """A new, active account. Raises an AccountError that says what to fix when the email, role,
     departments or password are not acceptable or the email is taken."""
     _may_manage(actor)
     email, checked_role, departments = _new_account(session, email, role, department_codes)
     _strong(password, email)
-    user = User(email=email, display_name=display_name.strip(), role=checked_role.value,
-                password_hash=passwords.hash_password(password), departments=departments)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=checked_role.value,
+        password_hash=passwords.hash_password(password),
+        departments=departments,
+    )
     session.add(user)
     try:
         session.flush()
     except IntegrityError:  # created by someone else between the check and the insert
         raise DuplicateEmail(f"An account with the email {email} already exists.") from None
-    record(session, "user_created", user_id=user.id, email=email, client_address=client_address,
-           detail=f"role {checked_role}; departments {_codes(departments)}; {_by(actor)}")
+    record(
+        session,
+        "user_created",
+        user_id=user.id,
+        email=email,
+        client_address=client_address,
+        detail=f"role {checked_role}; departments {_codes(departments)}; {_by(actor)}",
+    )
     return _view(user)
 
 
 def list_users(session: Session) -> list[UserView]:
     """Every account, disabled ones included, by email."""
-    users = session.scalars(
-        select(User).order_by(User.email).options(selectinload(User.departments))
-    )
+    users = session.scalars(select(User).order_by(User.email).options(selectinload(User.departments)))
     return [_view(u) for u in users]
 
 
-def disable_user(session: Session, email: str, *, actor: Principal | None,
-                 client_address: str) -> UserView:
+def disable_user(session: Session, email: str, *, actor: Principal | None, client_address: str) -> UserView:
     """Disable an account and end its sessions. Disabling a disabled account changes nothing."""
     _may_manage(actor)
     user = _user(session, email)
@@ -243,14 +284,27 @@ def disable_user(session: Session, email: str, *, actor: Principal | None,
     if user.is_active:
         user.is_active = False
         _end_every_session(user)
-        record(session, "user_disabled", user_id=user.id, email=user.email,
-               client_address=client_address, detail=_by(actor))
+        record(
+            session,
+            "user_disabled",
+            user_id=user.id,
+            email=user.email,
+            client_address=client_address,
+            detail=_by(actor),
+        )
         session.flush()
     return _view(user)
 
 
-def set_role(session: Session, email: str, role: str, department_codes: Iterable[str] = (), *,
-             actor: Principal | None, client_address: str) -> UserView:
+def set_role(
+    session: Session,
+    email: str,
+    role: str,
+    department_codes: Iterable[str] = (),
+    *,
+    actor: Principal | None,
+    client_address: str,
+) -> UserView:
     """Give an account a role and, for department editors, its departments. A new role ends the
     account's sessions; new departments apply from the next request (principals are rebuilt from
     the database on each one)."""
@@ -264,43 +318,63 @@ def set_role(session: Session, email: str, role: str, department_codes: Iterable
             raise SelfChange("You cannot change your own role; ask another admin.")
         user.role = checked_role.value
         _end_every_session(user)
-        record(session, "role_changed", user_id=user.id, email=user.email,
-               client_address=client_address,
-               detail=f"{old_role} -> {checked_role}; {_by(actor)}")
+        record(
+            session,
+            "role_changed",
+            user_id=user.id,
+            email=user.email,
+            client_address=client_address,
+            detail=f"{old_role} -> {checked_role}; {_by(actor)}",
+        )
     if [d.id for d in departments] != [d.id for d in old_departments]:
         user.departments = departments
-        record(session, "departments_changed", user_id=user.id, email=user.email,
-               client_address=client_address,
-               detail=f"{_codes(old_departments)} -> {_codes(departments)}; {_by(actor)}")
+        record(
+            session,
+            "departments_changed",
+            user_id=user.id,
+            email=user.email,
+            client_address=client_address,
+            detail=f"{_codes(old_departments)} -> {_codes(departments)}; {_by(actor)}",
+        )
     session.flush()
     return _view(user)
 
 
-def change_password(session: Session, email: str, new_password: str, *,
-                    actor: Principal | None, client_address: str,
-                    current_password: str | None = None) -> UserView:
+def change_password(
+    session: Session,
+    email: str,
+    new_password: str,
+    *,
+    actor: Principal | None,
+    client_address: str,
+    current_password: str | None = None,
+) -> UserView:
     """Set a new password and end the account's sessions. Users changing their own password give
     the current one (a session left open on a shared computer must not be enough); an admin, or
     the command line, may reset anyone's."""
     user = _user(session, email)
     if actor is not None and actor.user_id == user.id:
-        if current_password is None or not passwords.verify_password(current_password,
-                                                                     user.password_hash):
+        if current_password is None or not passwords.verify_password(current_password, user.password_hash):
             raise WrongPassword("The current password is not right; type it again.")
     else:
         _may_manage(actor)
     _strong(new_password, user.email)
     user.password_hash = passwords.hash_password(new_password)
     _end_every_session(user)
-    record(session, "password_changed", user_id=user.id, email=user.email,
-           client_address=client_address, detail=_by(actor))
+    record(
+        session,
+        "password_changed",
+        user_id=user.id,
+        email=user.email,
+        client_address=client_address,
+        detail=_by(actor),
+    )
     session.flush()
     return _view(user)
 
 
 # -- signing in and sessions ---------------------------------------------------------------------
-def authenticate(session: Session, email: str, password: str, *,
-                 client_address: str) -> Principal | None:
+def authenticate(session: Session, email: str, password: str, *, client_address: str) -> Principal | None:
     """The principal for a correct email and password of an active account, else None. Either way
     the attempt goes into the audit log, so call it in a write transaction.
 
@@ -308,18 +382,28 @@ def authenticate(session: Session, email: str, password: str, *,
     times do not tell which emails have accounts. A hash made with older parameters is upgraded.
     """
     user = session.scalars(
-        select(User).where(User.email == normalize_email(email or ""))
-        .options(selectinload(User.departments))
+        select(User).where(User.email == normalize_email(email or "")).options(selectinload(User.departments))
     ).one_or_none()
     if user is None:
         passwords.verify_password(password, passwords.dummy_hash())
-        record(session, "login_failed", email=email, client_address=client_address,
-               detail="no account has this email")
+        record(
+            session,
+            "login_failed",
+            email=email,
+            client_address=client_address,
+            detail="no account has this email",
+        )
         return None
     correct = passwords.verify_password(password, user.password_hash)
     if not user.is_active or not correct:
-        record(session, "login_failed", user_id=user.id, email=email, client_address=client_address,
-               detail="account disabled" if not user.is_active else "wrong password")
+        record(
+            session,
+            "login_failed",
+            user_id=user.id,
+            email=email,
+            client_address=client_address,
+            detail="account disabled" if not user.is_active else "wrong password",
+        )
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -334,8 +418,7 @@ def current_session_version(session: Session, user_id: int) -> int | None:
     return session.scalar(select(User.session_version).where(User.id == user_id))
 
 
-def principal_for_session(session: Session, user_id: int, session_version: int
-                          ) -> Principal | None:
+def principal_for_session(session: Session, user_id: int, session_version: int) -> Principal | None:
     """The principal a session cookie stands for, or None when the account is gone, disabled, or
     its session version has moved on (logout, password change, role change): a cookie copied
     before logout is refused after it, on every worker, because the check is in the database."""

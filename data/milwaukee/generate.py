@@ -1,6 +1,7 @@
 """Generates the demonstration figures of data/milwaukee (targets.csv, actuals.csv, budgets.csv) from the
 measures and the parameters in series.csv and budget-series.csv: .venv/bin/python data/milwaukee/generate.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -211,11 +212,11 @@ class Series:
             draws.append(z)
         years_of = [start // 12 for start in self.starts]
         factors = self._anchor_factors(raw, years_of)
-        values = [self._round(self._clamp(v * factors[y])) for v, y in zip(raw, years_of)]
+        values = [self._round(self._clamp(v * factors[y])) for v, y in zip(raw, years_of, strict=True)]
         self._hit_anchors(values, years_of)
 
         out: list[Row] = []
-        for start, value, z in zip(self.starts, values, draws):
+        for start, value, z in zip(self.starts, values, draws, strict=True):
             key = period_key(self.frequency, start)
             note = self.notes.get(key, "")
             if key in self.gaps:
@@ -233,7 +234,9 @@ class Series:
             return {y: 1.0 for y in years}
         at = {}
         for year, figure in self.anchors.items():
-            at[year] = figure / aggregate([v for v, y in zip(raw, years_of) if y == year], self.aggregation)
+            at[year] = figure / aggregate(
+                [v for v, y in zip(raw, years_of, strict=True) if y == year], self.aggregation
+            )
         known = sorted(at)
         factors = {}
         for year in years:

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-26
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -79,7 +80,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["department_id"], ["departments.id"],
+            ["department_id"],
+            ["departments.id"],
             name=op.f("fk_activities_department_id_departments"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
@@ -91,11 +93,15 @@ def upgrade() -> None:
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("priority_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["activity_id"], ["activities.id"], ondelete="CASCADE",
+            ["activity_id"],
+            ["activities.id"],
+            ondelete="CASCADE",
             name=op.f("fk_activity_priorities_activity_id_activities"),
         ),
         sa.ForeignKeyConstraint(
-            ["priority_id"], ["priorities.id"], ondelete="CASCADE",
+            ["priority_id"],
+            ["priorities.id"],
+            ondelete="CASCADE",
             name=op.f("fk_activity_priorities_priority_id_priorities"),
         ),
         sa.PrimaryKeyConstraint("activity_id", "priority_id", name=op.f("pk_activity_priorities")),
@@ -115,9 +121,7 @@ def upgrade() -> None:
             ["activity_id"], ["activities.id"], name=op.f("fk_budgets_activity_id_activities")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_budgets")),
-        sa.UniqueConstraint(
-            "activity_id", "fiscal_year", name=op.f("uq_budgets_activity_id_fiscal_year")
-        ),
+        sa.UniqueConstraint("activity_id", "fiscal_year", name=op.f("uq_budgets_activity_id_fiscal_year")),
     )
     op.create_table(
         "measures",
@@ -163,9 +167,7 @@ def upgrade() -> None:
             "retired_at IS NULL OR active_from IS NULL OR retired_at >= active_from",
             name=op.f("ck_measures_retired_after_active"),
         ),
-        sa.CheckConstraint(
-            "tolerance >= 0 AND tolerance <= 1", name=op.f("ck_measures_tolerance_fraction")
-        ),
+        sa.CheckConstraint("tolerance >= 0 AND tolerance <= 1", name=op.f("ck_measures_tolerance_fraction")),
         sa.ForeignKeyConstraint(
             ["activity_id"], ["activities.id"], name=op.f("fk_measures_activity_id_activities")
         ),
@@ -187,9 +189,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTC, nullable=False),
         sa.CheckConstraint(f"state IN ({STATES})", name=op.f("ck_actuals_state_allowed")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_actuals_version_positive")),
-        sa.ForeignKeyConstraint(
-            ["measure_id"], ["measures.id"], name=op.f("fk_actuals_measure_id_measures")
-        ),
+        sa.ForeignKeyConstraint(["measure_id"], ["measures.id"], name=op.f("fk_actuals_measure_id_measures")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_actuals")),
         sa.UniqueConstraint("measure_id", "period", name=op.f("uq_actuals_measure_id_period")),
     )
@@ -211,9 +211,7 @@ def upgrade() -> None:
             "value IS NOT NULL OR (low IS NOT NULL AND high IS NOT NULL)",
             name=op.f("ck_targets_value_or_bounds"),
         ),
-        sa.ForeignKeyConstraint(
-            ["measure_id"], ["measures.id"], name=op.f("fk_targets_measure_id_measures")
-        ),
+        sa.ForeignKeyConstraint(["measure_id"], ["measures.id"], name=op.f("fk_targets_measure_id_measures")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_targets")),
         sa.UniqueConstraint("measure_id", "period", name=op.f("uq_targets_measure_id_period")),
     )

@@ -7,6 +7,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -67,9 +68,7 @@ def upgrade() -> None:
         sa.Column("last_login_at", UTC, nullable=True),
         sa.CheckConstraint(f"role IN ({ROLES})", name=op.f("ck_users_role_allowed")),
         sa.CheckConstraint("email = lower(trim(email))", name=op.f("ck_users_email_normalized")),
-        sa.CheckConstraint(
-            "session_version >= 1", name=op.f("ck_users_session_version_positive")
-        ),
+        sa.CheckConstraint("session_version >= 1", name=op.f("ck_users_session_version_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -78,11 +77,14 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("department_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["users.id"],
+            ondelete="CASCADE",
             name=op.f("fk_user_departments_user_id_users"),
         ),
         sa.ForeignKeyConstraint(
-            ["department_id"], ["departments.id"],
+            ["department_id"],
+            ["departments.id"],
             name=op.f("fk_user_departments_department_id_departments"),
         ),
         sa.PrimaryKeyConstraint("user_id", "department_id", name=op.f("pk_user_departments")),

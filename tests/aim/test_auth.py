@@ -1,4 +1,5 @@
 """The permission rules of aim/auth.py, table by table: every rule against every kind of principal."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,28 +41,59 @@ def _table(expected: dict[str, object]) -> list:
     return [pytest.param(WHO[name], value, id=name) for name, value in expected.items()]
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": True, "editor of B": True, "editor of A and B": True,
-    "editor of nothing": True, "analyst": True, "mayor's office": True, "admin": True,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": True,
+            "editor of B": True,
+            "editor of A and B": True,
+            "editor of nothing": True,
+            "analyst": True,
+            "mayor's office": True,
+            "admin": True,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_is_signed_in_needs_both_a_user_id_and_a_role(principal, expected):
     assert is_signed_in(principal) is expected
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": False, "editor of B": False, "editor of A and B": False,
-    "editor of nothing": False, "analyst": True, "mayor's office": True, "admin": False,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": False,
+            "editor of B": False,
+            "editor of A and B": False,
+            "editor of nothing": False,
+            "analyst": True,
+            "mayor's office": True,
+            "admin": False,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_only_analysts_and_the_mayors_office_see_all_departments(principal, expected):
     assert sees_all_departments(principal) is expected
 
 
 INTERNAL_OF_A = {
-    "anonymous": False, "editor of A": True, "editor of B": False, "editor of A and B": True,
-    "editor of nothing": False, "analyst": True, "mayor's office": True, "admin": False,
-    "role without user id": False, "user id without role": False,
+    "anonymous": False,
+    "editor of A": True,
+    "editor of B": False,
+    "editor of A and B": True,
+    "editor of nothing": False,
+    "analyst": True,
+    "mayor's office": True,
+    "admin": False,
+    "role without user id": False,
+    "user id without role": False,
 }
 
 
@@ -70,11 +102,23 @@ def test_internal_data_of_department_a_is_for_its_editors_and_citywide_readers(p
     assert may_see_internal(principal, A) is expected
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": False, "editor of B": False, "editor of A and B": False,
-    "editor of nothing": False, "analyst": True, "mayor's office": True, "admin": False,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": False,
+            "editor of B": False,
+            "editor of A and B": False,
+            "editor of nothing": False,
+            "analyst": True,
+            "mayor's office": True,
+            "admin": False,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_internal_data_of_a_department_nobody_edits_is_for_citywide_readers_only(principal, expected):
     assert may_see_internal(principal, C) is expected
 
@@ -84,21 +128,44 @@ def test_unpublished_values_of_department_a_follow_the_internal_data_rule(princi
     assert may_see_unpublished(principal, A) is expected
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": frozenset(), "editor of A": frozenset({A}), "editor of B": frozenset({B}),
-    "editor of A and B": frozenset({A, B}), "editor of nothing": frozenset(), "analyst": None,
-    "mayor's office": None, "admin": frozenset(), "role without user id": frozenset(),
-    "user id without role": frozenset(),
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": frozenset(),
+            "editor of A": frozenset({A}),
+            "editor of B": frozenset({B}),
+            "editor of A and B": frozenset({A, B}),
+            "editor of nothing": frozenset(),
+            "analyst": None,
+            "mayor's office": None,
+            "admin": frozenset(),
+            "role without user id": frozenset(),
+            "user id without role": frozenset(),
+        }
+    ),
+)
 def test_visible_department_ids_is_none_for_all_and_a_set_otherwise(principal, expected):
     assert visible_department_ids(principal) == expected
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": False, "editor of B": False, "editor of A and B": False,
-    "editor of nothing": False, "analyst": False, "mayor's office": False, "admin": True,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": False,
+            "editor of B": False,
+            "editor of A and B": False,
+            "editor of nothing": False,
+            "analyst": False,
+            "mayor's office": False,
+            "admin": True,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_only_admins_manage_users(principal, expected):
     assert may_manage_users(principal) is expected
 
@@ -108,20 +175,44 @@ def test_a_public_policy_allows_everyone(principal):
     assert allows(PUBLIC, principal)
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": False, "editor of B": False, "editor of A and B": False,
-    "editor of nothing": False, "analyst": True, "mayor's office": True, "admin": False,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": False,
+            "editor of B": False,
+            "editor of A and B": False,
+            "editor of nothing": False,
+            "analyst": True,
+            "mayor's office": True,
+            "admin": False,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_a_roles_policy_allows_signed_in_holders_of_those_roles_only(principal, expected):
     assert allows(roles(Role.BUDGET_ANALYST, Role.MAYORS_OFFICE), principal) is expected
 
 
-@pytest.mark.parametrize("principal, expected", _table({
-    "anonymous": False, "editor of A": True, "editor of B": True, "editor of A and B": True,
-    "editor of nothing": True, "analyst": True, "mayor's office": True, "admin": True,
-    "role without user id": False, "user id without role": False,
-}))
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": True,
+            "editor of B": True,
+            "editor of A and B": True,
+            "editor of nothing": True,
+            "analyst": True,
+            "mayor's office": True,
+            "admin": True,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
 def test_the_signed_in_policy_allows_every_role_but_not_anonymous(principal, expected):
     assert allows(SIGNED_IN, principal) is expected
 

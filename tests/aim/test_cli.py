@@ -1,4 +1,5 @@
 """`python -m aim`, run as a user runs it: in a subprocess, reading AIM_* from the environment."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,14 @@ from tests.cities import RESPONSE_SCORE, SAFE_INDEX, VIOLENT_SCORE, load_tiny_ci
 def run_aim(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "aim", *args], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "aim", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_status_json_prints_the_hand_computed_figures(database, db_url):
@@ -29,8 +36,14 @@ def test_status_json_prints_the_hand_computed_figures(database, db_url):
     safe = report["priorities"][0]
     assert (safe["slug"], safe["title"]) == ("safe", "Safety")
     assert safe["index"] == pytest.approx(SAFE_INDEX)
-    assert safe["counts"] == {"on_track": 2, "at_risk": 1, "off_track": 1, "no_target": 1,
-                              "no_data": 1, "stale": 4}
+    assert safe["counts"] == {
+        "on_track": 2,
+        "at_risk": 1,
+        "off_track": 1,
+        "no_target": 1,
+        "no_data": 1,
+        "stale": 4,
+    }
     measures = {m["code"]: m for m in report["measures"]}
     assert measures["violent-crime"]["status"] == "at_risk"
     assert measures["violent-crime"]["score"] == pytest.approx(VIOLENT_SCORE)
@@ -71,8 +84,9 @@ def test_db_upgrade_creates_the_schema_and_can_run_again(tmp_path):
 
 
 def test_production_without_a_secret_key_refuses_to_start_with_a_clear_message(tmp_path):
-    result = run_aim("status", env={"AIM_ENV": "production",
-                                    "AIM_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    result = run_aim(
+        "status", env={"AIM_ENV": "production", "AIM_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    )
     assert result.returncode != 0
     assert "AIM_SECRET_KEY is required" in result.stderr and "Traceback" not in result.stderr
 

@@ -1,4 +1,5 @@
 """Settings: defaults, the production secret-key rule, and URL normalisation."""
+
 from __future__ import annotations
 
 import pytest

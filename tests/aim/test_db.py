@@ -1,5 +1,6 @@
 """The SQLite engine is configured for concurrent use: foreign keys, WAL, busy timeout, and write
 transactions that take the lock up front (BEGIN IMMEDIATE) so writers queue instead of failing."""
+
 from __future__ import annotations
 
 import threading

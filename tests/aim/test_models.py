@@ -1,5 +1,6 @@
 """The data model's rules hold in the database itself, on SQLite and PostgreSQL: uniqueness,
 foreign keys, enumerations, append-only revisions and optimistic concurrency."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,8 +55,13 @@ def test_foreign_keys_are_enforced_on_every_backend(database):
 
 @pytest.mark.parametrize(
     "column, bad",
-    [("direction", "Increse"), ("unit_kind", "furlongs"), ("frequency", "weekly"),
-     ("aggregation", "median"), ("measure_type", "vanity")],
+    [
+        ("direction", "Increse"),
+        ("unit_kind", "furlongs"),
+        ("frequency", "weekly"),
+        ("aggregation", "median"),
+        ("measure_type", "vanity"),
+    ],
 )
 def test_enumerations_are_check_constraints_in_the_database(database, measure_id, column, bad):
     with pytest.raises(IntegrityError):
@@ -96,8 +102,10 @@ def test_every_orm_change_to_an_actual_writes_a_revision(database, measure_id):
         actual.updated_by = "nobody"  # not a tracked change: no revision
     with database.read() as s:
         revisions = s.scalars(select(ActualRevision).order_by(ActualRevision.id)).all()
-        assert [(r.version, r.old_value, r.new_value, r.old_state, r.state, r.changed_by, r.reason)
-                for r in revisions] == [
+        assert [
+            (r.version, r.old_value, r.new_value, r.old_state, r.state, r.changed_by, r.reason)
+            for r in revisions
+        ] == [
             (1, None, 10.0, None, "draft", "ana", "first entry"),
             (2, 10.0, 12.5, "draft", "submitted", "ben", "corrected count"),
         ]
@@ -135,5 +143,15 @@ def test_measure_codes_are_unique(database, measure_id):
     with pytest.raises(IntegrityError):
         with database.write() as s:
             activity_id = s.get(Measure, measure_id).activity_id
-            s.add(Measure(code="response-time", activity_id=activity_id, name="Again", unit_kind="count",
-                          direction="up", frequency="annual", aggregation="sum", measure_type="output"))
+            s.add(
+                Measure(
+                    code="response-time",
+                    activity_id=activity_id,
+                    name="Again",
+                    unit_kind="count",
+                    direction="up",
+                    frequency="annual",
+                    aggregation="sum",
+                    measure_type="output",
+                )
+            )

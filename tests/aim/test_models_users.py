@@ -1,5 +1,6 @@
 """User accounts and the audit log hold their rules in the database itself, on SQLite and
 PostgreSQL: normalized unique emails, known roles and events, and an append-only audit log."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,9 +24,16 @@ def _execute(database, sql: str, **params) -> None:
 
 
 def _insert_user(database, email: str, role: str = "admin") -> None:
-    _execute(database, "INSERT INTO users (email, display_name, password_hash, role, is_active,"
-             " session_version, created_at, updated_at) VALUES (:email, '', 'x', :role, :true, 1,"
-             " :now, :now)", email=email, role=role, now=NOW, true=True)
+    _execute(
+        database,
+        "INSERT INTO users (email, display_name, password_hash, role, is_active,"
+        " session_version, created_at, updated_at) VALUES (:email, '', 'x', :role, :true, 1,"
+        " :now, :now)",
+        email=email,
+        role=role,
+        now=NOW,
+        true=True,
+    )
 
 
 @pytest.fixture
@@ -76,14 +84,24 @@ def test_a_session_version_below_one_is_refused_by_the_database(database):
 
 def test_an_unknown_audit_event_is_refused_by_the_database(database):
     with pytest.raises(IntegrityError):
-        _execute(database, "INSERT INTO audit_log (at, event, email, client_address, detail)"
-                 " VALUES (:now, 'coffee_break', '', '', '')", now=NOW)
+        _execute(
+            database,
+            "INSERT INTO audit_log (at, event, email, client_address, detail)"
+            " VALUES (:now, 'coffee_break', '', '', '')",
+            now=NOW,
+        )
 
 
 def test_deleting_a_user_removes_their_department_links(database):
     with database.write() as s:  # through the ORM, not the service: no audit row refers to it
-        s.add(User(email="ed@city.gov", password_hash="x", role="department_editor",
-                   departments=[b.department(s, "MPD")]))
+        s.add(
+            User(
+                email="ed@city.gov",
+                password_hash="x",
+                role="department_editor",
+                departments=[b.department(s, "MPD")],
+            )
+        )
     _execute(database, "DELETE FROM users")
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(user_departments)) == 0

@@ -1,4 +1,5 @@
 """Password hashing with argon2id and the NIST SP 800-63B policy of aim/passwords.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ LONG_COMMON = next(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= 15 and p
 def test_production_hashing_uses_argon2_cffi_rfc_9106_defaults():
     params = passwords.hasher
     assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (
-        RFC_9106_LOW_MEMORY.type, RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost,
-        RFC_9106_LOW_MEMORY.parallelism)
+        RFC_9106_LOW_MEMORY.type,
+        RFC_9106_LOW_MEMORY.time_cost,
+        RFC_9106_LOW_MEMORY.memory_cost,
+        RFC_9106_LOW_MEMORY.parallelism,
+    )
     assert params.type is Type.ID
 
 
@@ -39,8 +43,15 @@ def test_a_wrong_password_does_not_verify(fast_hashing):
     assert verify_password(PASSWORD + "!", hash_password(PASSWORD)) is False
 
 
-@pytest.mark.parametrize("bad_hash", ["", "not a hash", "$argon2id$v=19$m=8,t=1,p=1$abc$def",
-                                      "$2b$12$abcdefghijklmnopqrstuvwxyz012345678901234567890123"])
+@pytest.mark.parametrize(
+    "bad_hash",
+    [
+        "",
+        "not a hash",
+        "$argon2id$v=19$m=8,t=1,p=1$abc$def",
+        "$2b$12$abcdefghijklmnopqrstuvwxyz012345678901234567890123",
+    ],
+)
 def test_a_damaged_or_foreign_hash_verifies_false_instead_of_raising(bad_hash):
     assert verify_password(PASSWORD, bad_hash) is False
 
@@ -65,14 +76,19 @@ def test_the_dummy_hash_follows_the_current_hasher(fast_hashing):
 
 
 # -- the policy --------------------------------------------------------------------------------
-@pytest.mark.parametrize("password", [
-    pytest.param("river otters 15", id="exactly 15 characters"),
-    pytest.param("lowercase words only here", id="no composition rules"),
-    pytest.param("correct horse battery staple " * 2 + "foggy!", id="64 characters"),
-    pytest.param(("one quiet owl per rooftop " * 10)[:255] + "z", id="256 characters"),
-    pytest.param("\u6c34\u6ce2\u304c\u9759\u304b\u306b\u5cb8\u3092\u6d17\u3046\u591c\u3067"
-                 "\u3059\u306d\u3002", id="15 Japanese characters"),
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param("river otters 15", id="exactly 15 characters"),
+        pytest.param("lowercase words only here", id="no composition rules"),
+        pytest.param("correct horse battery staple " * 2 + "foggy!", id="64 characters"),
+        pytest.param(("one quiet owl per rooftop " * 10)[:255] + "z", id="256 characters"),
+        pytest.param(
+            "\u6c34\u6ce2\u304c\u9759\u304b\u306b\u5cb8\u3092\u6d17\u3046\u591c\u3067\u3059\u306d\u3002",
+            id="15 Japanese characters",
+        ),
+    ],
+)
 def test_acceptable_passwords_get_no_messages(password):
     assert check_password(password) == []
 
@@ -84,8 +100,7 @@ def test_a_password_shorter_than_15_characters_is_refused_saying_how_long_it_mus
 
 
 def test_a_password_longer_than_256_characters_is_refused_saying_the_limit():
-    assert check_password("k" + "quiet owls " * 30) == [
-        "Use at most 256 characters (this one has 331)."]
+    assert check_password("k" + "quiet owls " * 30) == ["Use at most 256 characters (this one has 331)."]
 
 
 def test_a_password_from_the_zxcvbn_common_list_is_refused():
@@ -100,8 +115,17 @@ def test_a_common_password_padded_with_digits_and_symbols_is_refused():
     assert any("commonly used password" in m for m in check_password("dragon1234567!!!!"))
 
 
-@pytest.mark.parametrize("password", ["aaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabc", "passwordpassword",
-                                      "abcdefghijklmnopqr", "1234567890123456", "zyxwvutsrqponmlkj"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "aaaaaaaaaaaaaaaaaaaa",
+        "abcabcabcabcabcabc",
+        "passwordpassword",
+        "abcdefghijklmnopqr",
+        "1234567890123456",
+        "zyxwvutsrqponmlkj",
+    ],
+)
 def test_repeated_or_sequential_patterns_are_refused(password):
     assert any("repeated or sequential" in m for m in check_password(password))
 

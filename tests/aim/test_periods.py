@@ -1,4 +1,5 @@
 """Fiscal periods: parsing, fiscal years starting in July, containment, ordering, due dates, roll-up."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -81,15 +82,28 @@ def test_children_of_a_july_fiscal_year_run_from_july_to_june():
     assert [m.key for m in months][:2] == ["2023-07", "2023-08"]
     assert months[-1].key == "2024-06" and len(months) == 12
     assert [q.key for q in JUL.children(JUL.parse("2024"), Kind.QUARTER)] == [
-        "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+        "2024-Q1",
+        "2024-Q2",
+        "2024-Q3",
+        "2024-Q4",
+    ]
     assert [m.key for m in JUL.children(JUL.parse("2024-Q3"), Kind.MONTH)] == [
-        "2024-01", "2024-02", "2024-03"]
+        "2024-01",
+        "2024-02",
+        "2024-03",
+    ]
 
 
 def test_ordering_is_chronological_with_longer_periods_first_on_the_same_start():
     keys = ["2024-02", "2024-Q1", "2023", "2024", "2023-12", "2024-01"]
     assert [p.key for p in sort_periods(JAN.parse(k) for k in keys)] == [
-        "2023", "2023-12", "2024", "2024-Q1", "2024-01", "2024-02"]
+        "2023",
+        "2023-12",
+        "2024",
+        "2024-Q1",
+        "2024-01",
+        "2024-02",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 """The import progress bar: drawn on a terminal once work passes a second, silent otherwise."""
+
 from __future__ import annotations
 
 import io

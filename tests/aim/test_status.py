@@ -1,4 +1,5 @@
 """The status rules, branch by branch: status, score, index, trend, target resolution, staleness."""
+
 from __future__ import annotations
 
 import pytest

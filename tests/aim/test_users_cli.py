@@ -1,5 +1,6 @@
 """The `users` command group, run as an operator runs it: in a subprocess, reading AIM_* from the
 environment and the password from a prompt or standard input."""
+
 from __future__ import annotations
 
 import os
@@ -23,15 +24,31 @@ def run_users(*args: str, db_url: str, stdin: str = "") -> subprocess.CompletedP
     environment["AIM_DATABASE_URL"] = db_url
     # A new session has no controlling terminal, so the hidden prompt reads the piped input
     # instead of waiting on the terminal of whoever runs the tests.
-    return subprocess.run([sys.executable, "-c", USERS, *args], cwd=ROOT, env=environment,
-                          input=stdin, capture_output=True, text=True, timeout=60,
-                          start_new_session=True)
+    return subprocess.run(
+        [sys.executable, "-c", USERS, *args],
+        cwd=ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
 
 
 def _create(db_url: str, email: str, role: str, *departments: str) -> subprocess.CompletedProcess:
     flags = [arg for code in departments for arg in ("--department", code)]
-    return run_users("create", "--email", email, "--role", role, *flags, "--password-stdin",
-                     db_url=db_url, stdin=PASSWORD + "\n")
+    return run_users(
+        "create",
+        "--email",
+        email,
+        "--role",
+        role,
+        *flags,
+        "--password-stdin",
+        db_url=db_url,
+        stdin=PASSWORD + "\n",
+    )
 
 
 def _list(db_url: str) -> list[list[str]]:
@@ -41,8 +58,12 @@ def _list(db_url: str) -> list[list[str]]:
 
 
 def _refused(result: subprocess.CompletedProcess, message: str) -> bool:
-    return (result.returncode != 0 and message in result.stderr
-            and "Traceback" not in result.stderr and result.stdout == "")
+    return (
+        result.returncode != 0
+        and message in result.stderr
+        and "Traceback" not in result.stderr
+        and result.stdout == ""
+    )
 
 
 @pytest.fixture
@@ -60,42 +81,80 @@ def test_create_with_password_stdin_creates_an_account_that_can_sign_in(database
 
 
 def test_create_asks_for_the_password_twice_when_not_given_on_stdin(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", db_url=db_url,
-                       stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    result = run_users(
+        "create",
+        "--email",
+        "ana@city.gov",
+        "--role",
+        "admin",
+        db_url=db_url,
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "Password" in result.stderr and "Repeat the password" in result.stderr
     assert PASSWORD not in result.stdout + result.stderr
 
 
 def test_create_refuses_two_different_passwords_at_the_prompt(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", db_url=db_url,
-                       stdin=f"{PASSWORD}\n{PASSWORD}x\n")
+    result = run_users(
+        "create",
+        "--email",
+        "ana@city.gov",
+        "--role",
+        "admin",
+        db_url=db_url,
+        stdin=f"{PASSWORD}\n{PASSWORD}x\n",
+    )
     assert result.returncode != 0 and "do not match" in result.stderr
     assert _list(db_url) == []
 
 
 def test_create_asks_again_after_a_weak_password_at_the_prompt(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", db_url=db_url,
-                       stdin=f"hunter2\n{PASSWORD}\n{PASSWORD}\n")
+    result = run_users(
+        "create",
+        "--email",
+        "ana@city.gov",
+        "--role",
+        "admin",
+        db_url=db_url,
+        stdin=f"hunter2\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "at least 15 characters" in result.stderr
 
 
 def test_create_refuses_a_weak_password_from_stdin_saying_what_to_fix(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin",
-                       db_url=db_url, stdin="hunter2\n")
+    result = run_users(
+        "create",
+        "--email",
+        "ana@city.gov",
+        "--role",
+        "admin",
+        "--password-stdin",
+        db_url=db_url,
+        stdin="hunter2\n",
+    )
     assert _refused(result, "Use at least 15 characters (this one has 7)")
 
 
 def test_create_refuses_empty_stdin_with_password_stdin(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin",
-                       db_url=db_url, stdin="")
+    result = run_users(
+        "create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin", db_url=db_url, stdin=""
+    )
     assert _refused(result, "standard input held no password")
 
 
 def test_create_refuses_an_unknown_department_before_asking_for_a_password(database, db_url, police):
-    result = run_users("create", "--email", "ed@city.gov", "--role", "department_editor",
-                       "--department", "FIRE", db_url=db_url)
+    result = run_users(
+        "create",
+        "--email",
+        "ed@city.gov",
+        "--role",
+        "department_editor",
+        "--department",
+        "FIRE",
+        db_url=db_url,
+    )
     assert _refused(result, "Unknown department code(s): FIRE (known codes: MPD)")
     assert "Password" not in result.stderr
 
@@ -113,22 +172,31 @@ def test_create_refuses_an_email_that_is_taken(database, db_url):
 def test_list_shows_email_role_departments_active_and_last_login(database, db_url, police):
     _create(db_url, "zoe@city.gov", "mayors_office")
     _create(db_url, "ed@city.gov", "department_editor", "MPD")
-    assert _list(db_url) == [["ed@city.gov", "department_editor", "MPD", "yes", "never"],
-                             ["zoe@city.gov", "mayors_office", "-", "yes", "never"]]
+    assert _list(db_url) == [
+        ["ed@city.gov", "department_editor", "MPD", "yes", "never"],
+        ["zoe@city.gov", "mayors_office", "-", "yes", "never"],
+    ]
 
 
 def test_set_role_changes_the_role_and_departments(database, db_url, police):
     _create(db_url, "ana@city.gov", "budget_analyst")
-    result = run_users("set-role", "--email", "ana@city.gov", "--role", "department_editor",
-                       "--department", "MPD", db_url=db_url)
+    result = run_users(
+        "set-role",
+        "--email",
+        "ana@city.gov",
+        "--role",
+        "department_editor",
+        "--department",
+        "MPD",
+        db_url=db_url,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ana@city.gov is now department_editor of MPD.\n"
 
 
 def test_set_role_for_an_editor_without_departments_says_what_to_add(database, db_url, police):
     _create(db_url, "ana@city.gov", "budget_analyst")
-    result = run_users("set-role", "--email", "ana@city.gov", "--role", "department_editor",
-                       db_url=db_url)
+    result = run_users("set-role", "--email", "ana@city.gov", "--role", "department_editor", db_url=db_url)
     assert _refused(result, "A department editor needs at least one department")
 
 

@@ -1,6 +1,7 @@
 """Signing in and out over real HTTP: CSRF-protected forms, cookies, a new session per sign-in,
 sessions ended on the server (a copied cookie is refused after logout, password change or
 disabling), safe redirects, rate limits, and the audit log."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,11 +40,18 @@ def signed_in(http, site) -> bool:
 def _router_body() -> dict:
     from callbacks._policy import ROUTER_OUTPUT
 
-    return {"output": ROUTER_OUTPUT,
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/internal/measures"},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
-            "changedPropIds": ["_pages_location.pathname"]}
+    return {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/internal/measures"},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
 
 
 def events(database) -> list[tuple[str, str]]:
@@ -54,20 +62,29 @@ def events(database) -> list[tuple[str, str]]:
 def test_the_sign_in_page_carries_a_csrf_token_and_refuses_a_post_without_it(staff, database):
     http = requests.Session()
     assert csrf_token(http.get(f"{staff}/login", timeout=15).text)
-    response = http.post(f"{staff}/login", data={"email": EDITOR, "password": PASSWORD}, timeout=15,
-                         allow_redirects=False)
+    response = http.post(
+        f"{staff}/login", data={"email": EDITOR, "password": PASSWORD}, timeout=15, allow_redirects=False
+    )
     assert response.status_code == 400 and "not sent from this site" in response.text
     assert not signed_in(http, staff)
-    forged = http.post(f"{staff}/login", data={"email": EDITOR, "password": PASSWORD, "csrf_token": "x" * 40},
-                       allow_redirects=False, timeout=15)
+    forged = http.post(
+        f"{staff}/login",
+        data={"email": EDITOR, "password": PASSWORD, "csrf_token": "x" * 40},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert forged.status_code == 400
 
 
 def test_signing_in_sets_a_hardened_cookie_and_lands_on_the_internal_page(staff, database):
     http = requests.Session()
     token = csrf_token(http.get(f"{staff}/login", timeout=15).text)
-    response = http.post(f"{staff}/login", data={"csrf_token": token, "email": EDITOR.upper(), "password": PASSWORD},
-                         allow_redirects=False, timeout=15)
+    response = http.post(
+        f"{staff}/login",
+        data={"csrf_token": token, "email": EDITOR.upper(), "password": PASSWORD},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/internal/measures"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
@@ -89,7 +106,9 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(staff, databa
     unknown = http_sign_in(staff, "nobody@milwaukee.gov", PASSWORD, expect=401)
     assert not signed_in(wrong, staff) and not signed_in(unknown, staff)
     assert [e for e in events(database) if e[0] == "login_failed"] == [
-        ("login_failed", EDITOR), ("login_failed", "nobody@milwaukee.gov")]
+        ("login_failed", EDITOR),
+        ("login_failed", "nobody@milwaukee.gov"),
+    ]
 
 
 def test_a_cookie_copied_before_logout_is_refused_after_it(staff, database):
@@ -107,9 +126,17 @@ def test_changing_the_password_ends_every_session(staff, database):
     http = http_sign_in(staff, EDITOR)
     other_device = http_sign_in(staff, EDITOR)
     token = csrf_token(http.get(f"{staff}/account/password", timeout=15).text)
-    response = http.post(f"{staff}/account/password", data={
-        "csrf_token": token, "current_password": PASSWORD, "new_password": OTHER_PASSWORD,
-        "confirm": OTHER_PASSWORD}, allow_redirects=False, timeout=15)
+    response = http.post(
+        f"{staff}/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": OTHER_PASSWORD,
+            "confirm": OTHER_PASSWORD,
+        },
+        allow_redirects=False,
+        timeout=15,
+    )
     assert response.status_code == 303 and "changed=1" in response.headers["Location"]
     assert not signed_in(http, staff) and not signed_in(other_device, staff)
     http_sign_in(staff, EDITOR, PASSWORD, expect=401)
@@ -119,9 +146,11 @@ def test_changing_the_password_ends_every_session(staff, database):
 def test_a_weak_new_password_is_refused_with_what_to_fix(staff):
     http = http_sign_in(staff, EDITOR)
     token = csrf_token(http.get(f"{staff}/account/password", timeout=15).text)
-    response = http.post(f"{staff}/account/password", data={
-        "csrf_token": token, "current_password": PASSWORD, "new_password": "short", "confirm": "short"},
-        timeout=15)
+    response = http.post(
+        f"{staff}/account/password",
+        data={"csrf_token": token, "current_password": PASSWORD, "new_password": "short", "confirm": "short"},
+        timeout=15,
+    )
     assert response.status_code == 400 and "15 characters" in response.text
     assert signed_in(http, staff)
 
@@ -134,27 +163,47 @@ def test_disabling_an_account_ends_its_sessions(staff, database):
     http_sign_in(staff, EDITOR, expect=401)
 
 
-@pytest.mark.parametrize("target, landing", [
-    ("/measures/homicides", "/measures/homicides"), ("//evil.example/x", "/internal/measures"),
-    ("https://evil.example/", "/internal/measures"), ("/\\evil.example", "/internal/measures"),
-    ("javascript:alert(1)", "/internal/measures"),
-])
+@pytest.mark.parametrize(
+    "target, landing",
+    [
+        ("/measures/homicides", "/measures/homicides"),
+        ("//evil.example/x", "/internal/measures"),
+        ("https://evil.example/", "/internal/measures"),
+        ("/\\evil.example", "/internal/measures"),
+        ("javascript:alert(1)", "/internal/measures"),
+    ],
+)
 def test_sign_in_only_redirects_within_the_site(staff, target, landing):
     http = requests.Session()
     token = csrf_token(http.get(f"{staff}/login?next={requests.utils.quote(target)}", timeout=15).text)
-    response = http.post(f"{staff}/login", data={"csrf_token": token, "email": EDITOR, "password": PASSWORD,
-                                                 "next": target}, allow_redirects=False, timeout=15)
+    response = http.post(
+        f"{staff}/login",
+        data={"csrf_token": token, "email": EDITOR, "password": PASSWORD, "next": target},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert response.headers["Location"] == landing
 
 
 def test_twenty_failed_attempts_on_one_account_within_a_minute_are_mostly_refused(staff, database):
     http = requests.Session()
     token = csrf_token(http.get(f"{staff}/login", timeout=15).text)
-    statuses = [http.post(f"{staff}/login", data={"csrf_token": token, "email": EDITOR, "password": "wrong" * 4},
-                          allow_redirects=False, timeout=15).status_code for _ in range(20)]
+    statuses = [
+        http.post(
+            f"{staff}/login",
+            data={"csrf_token": token, "email": EDITOR, "password": "wrong" * 4},
+            allow_redirects=False,
+            timeout=15,
+        ).status_code
+        for _ in range(20)
+    ]
     assert statuses.count(429) >= 15 and set(statuses) <= {401, 429}
-    refused = http.post(f"{staff}/login", data={"csrf_token": token, "email": EDITOR, "password": PASSWORD},
-                        allow_redirects=False, timeout=15)
+    refused = http.post(
+        f"{staff}/login",
+        data={"csrf_token": token, "email": EDITOR, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
     assert any(e == "denied" for e, _ in events(database))
 
@@ -179,11 +228,13 @@ def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(databas
                 # A new connection each time, so both workers take turns answering.
                 http = requests.Session()
                 token = csrf_token(http.get(f"{base}/login", timeout=15).text)
-                response = http.post(f"{base}/login", data={"csrf_token": token, "email": "nobody@example.org",
-                                                            "password": "wrong" * 4}, timeout=15)
+                response = http.post(
+                    f"{base}/login",
+                    data={"csrf_token": token, "email": "nobody@example.org", "password": "wrong" * 4},
+                    timeout=15,
+                )
                 statuses.append(response.status_code)
             assert statuses.count(429) >= 15, statuses
             assert client.keys("*aim-login*"), "the counts are kept in Redis"
     finally:
         client.flushdb()
-

@@ -1,6 +1,7 @@
 """The perimeter: every route reviewed, the callback gate (declared, by output, never by inputs),
 security headers, debug off, generic errors, size limits, and the app refusing to start with an
 undeclared callback."""
+
 from __future__ import annotations
 
 import json
@@ -49,51 +50,81 @@ REVIEWED_ROUTES = {
 def test_every_route_is_reviewed_and_has_a_policy(dash_app):
     routes = {rule.rule for rule in dash_app.server.url_map.iter_rules()}
     assert routes == set(REVIEWED_ROUTES), (
-        f"unreviewed: {sorted(routes - set(REVIEWED_ROUTES))}; gone: {sorted(set(REVIEWED_ROUTES) - routes)}")
+        f"unreviewed: {sorted(routes - set(REVIEWED_ROUTES))}; gone: {sorted(set(REVIEWED_ROUTES) - routes)}"
+    )
 
 
 def test_only_declared_callbacks_are_exposed(site):
-    declared = {c["output"] for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
-                if not c.get("clientside_function")}
+    declared = {
+        c["output"]
+        for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
+        if not c.get("clientside_function")
+    }
     assert declared == {ROUTER_OUTPUT}
 
 
 def _events(database, event: str) -> list[tuple[str, str]]:
     with database.read() as s:
-        return [(e.detail, e.client_address) for e in s.scalars(select(AuditEvent).where(AuditEvent.event == event))]
+        return [
+            (e.detail, e.client_address)
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.event == event))
+        ]
 
 
 def test_a_call_to_an_undeclared_callback_is_refused_and_recorded(site, database):
-    body = {"output": "secret-table.children", "outputs": {"id": "secret-table", "property": "children"},
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"}], "changedPropIds": []}
+    body = {
+        "output": "secret-table.children",
+        "outputs": {"id": "secret-table", "property": "children"},
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"}],
+        "changedPropIds": [],
+    }
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
     assert response.status_code == 403 and response.json() == {"error": "No such callback."}
     [(detail, address)] = _events(database, "denied")
     assert "secret-table.children" in detail and address == "127.0.0.1"
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    ("not json", "text/plain", 400), ("[1, 2]", "application/json", 400), ('{"inputs": []}', "application/json", 400),
-    ('{"output": 5}', "application/json", 400),
-])
-def test_a_callback_request_that_is_not_a_json_object_with_an_output_gets_400(site, data, content_type, status):
-    response = requests.post(f"{site}/_dash-update-component", data=data, headers={"Content-Type": content_type},
-                             timeout=15)
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("not json", "text/plain", 400),
+        ("[1, 2]", "application/json", 400),
+        ('{"inputs": []}', "application/json", 400),
+        ('{"output": 5}', "application/json", 400),
+    ],
+)
+def test_a_callback_request_that_is_not_a_json_object_with_an_output_gets_400(
+    site, data, content_type, status
+):
+    response = requests.post(
+        f"{site}/_dash-update-component", data=data, headers={"Content-Type": content_type}, timeout=15
+    )
     assert response.status_code == status and "error" in response.json()
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"outputs": [{"id": "staff-navbar", "property": "children"}]}, "outputs"),
-    ({"inputs": [{"id": {"type": "measure", "index": "x"}, "property": "value", "value": 1}]}, "inputs"),
-    ({"state": [{"id": "_pages_store", "property": "data", "value": {"role": "admin"}}]}, "state"),
-    ({"inputs": "not a list"}, "inputs"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"outputs": [{"id": "staff-navbar", "property": "children"}]}, "outputs"),
+        ({"inputs": [{"id": {"type": "measure", "index": "x"}, "property": "value", "value": 1}]}, "inputs"),
+        ({"state": [{"id": "_pages_store", "property": "data", "value": {"role": "admin"}}]}, "state"),
+        ({"inputs": "not a list"}, "inputs"),
+    ],
+)
 def test_a_request_that_does_not_match_the_callbacks_declared_shape_gets_400(site, change, problem):
-    body = {"output": ROUTER_OUTPUT, "outputs": [{"id": "_pages_content", "property": "children"},
-                                                 {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
-            "changedPropIds": ["_pages_location.pathname"], **change}
+    body = {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/"},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        **change,
+    }
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
     assert response.status_code == 400
     assert response.json() == {"error": f"The request does not match the callback: {problem}."}
@@ -104,18 +135,29 @@ def test_callbacks_only_answer_post(site):
 
 
 def test_an_oversized_request_gets_413(site):
-    response = requests.post(f"{site}/_dash-update-component", data=b"{" + b" " * 2_000_000 + b"}",
-                             headers={"Content-Type": "application/json"}, timeout=30)
+    response = requests.post(
+        f"{site}/_dash-update-component",
+        data=b"{" + b" " * 2_000_000 + b"}",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert response.status_code == 413
 
 
 def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app):
     assert dash_app.server.debug is False
-    body = {"output": ROUTER_OUTPUT, "outputs": [{"id": "_pages_content", "property": "children"},
-                                                 {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": {"not": "a path"}},
-                       {"id": "_pages_location", "property": "search", "value": None}],
-            "changedPropIds": ["_pages_location.pathname"]}
+    body = {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": {"not": "a path"}},
+            {"id": "_pages_location", "property": "search", "value": None},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
     assert response.status_code == 500
     assert response.json() == {"error": "Something went wrong on our side. Please try again later."}
@@ -127,13 +169,25 @@ def test_the_hot_reload_endpoint_is_closed_without_debug(site):
     assert requests.get(f"{site}/_reload-hash", timeout=15).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/measures/homicides", "/api/v1/scorecard", "/login", "/_dash-layout",
-                                  "/vendor/bootstrap/5.3.8/css/bootstrap.min.css"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/measures/homicides",
+        "/api/v1/scorecard",
+        "/login",
+        "/_dash-layout",
+        "/vendor/bootstrap/5.3.8/css/bootstrap.min.css",
+    ],
+)
 def test_every_response_carries_the_security_headers(site, path):
     headers = requests.get(site + path, timeout=15).headers
     csp = headers["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
-    assert directives["script-src"].startswith("'self' 'sha256-") and "unsafe-inline" not in directives["script-src"]
+    assert (
+        directives["script-src"].startswith("'self' 'sha256-")
+        and "unsafe-inline" not in directives["script-src"]
+    )
     assert "unsafe-eval" not in csp
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert directives["base-uri"] == "'self'"
@@ -153,21 +207,28 @@ def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url):
         # test's plain HTTP: exactly what Secure is for.)
         assert csrf_token(page.text)
         cookie = page.headers["Set-Cookie"]
-        assert "aim_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert (
+            "aim_session=" in cookie
+            and "Secure" in cookie
+            and "HttpOnly" in cookie
+            and "SameSite=Lax" in cookie
+        )
 
 
 def test_the_app_refuses_to_start_with_an_undeclared_callback(tmp_path):
     script = (
         "import dash\n"
         "from dash import Input, Output\n"
-        "dash.callback(Output('leaky', 'children'), Input('trigger', 'n_clicks'))(lambda n: 'internal figures')\n"
+        "dash.callback(Output('leaky', 'children'), Input('trigger', 'n_clicks'))"
+        "(lambda n: 'internal figures')\n"
         "from aim.config import Settings\n"
         "from app import create_app\n"
         f"create_app(Settings(database_url='sqlite:///{tmp_path / 'x.db'}', secret_key='s' * 64))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "declare no access policy" in result.stderr and "leaky.children" in result.stderr
 

@@ -1,5 +1,6 @@
 """The open data API over real HTTP: figures equal to the services', an envelope on every response,
 clear 400s and 404s, CSV safe to open, an OpenAPI document that covers it, and nothing internal."""
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,8 @@ def test_priorities_give_each_index_and_counts_like_the_scorecard(api, database)
         card = scorecard(s, FiscalCalendar(1), "2025")
     assert body["period"] == "2025" and body["data_updated_at"]
     assert [(p["slug"], p["index"], p["counts"]) for p in body["priorities"]] == [
-        (p.slug, pytest.approx(p.index), p.counts.as_dict()) for p in card.priorities]
+        (p.slug, pytest.approx(p.index), p.counts.as_dict()) for p in card.priorities
+    ]
 
 
 def test_measures_filter_by_priority_department_status_and_text(api):
@@ -44,7 +46,9 @@ def test_measures_filter_by_priority_department_status_and_text(api):
     assert everything["count"] == len(everything["measures"]) > 150
     off = get(f"{api}/measures?status=off_track&priority=safe-neighborhoods").json()
     assert off["count"] > 0
-    assert all(m["status"] == "off_track" and "safe-neighborhoods" in m["priorities"] for m in off["measures"])
+    assert all(
+        m["status"] == "off_track" and "safe-neighborhoods" in m["priorities"] for m in off["measures"]
+    )
     police = get(f"{api}/measures?department=MPD").json()["measures"]
     assert police and {m["department"]["code"] for m in police} == {"MPD"}
     crime = get(f"{api}/measures?q=Violent+CRIMES").json()["measures"]
@@ -71,7 +75,10 @@ def test_series_json_and_csv_hold_the_same_values(api):
     assert float(rows[-1]["actual"]) == last["actual"] and rows[-1]["status"] == last["status"]
     csv_response = get(f"{api}/measures/homicides/series.csv")
     assert csv_response.headers["X-Period"] == data["period"]
-    assert csv_response.headers["X-Data-Updated-At"] and "attachment" in csv_response.headers["Content-Disposition"]
+    assert (
+        csv_response.headers["X-Data-Updated-At"]
+        and "attachment" in csv_response.headers["Content-Disposition"]
+    )
     # 2017 and 2018 are the published public figures, months adding up.
     assert sum(float(r["actual"]) for r in rows if r["period"].startswith("2017")) == 119
 
@@ -82,7 +89,9 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(api, database):
     from aim.models import Measure
 
     with database.write() as s:
-        s.scalars(select(Measure).where(Measure.code == "homicides")).one().name = '=HYPERLINK("http://x","y")'
+        s.scalars(
+            select(Measure).where(Measure.code == "homicides")
+        ).one().name = '=HYPERLINK("http://x","y")'
     rows = list(csv.reader(io.StringIO(get(f"{api}/measures/homicides/series.csv").text)))
     assert rows[1][1] == '\'=HYPERLINK("http://x","y")'
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
@@ -91,8 +100,14 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(api, database):
 def test_scorecard_equals_the_command_line_status(api, db_url):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     environment["AIM_DATABASE_URL"] = db_url
-    cli = subprocess.run([sys.executable, "-m", "aim", "status", "--json", "--period", "2025"], cwd=ROOT,
-                         env=environment, capture_output=True, text=True, timeout=60)
+    cli = subprocess.run(
+        [sys.executable, "-m", "aim", "status", "--json", "--period", "2025"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cli.returncode == 0, cli.stderr
     from_cli = json.loads(cli.stdout)
     from_api = get(f"{api}/scorecard?period=2025").json()
@@ -101,23 +116,33 @@ def test_scorecard_equals_the_command_line_status(api, db_url):
         assert from_api[key] == from_cli[key], key
 
 
-@pytest.mark.parametrize("path, message", [
-    ("/measures?status=bad", "status must be one of"),
-    ("/measures?sort=random", "sort must be one of"),
-    ("/measures?frequency=weekly", "frequency must be one of"),
-    ("/measures?colour=red", "Unknown parameter(s): colour"),
-    ("/measures?status=on_track&status=off_track", "more than once"),
-    ("/scorecard?period=2025-13", "month must be 01 to 12"),
-    ("/priorities?period=FY25", "is not a period"),
-    ("/measures/homicides/series.json?period=2025", "Unknown parameter(s): period"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/measures?status=bad", "status must be one of"),
+        ("/measures?sort=random", "sort must be one of"),
+        ("/measures?frequency=weekly", "frequency must be one of"),
+        ("/measures?colour=red", "Unknown parameter(s): colour"),
+        ("/measures?status=on_track&status=off_track", "more than once"),
+        ("/scorecard?period=2025-13", "month must be 01 to 12"),
+        ("/priorities?period=FY25", "is not a period"),
+        ("/measures/homicides/series.json?period=2025", "Unknown parameter(s): period"),
+    ],
+)
 def test_bad_parameters_get_a_400_that_says_what_is_wrong(api, path, message):
     body = get(api + path, 400).json()
     assert message in body["error"] + " ".join(body.get("details", []))
 
 
-@pytest.mark.parametrize("path", ["/measures/no-such-measure", "/measures/no-such-measure/series.json",
-                                  "/measures/no-such-measure/series.csv", "/no/such/endpoint"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/measures/no-such-measure",
+        "/measures/no-such-measure/series.json",
+        "/measures/no-such-measure/series.csv",
+        "/no/such/endpoint",
+    ],
+)
 def test_unknown_codes_and_paths_get_a_json_404(api, path):
     response = get(api + path, 404)
     assert response.headers["Content-Type"].startswith("application/json")
@@ -133,12 +158,26 @@ def test_an_internal_measure_is_a_404_like_any_unknown_code(api):
 
 def test_no_response_contains_internal_measures_or_unpublished_values(api):
     listing = get(f"{api}/measures").json()
-    paths = ["", "/priorities", "/priorities?period=2026", "/measures", "/measures?period=2026",
-             "/measures?status=stale", "/measures?q=Zebracorn", "/scorecard", "/scorecard?period=2026",
-             "/scorecard?period=2026-Q4", "/scorecard?period=2026-10", "/openapi.json"]
+    paths = [
+        "",
+        "/priorities",
+        "/priorities?period=2026",
+        "/measures",
+        "/measures?period=2026",
+        "/measures?status=stale",
+        "/measures?q=Zebracorn",
+        "/scorecard",
+        "/scorecard?period=2026",
+        "/scorecard?period=2026-Q4",
+        "/scorecard?period=2026-10",
+        "/openapi.json",
+    ]
     paths += [f"/measures/{m['code']}" for m in listing["measures"][:40]]
-    paths += ["/measures/homicides?period=2026", "/measures/homicides/series.json",
-              "/measures/homicides/series.csv"]
+    paths += [
+        "/measures/homicides?period=2026",
+        "/measures/homicides/series.json",
+        "/measures/homicides/series.csv",
+    ]
     for path in paths:
         text = get(api + path).text
         for secret in SECRET_STRINGS:
@@ -154,12 +193,20 @@ def test_responses_are_open_to_any_site_and_compressed(api):
 def test_the_openapi_document_covers_every_endpoint_and_field(api, dash_app):
     document = get(f"{api}/openapi.json").json()
     documented = set(document["paths"])
-    routes = {r.rule.replace("<code>", "{code}") for r in dash_app.server.url_map.iter_rules()
-              if r.rule.startswith("/api/v1/") and "<path:" not in r.rule and not r.rule.endswith("openapi.json")}
+    routes = {
+        r.rule.replace("<code>", "{code}")
+        for r in dash_app.server.url_map.iter_rules()
+        if r.rule.startswith("/api/v1/") and "<path:" not in r.rule and not r.rule.endswith("openapi.json")
+    }
     assert routes == documented
     schemas = document["components"]["schemas"]
     measure = get(f"{api}/measures").json()["measures"][0]
     assert set(measure) == set(schemas["MeasureStatus"]["properties"])
-    for path, schema in (("/priorities", "Priorities"), ("/measures", "Measures"), ("/scorecard", "Scorecard"),
-                         ("/measures/homicides", "MeasureDetail"), ("/measures/homicides/series.json", "Series")):
+    for path, schema in (
+        ("/priorities", "Priorities"),
+        ("/measures", "Measures"),
+        ("/scorecard", "Scorecard"),
+        ("/measures/homicides", "MeasureDetail"),
+        ("/measures/homicides/series.json", "Series"),
+    ):
         assert set(get(api + path).json()) == set(schemas[schema]["properties"]), path

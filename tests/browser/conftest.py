@@ -2,6 +2,7 @@
 
 Each page records every request it makes, so tests can assert that nothing leaves the server.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("AIM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--no-first-run",
 ]
 

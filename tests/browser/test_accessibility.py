@@ -3,6 +3,7 @@ with no rule or element excluded; it works by keyboard; and it fetches nothing f
 
 Accessibility does not depend on the database, so these run on SQLite only.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -17,10 +18,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"]
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
-    "/", "/?period=2025-Q3", "/priorities/safe-neighborhoods", "/priorities/healthy-children?status=off_track",
-    "/measures", "/measures?q=lead&sort=status", "/measures/violent-crimes", "/measures/vacancy-rate",
-    "/measures/ems-response-time-90th?period=2026", "/departments/DPW", "/methodology", "/measures/no-such-code",
-    "/no/such/page", "/internal/measures", "/login", "/logout",
+    "/",
+    "/?period=2025-Q3",
+    "/priorities/safe-neighborhoods",
+    "/priorities/healthy-children?status=off_track",
+    "/measures",
+    "/measures?q=lead&sort=status",
+    "/measures/violent-crimes",
+    "/measures/vacancy-rate",
+    "/measures/ems-response-time-90th?period=2026",
+    "/departments/DPW",
+    "/methodology",
+    "/measures/no-such-code",
+    "/no/such/page",
+    "/internal/measures",
+    "/login",
+    "/logout",
 ]
 WIDTHS = [1280, 390]
 
@@ -54,7 +67,8 @@ def axe_page(browser):
 def violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => (await axe.run(document)).violations
-        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)""")
+        .map(v => `${v.id} (${v.impact}): ` +
+            v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
     return found
 
 

@@ -1,4 +1,5 @@
 """The home page in a real browser: real figures for the period, nothing fetched off the server."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -54,6 +55,7 @@ def test_demonstration_data_is_labelled_on_the_page(page, site, database):
     notice.wait_for()
     assert "Demonstration data" in notice.inner_text()
     assert "not the City of Milwaukee's official figures" in notice.inner_text()
-    safety = page.get_by_role("region", name="Provide safety and security for all neighborhoods and residents.",
-                                exact=True)
+    safety = page.get_by_role(
+        "region", name="Provide safety and security for all neighborhoods and residents.", exact=True
+    )
     assert "Index" in safety.inner_text()

@@ -1,5 +1,6 @@
 """The public pages in Chromium: the figures they show match the API, every filter and the period live
 in the URL (so the back button and deep links work), and unknown codes get a helpful page."""
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,9 @@ def test_a_deep_link_reproduces_a_filtered_view(page, city):
     assert page.get_by_label("Department", exact=True).input_value() == "MFD"
     assert page.get_by_label("Updated", exact=True).input_value() == "monthly"
     assert page.get_by_label("Period", exact=True).input_value() == "2024"
-    assert page.locator("table.measure-table tbody th").all_inner_texts() == [m["name"] for m in expected["measures"]]
+    assert page.locator("table.measure-table tbody th").all_inner_texts() == [
+        m["name"] for m in expected["measures"]
+    ]
 
 
 def test_search_finds_measures_by_name_or_definition(page, city):
@@ -91,7 +94,9 @@ def test_search_finds_measures_by_name_or_definition(page, city):
     expected = api(city, "/measures?q=lead")
     page.get_by_text(f"{expected['count']} of").wait_for()
     assert query(page)["q"] == ["lead"]
-    assert set(page.locator("table.measure-table tbody th").all_inner_texts()) == {m["name"] for m in expected["measures"]}
+    assert set(page.locator("table.measure-table tbody th").all_inner_texts()) == {
+        m["name"] for m in expected["measures"]
+    }
 
 
 def test_a_measure_page_gives_status_in_words_chart_table_facts_and_downloads(page, city):
@@ -99,7 +104,10 @@ def test_a_measure_page_gives_status_in_words_chart_table_facts_and_downloads(pa
     detail = api(city, "/measures/violent-crimes?period=2025")
     status = detail["status"]
     reason = page.locator("#measure-status").inner_text()
-    assert amount(status["actual"], "count", "crimes") in reason and amount(status["target"], "count", "crimes") in reason
+    assert (
+        amount(status["actual"], "count", "crimes") in reason
+        and amount(status["target"], "count", "crimes") in reason
+    )
     assert "tolerance 10%" in reason or status["status"] == "on_track"
     page.locator("#measure-chart .main-svg").first.wait_for()
     series = api(city, "/measures/violent-crimes/series.json")["series"]
@@ -110,7 +118,9 @@ def test_a_measure_page_gives_status_in_words_chart_table_facts_and_downloads(pa
     facts = page.locator("main dl").inner_text()
     assert "Lower is better" in facts and "Monthly" in facts and "MPD Records Management System" in facts
     csv_link = page.get_by_role("link", name="CSV (spreadsheet)")
-    assert requests.get(city + csv_link.get_attribute("href"), timeout=15).text.startswith("measure,name,period")
+    assert requests.get(city + csv_link.get_attribute("href"), timeout=15).text.startswith(
+        "measure,name,period"
+    )
 
 
 def test_a_department_page_lists_activities_budgets_and_measures(page, city):

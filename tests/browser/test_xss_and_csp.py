@@ -1,6 +1,7 @@
 """User-entered text is shown as text, never run: an XSS corpus goes through every text field the
 pages show, and nothing executes. And every page, public and internal, loads with zero
 Content-Security-Policy violations in Chromium (the policy enforced, not bypassed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,11 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"]
 
 CORPUS = [
     "<script>window.__xss=1</script>",
-    "<img src=x onerror=\"window.__xss=1\">",
-    "\"><svg onload=window.__xss=1>",
+    '<img src=x onerror="window.__xss=1">',
+    '"><svg onload=window.__xss=1>',
     "</title><script>window.__xss=1</script>",
-    "<a href=\"javascript:window.__xss=1\">click</a>",
-    "{{7*7}} ${7*7} <iframe srcdoc=\"<script>parent.__xss=1</script>\"></iframe>",
+    '<a href="javascript:window.__xss=1">click</a>',
+    '{{7*7}} ${7*7} <iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
     "<details open ontoggle=window.__xss=1>",
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
 ]
@@ -33,6 +34,7 @@ def plant(database) -> dict[str, str]:
     """Put a payload into every text field a page shows; return where each went."""
     placed = {}
     with database.write() as s:
+
         def put(obj, field: str, payload: str, label: str) -> None:
             setattr(obj, field, payload)
             placed[label] = payload
@@ -52,8 +54,11 @@ def plant(database) -> dict[str, str]:
         put(homicides, "calculation", CORPUS[0], "measure calculation")
         put(homicides, "data_source", CORPUS[1], "measure data source")
         put(homicides, "unit_label", CORPUS[2][:80], "unit label")
-        published = s.scalars(select(Actual).where(Actual.measure_id == homicides.id, Actual.state == "published")
-                              .order_by(Actual.period.desc())).first()
+        published = s.scalars(
+            select(Actual)
+            .where(Actual.measure_id == homicides.id, Actual.state == "published")
+            .order_by(Actual.period.desc())
+        ).first()
         put(published, "explanation", CORPUS[3], "published explanation")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
@@ -61,8 +66,17 @@ def plant(database) -> dict[str, str]:
     return placed
 
 
-PAGES = ["/", "/priorities/safe-neighborhoods", "/measures", "/measures?q=script", "/measures/homicides",
-         "/departments/MPD", "/methodology", "/internal/measures", "/measures/no-such-<script>"]
+PAGES = [
+    "/",
+    "/priorities/safe-neighborhoods",
+    "/measures",
+    "/measures?q=script",
+    "/measures/homicides",
+    "/departments/MPD",
+    "/methodology",
+    "/internal/measures",
+    "/measures/no-such-<script>",
+]
 
 
 @pytest.fixture
@@ -84,7 +98,9 @@ def analyst_page(browser, site, database, fast_hashing):
     context.close()
 
 
-def test_an_xss_corpus_in_every_shown_text_field_is_displayed_as_text_and_never_runs(analyst_page, site, database):
+def test_an_xss_corpus_in_every_shown_text_field_is_displayed_as_text_and_never_runs(
+    analyst_page, site, database
+):
     placed = plant(database)
     seen_text = ""
     for path in PAGES:
@@ -92,7 +108,12 @@ def test_an_xss_corpus_in_every_shown_text_field_is_displayed_as_text_and_never_
         analyst_page.locator("main h1").first.wait_for()
         analyst_page.wait_for_load_state("networkidle")
         assert analyst_page.evaluate("window.__xss") is None, path
-        assert analyst_page.evaluate("document.querySelectorAll('main script, main iframe, main svg[onload]').length") == 0
+        assert (
+            analyst_page.evaluate(
+                "document.querySelectorAll('main script, main iframe, main svg[onload]').length"
+            )
+            == 0
+        )
         seen_text += analyst_page.locator("body").inner_text()
     assert analyst_page.dialogs == []
     shown = [label for label, payload in placed.items() if payload in seen_text or payload[:60] in seen_text]

@@ -3,6 +3,7 @@ callback honest and forged bodies as the public and as an editor of another depa
 
 The leak city plants an internal measure (Police) and unpublished Police values with distinctive
 strings; the Department of Public Works editor, the admin and the public must never get them."""
+
 from __future__ import annotations
 
 import itertools
@@ -38,12 +39,19 @@ def sessions(site, database, fast_hashing) -> dict[str, requests.Session]:
     return signed
 
 
-def route(http: requests.Session, site: str, pathname: str, search: str = "", *, body: dict | None = None) -> str:
+def route(
+    http: requests.Session, site: str, pathname: str, search: str = "", *, body: dict | None = None
+) -> str:
     body = body or {
         "output": ROUTER_OUTPUT,
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                   {"id": "_pages_location", "property": "search", "value": search}],
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
         "changedPropIds": ["_pages_location.pathname"],
     }
     response = http.post(f"{site}/_dash-update-component", json=body, timeout=30)
@@ -54,18 +62,41 @@ def route(http: requests.Session, site: str, pathname: str, search: str = "", *,
 # (resource, how to fetch it, who may see the marker in it, the marker)
 RESOURCES = [
     ("internal measure on the internal page", ("/internal/measures", ""), INTERNAL_READERS, SECRET_NAME),
-    ("unpublished value on the internal page", ("/internal/measures", ""), INTERNAL_READERS, UNPUBLISHED_VALUE),
-    ("internal page, Police filter", ("/internal/measures", "?department=MPD"), INTERNAL_READERS, SECRET_NAME),
+    (
+        "unpublished value on the internal page",
+        ("/internal/measures", ""),
+        INTERNAL_READERS,
+        UNPUBLISHED_VALUE,
+    ),
+    (
+        "internal page, Police filter",
+        ("/internal/measures", "?department=MPD"),
+        INTERNAL_READERS,
+        SECRET_NAME,
+    ),
     ("public measure page", ("/measures/homicides", ""), set(ROLES), "Homicides"),
-    ("unpublished value on the public measure page", ("/measures/homicides", "?period=2026"), set(), "90,817,263"),
+    (
+        "unpublished value on the public measure page",
+        ("/measures/homicides", "?period=2026"),
+        set(),
+        "90,817,263",
+    ),
     ("unpublished note on the public measure page", ("/measures/homicides", ""), set(), SECRET_EXPLANATION),
     ("internal measure's own page", ("/measures/zz-secret-internal", ""), set(), SECRET_DEFINITION),
     ("internal measure in search", ("/measures", "?q=Zebracorn"), set(), SECRET_NAME),
     ("public home page", ("/", ""), set(ROLES), "How is"),
-    ("demonstration notice on the internal page", ("/internal/measures", ""),
-     INTERNAL_READERS | {"editor_public_works"}, "Demonstration data. "),
-    ("Public Works on the internal page", ("/internal/measures", "?department=DPW"),
-     {"editor_public_works", "budget_analyst", "mayors_office"}, "Public Works"),
+    (
+        "demonstration notice on the internal page",
+        ("/internal/measures", ""),
+        INTERNAL_READERS | {"editor_public_works"},
+        "Demonstration data. ",
+    ),
+    (
+        "Public Works on the internal page",
+        ("/internal/measures", "?department=DPW"),
+        {"editor_public_works", "budget_analyst", "mayors_office"},
+        "Public Works",
+    ),
 ]
 
 
@@ -80,9 +111,17 @@ def test_role_by_resource_matrix_for_pages(sessions, site, role, resource, where
         assert marker not in text, f"{role} must not see {resource}"
 
 
-API_ROUTES = ["/api/v1", "/api/v1/priorities", "/api/v1/measures", "/api/v1/measures?department=MPD",
-              "/api/v1/measures/homicides", "/api/v1/measures/homicides/series.json",
-              "/api/v1/measures/homicides/series.csv", "/api/v1/scorecard?period=2026", "/api/v1/openapi.json"]
+API_ROUTES = [
+    "/api/v1",
+    "/api/v1/priorities",
+    "/api/v1/measures",
+    "/api/v1/measures?department=MPD",
+    "/api/v1/measures/homicides",
+    "/api/v1/measures/homicides/series.json",
+    "/api/v1/measures/homicides/series.csv",
+    "/api/v1/scorecard?period=2026",
+    "/api/v1/openapi.json",
+]
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -97,8 +136,12 @@ def test_role_by_api_route_matrix_the_api_is_public_for_everyone(sessions, site,
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_role_by_callback_matrix_undeclared_callbacks_are_refused_to_everyone(sessions, site, role):
-    body = {"output": "internal-table.children", "outputs": {"id": "internal-table", "property": "children"},
-            "inputs": [], "changedPropIds": []}
+    body = {
+        "output": "internal-table.children",
+        "outputs": {"id": "internal-table", "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+    }
     assert route(sessions[role], site, "", body=body).startswith("403")
 
 
@@ -113,17 +156,27 @@ def test_the_staff_bar_is_only_in_the_signed_in_users_own_layout(sessions, site)
 # -- the probe -------------------------------------------------------------------------------
 def _bodies(output: str) -> list[tuple[str, dict]]:
     """Honest and forged bodies for one callback output."""
-    router_outputs = [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}]
+    router_outputs = [
+        {"id": "_pages_content", "property": "children"},
+        {"id": "_pages_store", "property": "data"},
+    ]
 
     def body(inputs, outputs=router_outputs, state=None, out=output):
-        payload = {"output": out, "outputs": outputs, "inputs": inputs, "changedPropIds": ["_pages_location.pathname"]}
+        payload = {
+            "output": out,
+            "outputs": outputs,
+            "inputs": inputs,
+            "changedPropIds": ["_pages_location.pathname"],
+        }
         if state is not None:
             payload["state"] = state
         return payload
 
     def location(pathname, search=""):
-        return [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                {"id": "_pages_location", "property": "search", "value": search}]
+        return [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ]
 
     return [
         ("honest home", body(location("/"))),
@@ -132,21 +185,50 @@ def _bodies(output: str) -> list[tuple[str, dict]]:
         ("spoofed pathname: internal page, Police", body(location("/internal/measures", "?department=MPD"))),
         ("spoofed pathname: traversal", body(location("/measures/../internal/measures", "?department=MPD"))),
         ("spoofed search: future period", body(location("/measures/homicides", "?period=2027-01"))),
-        ("spoofed search: list values", body(location("/internal/measures", "?department=MPD&department=DPW"))),
-        ("forged pattern-matching ids", body(
-            [{"id": {"type": "measure", "index": "zz-secret-internal"}, "property": "value", "value": "MPD"},
-             *location("/internal/measures")],
-            outputs=[{"id": {"type": "internal-table", "index": "MPD"}, "property": "children"}])),
-        ("swapped state values", body(location("/internal/measures"),
-                                      state=[{"id": "_pages_store", "property": "data",
-                                              "value": {"user": "budget.analyst@milwaukee.gov", "role": "admin"}}])),
-        ("mismatched outputs", body(location("/internal/measures"),
-                                    outputs=[{"id": "staff-navbar", "property": "children"}])),
-        ("output naming the router, inputs for another page", body(
-            [{"id": "internal-department", "property": "value", "value": "MPD"}])),
+        (
+            "spoofed search: list values",
+            body(location("/internal/measures", "?department=MPD&department=DPW")),
+        ),
+        (
+            "forged pattern-matching ids",
+            body(
+                [
+                    {
+                        "id": {"type": "measure", "index": "zz-secret-internal"},
+                        "property": "value",
+                        "value": "MPD",
+                    },
+                    *location("/internal/measures"),
+                ],
+                outputs=[{"id": {"type": "internal-table", "index": "MPD"}, "property": "children"}],
+            ),
+        ),
+        (
+            "swapped state values",
+            body(
+                location("/internal/measures"),
+                state=[
+                    {
+                        "id": "_pages_store",
+                        "property": "data",
+                        "value": {"user": "budget.analyst@milwaukee.gov", "role": "admin"},
+                    }
+                ],
+            ),
+        ),
+        (
+            "mismatched outputs",
+            body(location("/internal/measures"), outputs=[{"id": "staff-navbar", "property": "children"}]),
+        ),
+        (
+            "output naming the router, inputs for another page",
+            body([{"id": "internal-department", "property": "value", "value": "MPD"}]),
+        ),
         ("forged output string", body(location("/internal/measures"), out="_pages_content.children")),
-        ("forged multi-output string", body(location("/internal/measures"),
-                                            out="..staff-navbar.children..._pages_content.children..")),
+        (
+            "forged multi-output string",
+            body(location("/internal/measures"), out="..staff-navbar.children..._pages_content.children.."),
+        ),
     ]
 
 
@@ -154,8 +236,11 @@ PROBE_ROLES = ["anonymous", "editor_public_works"]
 
 
 def test_probe_every_callback_with_honest_and_forged_bodies(sessions, site):
-    callbacks = [c["output"] for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
-                 if not c.get("clientside_function")]
+    callbacks = [
+        c["output"]
+        for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
+        if not c.get("clientside_function")
+    ]
     assert callbacks == [ROUTER_OUTPUT]
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
@@ -163,8 +248,17 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, site):
             text = route(sessions[role], site, "", body=body)
             tried += 1
             statuses[text.split("\n", 1)[0]] = statuses.get(text.split("\n", 1)[0], 0) + 1
-            for secret in (SECRET_NAME, SECRET_DEFINITION, SECRET_EXPLANATION, "90817263", "90,817,263",
-                           "56473829", "39182746", "98765401", "98,765,401"):
+            for secret in (
+                SECRET_NAME,
+                SECRET_DEFINITION,
+                SECRET_EXPLANATION,
+                "90817263",
+                "90,817,263",
+                "56473829",
+                "39182746",
+                "98765401",
+                "98,765,401",
+            ):
                 assert secret not in text, (role, name, secret)
             assert "Traceback" not in text, (role, name)
     assert tried == len(callbacks) * len(PROBE_ROLES) * len(_bodies(ROUTER_OUTPUT))

@@ -1,6 +1,7 @@
 """What the public can get from the Dash routes: every page through the router, with honest and
 forged paths and query strings, plus the page shell. None of it may carry an internal measure,
 an unpublished value or an internal note (the leak city plants distinctive ones)."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,9 +16,14 @@ def route(site: str, pathname: str, search: str = "") -> requests.Response:
     """What the browser sends when the page at pathname?search is opened."""
     body = {
         "output": ROUTER_OUTPUT,
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                   {"id": "_pages_location", "property": "search", "value": search}],
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
         "changedPropIds": ["_pages_location.pathname"],
     }
     return requests.post(f"{site}/_dash-update-component", json=body, timeout=30)
@@ -30,18 +36,34 @@ def city(site, database):
 
 
 HONEST = [
-    ("/", ""), ("/", "?period=2026"), ("/", "?period=2026-Q4"), ("/", "?period=2026-11"),
-    ("/priorities/safe-neighborhoods", "?period=2026"), ("/measures", "?period=2026"),
-    ("/measures", "?q=overtime"), ("/measures/homicides", ""), ("/measures/homicides", "?period=2026"),
-    ("/measures/homicides", "?period=2026-12"), ("/departments/MPD", "?period=2026"), ("/methodology", ""),
+    ("/", ""),
+    ("/", "?period=2026"),
+    ("/", "?period=2026-Q4"),
+    ("/", "?period=2026-11"),
+    ("/priorities/safe-neighborhoods", "?period=2026"),
+    ("/measures", "?period=2026"),
+    ("/measures", "?q=overtime"),
+    ("/measures/homicides", ""),
+    ("/measures/homicides", "?period=2026"),
+    ("/measures/homicides", "?period=2026-12"),
+    ("/departments/MPD", "?period=2026"),
+    ("/methodology", ""),
 ]
 FORGED = [
-    (f"/measures/{SECRET_CODE}", ""), (f"/measures/{SECRET_CODE}", "?period=2025"),
-    ("/measures", "?q=Zebracorn"), ("/measures", "?q=Quetzalcoatl"), ("/measures", "?status=no_data&period=2027"),
-    ("/", "?period=2027-01"), ("/measures/homicides", "?period=2027"), ("/measures/homicides", "?period=2027-01"),
-    ("/priorities/../measures/zz-secret-internal", ""), ("/measures/zz-secret-internal/../homicides", ""),
-    ("/departments/MPD", "?period=2027&department=MPD"), ("/measures", "?department=MPD&status=stale&q=zz"),
-    ("/measures", "?period=2025&q=%25"), ("/measures", "?q=_"),
+    (f"/measures/{SECRET_CODE}", ""),
+    (f"/measures/{SECRET_CODE}", "?period=2025"),
+    ("/measures", "?q=Zebracorn"),
+    ("/measures", "?q=Quetzalcoatl"),
+    ("/measures", "?status=no_data&period=2027"),
+    ("/", "?period=2027-01"),
+    ("/measures/homicides", "?period=2027"),
+    ("/measures/homicides", "?period=2027-01"),
+    ("/priorities/../measures/zz-secret-internal", ""),
+    ("/measures/zz-secret-internal/../homicides", ""),
+    ("/departments/MPD", "?period=2027&department=MPD"),
+    ("/measures", "?department=MPD&status=stale&q=zz"),
+    ("/measures", "?period=2025&q=%25"),
+    ("/measures", "?q=_"),
 ]
 
 
@@ -57,7 +79,13 @@ def test_no_page_shows_internal_measures_unpublished_values_or_notes(city, pathn
 
 
 def test_the_page_shell_layout_and_dependencies_carry_no_data(city):
-    for path in ("/", "/measures/homicides", f"/measures/{SECRET_CODE}", "/_dash-layout", "/_dash-dependencies"):
+    for path in (
+        "/",
+        "/measures/homicides",
+        f"/measures/{SECRET_CODE}",
+        "/_dash-layout",
+        "/_dash-dependencies",
+    ):
         text = requests.get(city + path, timeout=15).text
         for secret in (*SECRET_STRINGS, "Homicides", "Violent crimes"):
             if secret not in path:  # the page's own address is echoed in its meta tags
@@ -70,8 +98,11 @@ def test_an_internal_measure_code_gets_the_not_found_page(city):
 
 
 def test_the_router_answers_forged_garbage_with_an_error_not_a_traceback(city):
-    body = {"output": ROUTER_OUTPUT, "outputs": [], "inputs": [{"id": "_pages_location", "property": "pathname",
-                                                                "value": {"$ne": 1}}]}
+    body = {
+        "output": ROUTER_OUTPUT,
+        "outputs": [],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": {"$ne": 1}}],
+    }
     response = requests.post(f"{city}/_dash-update-component", json=body, timeout=15)
     assert response.status_code >= 400 or "Traceback" not in response.text
     assert "Traceback" not in response.text and 'File "' not in response.text

@@ -1,5 +1,6 @@
 """Baltimore's published performance plan, imported by data/recipes/baltimore.json alone: what went
 in, what was refused and why, and a handful of values checked by hand against the source file."""
+
 from __future__ import annotations
 
 import json
@@ -35,22 +36,41 @@ def _count(database, model) -> int:
 
 def test_what_went_in(baltimore):
     database, report, _ = baltimore
-    got = {model.__tablename__: _count(database, model)
-           for model in (Priority, Department, Activity, Measure, Target, Actual)}
-    assert got == {"priorities": 6, "departments": 57, "activities": 262, "measures": 617,
-                   "targets": 2105, "actuals": 2358}
+    got = {
+        model.__tablename__: _count(database, model)
+        for model in (Priority, Department, Activity, Measure, Target, Actual)
+    }
+    assert got == {
+        "priorities": 6,
+        "departments": 57,
+        "activities": 262,
+        "measures": 617,
+        "targets": 2105,
+        "actuals": 2358,
+    }
     assert {t: c.created for t, c in report.counts.items()} == {
-        "city": 1, "priorities": 6, "departments": 57, "activities": 262, "measures": 617,
-        "targets": 2105, "actuals": 2358}
+        "city": 1,
+        "priorities": 6,
+        "departments": 57,
+        "activities": 262,
+        "measures": 617,
+        "targets": 2105,
+        "actuals": 2358,
+    }
 
 
 def test_what_was_refused_and_why(baltimore):
     _, _, outcome = baltimore
     plan = "performance_data_fy21-27.csv"
-    refused = {(table.split(" from ")[0], reason): n for (table, reason), n in outcome.refused_reasons().items()}
+    refused = {
+        (table.split(" from ")[0], reason): n for (table, reason), n in outcome.refused_reasons().items()
+    }
     assert refused == {
         ("measures", "no direction given (Desired Outcome is empty)"): 174,
-        ("measures", "Desired Outcome 'Maintain' has no mapping in the recipe (known: decrease, increase)"): 1,
+        (
+            "measures",
+            "Desired Outcome 'Maintain' has no mapping in the recipe (known: decrease, increase)",
+        ): 1,
         ("measures", "no measure name"): 1,
         ("actuals", "its measure was refused: no direction given (Desired Outcome is empty)"): 541,
         ("actuals", "its measure was refused: no measure name"): 2,
@@ -63,19 +83,26 @@ def test_what_was_refused_and_why(baltimore):
     # 794 measure IDs in 1,453 rows with an ID: every later plan row supersedes the earlier one.
     assert outcome.merged["measures"] == 1453 - 793
     maintain = next(p for p in outcome.refused if "Maintain" in p.message)
-    assert (maintain.source, maintain.column, maintain.value) == (f"measures from {plan}", "Desired Outcome",
-                                                                  "Maintain")
+    assert (maintain.source, maintain.column, maintain.value) == (
+        f"measures from {plan}",
+        "Desired Outcome",
+        "Maintain",
+    )
     assert maintain.row > 1
 
 
 def _actuals(database, code: str) -> dict[str, float | None]:
     with database.read() as s:
-        return dict(s.execute(select(Actual.period, Actual.value).join(Measure).where(Measure.code == code)).all())
+        return dict(
+            s.execute(select(Actual.period, Actual.value).join(Measure).where(Measure.code == code)).all()
+        )
 
 
 def _targets(database, code: str) -> dict[str, float | None]:
     with database.read() as s:
-        return dict(s.execute(select(Target.period, Target.value).join(Measure).where(Measure.code == code)).all())
+        return dict(
+            s.execute(select(Target.period, Target.value).join(Measure).where(Measure.code == code)).all()
+        )
 
 
 def test_zoning_appeal_days_by_hand(baltimore):
@@ -166,6 +193,5 @@ def test_the_command_line_imports_with_a_recipe_and_reports_refusals(database, d
     assert "refused     174 measures" in result.stdout and "measures          617 read" in result.stdout
     report = json.loads(out.read_text())
     assert report["ok"] and report["recipe"]["read"]["service.csv"] == 262
-    wrong_year = run_aim("import", "--recipe", str(RECIPE), str(BALTIMORE),
-                         env={"AIM_DATABASE_URL": db_url})
+    wrong_year = run_aim("import", "--recipe", str(RECIPE), str(BALTIMORE), env={"AIM_DATABASE_URL": db_url})
     assert wrong_year.returncode == 1 and "AIM_FISCAL_YEAR_START_MONTH=7" in wrong_year.stderr

@@ -1,4 +1,5 @@
 """The Milwaukee demonstration city: realistic, complete, labelled, and every status shows."""
+
 from __future__ import annotations
 
 import csv
@@ -16,9 +17,9 @@ from aim.services.scorecard import scorecard
 PRIORITIES = {
     "safe-neighborhoods": "Provide safety and security for all neighborhoods and residents.",
     "economic-opportunity": "Increase economic opportunities and access to employment capable of "
-                            "supporting families.",
+    "supporting families.",
     "healthy-children": "Protect children's health and place them on a path to success from birth to "
-                        "adulthood.",
+    "adulthood.",
     "environment-and-assets": "Preserve and leverage the City's environmental and physical assets.",
 }
 
@@ -36,14 +37,29 @@ def test_at_least_fourteen_real_departments_and_fifty_activities():
     departments = {r["code"]: r["name"] for r in rows("departments")}
     assert len(departments) >= 14 and len(rows("activities")) >= 50
     names = " ".join(departments.values())
-    for expected in ("Police", "Fire", "Health", "Library", "Public Works", "City Development",
-                     "Neighborhood Services", "Port", "Budget and Management", "Municipal Court",
-                     "Assessor", "City Clerk", "Comptroller", "Treasurer", "Employee Relations"):
+    for expected in (
+        "Police",
+        "Fire",
+        "Health",
+        "Library",
+        "Public Works",
+        "City Development",
+        "Neighborhood Services",
+        "Port",
+        "Budget and Management",
+        "Municipal Court",
+        "Assessor",
+        "City Clerk",
+        "Comptroller",
+        "Treasurer",
+        "Employee Relations",
+    ):
         assert expected in names, expected
     dpw = " ".join(r["name"] for r in rows("activities") if r["department"] == "DPW").lower()
     for division in ("sanitation", "forestry", "street", "water"):
         assert division in dpw or division in " ".join(
-            r["name"].lower() for r in rows("activities") if "MWW" in r["code"]), division
+            r["name"].lower() for r in rows("activities") if "MWW" in r["code"]
+        ), division
 
 
 def test_measures_cover_every_priority_unit_direction_frequency_and_type():
@@ -81,11 +97,19 @@ def _value(measure: str, period: str) -> float:
 
 @pytest.mark.parametrize(
     "measure, year, figure",
-    [("homicides", "2017", 119), ("homicides", "2018", 99), ("violent-crimes", "2017", 9613),
-     ("violent-crimes", "2018", 8712), ("property-crimes", "2017", 22041),
-     ("property-crimes", "2018", 17791), ("blood-lead-5", "2016", 11.6),
-     ("library-visits", "2018", 1_800_000), ("items-borrowed", "2018", 1_400_000),
-     ("recycling-revenue", "2016", 1_700_000), ("transitional-jobs-filled", "2015", 130)],
+    [
+        ("homicides", "2017", 119),
+        ("homicides", "2018", 99),
+        ("violent-crimes", "2017", 9613),
+        ("violent-crimes", "2018", 8712),
+        ("property-crimes", "2017", 22041),
+        ("property-crimes", "2018", 17791),
+        ("blood-lead-5", "2016", 11.6),
+        ("library-visits", "2018", 1_800_000),
+        ("items-borrowed", "2018", 1_400_000),
+        ("recycling-revenue", "2016", 1_700_000),
+        ("transitional-jobs-filled", "2015", 130),
+    ],
 )
 def test_known_public_figures_are_used_and_sourced(measure, year, figure):
     assert _value(measure, year) == pytest.approx(figure)

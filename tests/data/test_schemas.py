@@ -1,5 +1,6 @@
 """The published Frictionless Table Schemas: in sync with the importer, valid against the official
 Table Schema profile, and the demo city's files valid against them (with the frictionless package)."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ SHARED_SCHEMAS = ROOT.parent / "shared" / "schemas" / "frictionless"
 def test_schema_files_match_the_importer_row_models():
     for path, content in schema_files().items():
         assert path.read_text(encoding="utf-8") == content, (
-            f"{path.relative_to(ROOT)} is out of date: run python -m aim schema")
+            f"{path.relative_to(ROOT)} is out of date: run python -m aim schema"
+        )
 
 
 def test_every_table_has_a_published_schema():
@@ -66,4 +68,5 @@ def test_frictionless_catches_what_the_schema_forbids(tmp_path: Path):
     assert not report.valid
     errors = report.tasks[0].errors
     assert [(e.type, getattr(e, "field_name", e.message)) for e in errors] == [
-        ("constraint-error", "direction")]
+        ("constraint-error", "direction")
+    ]

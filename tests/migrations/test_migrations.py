@@ -1,5 +1,6 @@
 """Migrations: upgrade an empty database to head, find no difference from the models, and go back
 down to base, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest

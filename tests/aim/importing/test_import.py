@@ -1,5 +1,6 @@
 """The importer end to end, on SQLite and PostgreSQL: all or nothing, every bad row reported with
 where and why, idempotent, revisions for changes, CSV folders and xlsx workbooks alike."""
+
 from __future__ import annotations
 
 import json
@@ -34,21 +35,20 @@ CITY = {
     ),
     "targets": (
         "measure,period,value,low,high\n"
-        "violent-crimes,2018,\"8,500\",,\n"
+        'violent-crimes,2018,"8,500",,\n'
         "jobs-filled,2018,130,,\n"
         "vacancy,2018,,4,6\n"
     ),
     "actuals": (
         "measure,period,value,explanation,state\n"
-        "violent-crimes,2018-01,\" 701 \",,\n"
+        'violent-crimes,2018-01," 701 ",,\n'
         "violent-crimes,2018-02,N/A,Records system outage,published\n"
         "jobs-filled,2018,130,,Published\n"
-        "overtime,2018,\"12,345\",,draft\n"
+        'overtime,2018,"12,345",,draft\n'
         "vacancy,2018,5.5%,,\n"
     ),
     "budgets": (
-        "activity,fiscal_year,adopted,expenditure,fte\n"
-        "DCD-JOBS,2018,\"$1,700,000\",\"$1,650,321.50\",4.5\n"
+        'activity,fiscal_year,adopted,expenditure,fte\nDCD-JOBS,2018,"$1,700,000","$1,650,321.50",4.5\n'
     ),
 }
 
@@ -69,27 +69,52 @@ def test_a_whole_city_is_imported_with_messy_values_read(database, tmp_path):
     report = run_import(database, CAL, write(tmp_path / "city", CITY))
     assert report.ok, report.problems
     assert {t: c.created for t, c in report.counts.items()} == {
-        "city": 1, "priorities": 2, "departments": 2, "activities": 2, "measures": 4, "targets": 3,
-        "actuals": 5, "budgets": 1}
+        "city": 1,
+        "priorities": 2,
+        "departments": 2,
+        "activities": 2,
+        "measures": 4,
+        "targets": 3,
+        "actuals": 5,
+        "budgets": 1,
+    }
     with database.read() as s:
-        values = dict(s.execute(select(Actual.period, Actual.value).join(Measure)
-                                .where(Measure.code == "violent-crimes")).all())
+        values = dict(
+            s.execute(
+                select(Actual.period, Actual.value).join(Measure).where(Measure.code == "violent-crimes")
+            ).all()
+        )
         assert values == {"2018-01": 701.0, "2018-02": None}
-        assert s.scalar(select(Actual.state).where(Actual.period == "2018", Actual.value == 130)) == "published"
-        assert s.scalar(select(Target.value).where(Target.period == "2018", Target.value.is_not(None))
-                        .join(Measure).where(Measure.code == "violent-crimes")) == 8500
+        assert (
+            s.scalar(select(Actual.state).where(Actual.period == "2018", Actual.value == 130)) == "published"
+        )
+        assert (
+            s.scalar(
+                select(Target.value)
+                .where(Target.period == "2018", Target.value.is_not(None))
+                .join(Measure)
+                .where(Measure.code == "violent-crimes")
+            )
+            == 8500
+        )
         jobs = s.scalars(select(Activity).where(Activity.code == "DCD-JOBS")).one()
         assert sorted(p.slug for p in jobs.priorities) == ["safe", "work"]
         measure = s.scalars(select(Measure).where(Measure.code == "violent-crimes")).one()
         assert (measure.tolerance, measure.is_key, measure.unit_label) == (0.10, True, "crimes")
         assert s.scalars(select(Measure.is_public).where(Measure.code == "overtime")).one() is False
         budget = s.scalars(select(Budget)).one()
-        assert (float(budget.adopted), float(budget.expenditure), float(budget.fte)) == (1700000, 1650321.5, 4.5)
+        assert (float(budget.adopted), float(budget.expenditure), float(budget.fte)) == (
+            1700000,
+            1650321.5,
+            4.5,
+        )
         info = s.get(CityInfo, 1)
         assert (info.name, info.demonstration) == ("Test City", True)
         assert info.data_updated_at is not None
         # Every new value has its first revision, recording who and from which file.
-        revisions = s.execute(select(ActualRevision.version, ActualRevision.changed_by, ActualRevision.reason)).all()
+        revisions = s.execute(
+            select(ActualRevision.version, ActualRevision.changed_by, ActualRevision.reason)
+        ).all()
         assert len(revisions) == 5 and set(revisions) == {(1, "import", "city")}
 
 
@@ -114,10 +139,18 @@ def test_a_changed_value_updates_that_row_and_writes_a_revision(database, tmp_pa
     with database.read() as s:
         actual = s.scalars(select(Actual).where(Actual.period == "2018-01")).one()
         assert (actual.value, actual.version, actual.updated_by) == (702.0, 2, "ana@example.org")
-        last = s.scalars(select(ActualRevision).where(ActualRevision.actual_id == actual.id)
-                         .order_by(ActualRevision.id.desc())).first()
+        last = s.scalars(
+            select(ActualRevision)
+            .where(ActualRevision.actual_id == actual.id)
+            .order_by(ActualRevision.id.desc())
+        ).first()
         assert (last.old_value, last.new_value, last.version, last.changed_by, last.reason) == (
-            701.0, 702.0, 2, "ana@example.org", "v2")
+            701.0,
+            702.0,
+            2,
+            "ana@example.org",
+            "v2",
+        )
 
 
 def test_bad_rows_at_the_start_middle_and_end_write_nothing_and_are_each_reported(database, tmp_path):
@@ -126,8 +159,11 @@ def test_bad_rows_at_the_start_middle_and_end_write_nothing_and_are_each_reporte
     actuals[1] = "violent-crimes,2019-01,lots"  # start (spreadsheet row 2)
     actuals[6] = "violent-crimes,2019-6,701"  # middle (row 7)
     actuals[12] = "violnt-crimes,2019-12,700"  # end (row 13): unknown measure
-    bad = dict(CITY, actuals="\n".join(actuals) + "\n",
-               measures=CITY["measures"].replace("outcome,yes,yes", "outcome,yes,maybe"))
+    bad = dict(
+        CITY,
+        actuals="\n".join(actuals) + "\n",
+        measures=CITY["measures"].replace("outcome,yes,yes", "outcome,yes,maybe"),
+    )
     report = run_import(database, CAL, write(tmp_path / "bad", bad))
     assert not report.ok
     found = {(p.source, p.row, p.column) for p in report.problems}
@@ -151,9 +187,24 @@ def test_unknown_references_are_errors_with_their_row_numbers(database, tmp_path
     bad["budgets"] = CITY["budgets"] + "DCD-JOB,2018,100,,\n"
     report = run_import(database, CAL, write(tmp_path / "refs", bad))
     assert sorted((p.source, p.row, p.column, p.message) for p in report.problems) == [
-        ("activities.csv", 4, "department", "department 'MPDD' does not exist in this file or in the database"),
-        ("activities.csv", 4, "priorities", "priority 'nowhere' does not exist in this file or in the database"),
-        ("actuals.csv", 7, "measure", "measure 'violnt-crimes' does not exist in this file or in the database"),
+        (
+            "activities.csv",
+            4,
+            "department",
+            "department 'MPDD' does not exist in this file or in the database",
+        ),
+        (
+            "activities.csv",
+            4,
+            "priorities",
+            "priority 'nowhere' does not exist in this file or in the database",
+        ),
+        (
+            "actuals.csv",
+            7,
+            "measure",
+            "measure 'violnt-crimes' does not exist in this file or in the database",
+        ),
         ("budgets.csv", 3, "activity", "activity 'DCD-JOB' does not exist in this file or in the database"),
     ]
     assert count(database, Measure) == 0
@@ -170,8 +221,10 @@ def test_references_may_point_at_rows_already_in_the_database(database, tmp_path
     "text, line_hint",
     [
         ('measure,period,value\nviolent-crimes,2018-01,"701\nviolent-crimes,2018-02,702\n', "line 2"),
-        ("measure,period,value\nviolent-crimes,2018-01,701\nviolent-crimes,2018-02,702,extra,cells\n",
-         "Line 3 has 5 cells but the header has 3"),
+        (
+            "measure,period,value\nviolent-crimes,2018-01,701\nviolent-crimes,2018-02,702,extra,cells\n",
+            "Line 3 has 5 cells but the header has 3",
+        ),
     ],
 )
 def test_malformed_csv_is_reported_with_its_line_number_not_a_traceback(database, tmp_path, text, line_hint):
@@ -192,7 +245,8 @@ def test_a_value_for_the_wrong_kind_of_period_is_refused(database, tmp_path):
     bad = dict(CITY, actuals=CITY["actuals"] + "jobs-filled,2018-Q1,30,,\n")
     report = run_import(database, CAL, write(tmp_path / "kind", bad))
     assert [p.message for p in report.problems] == [
-        "period must be a year for the annual measure 'jobs-filled'; got a quarter"]
+        "period must be a year for the annual measure 'jobs-filled'; got a quarter"
+    ]
 
 
 def test_targets_must_fit_the_measure_direction(database, tmp_path):
@@ -208,7 +262,8 @@ def test_duplicate_keys_in_a_file_are_refused(database, tmp_path):
     bad = dict(CITY, actuals=CITY["actuals"] + "violent-crimes,2018-01,9,,\n")
     report = run_import(database, CAL, write(tmp_path / "dup", bad))
     assert [(p.row, p.message) for p in report.problems] == [
-        (7, "Duplicate actual violent-crimes 2018-01: the same as row 2.")]
+        (7, "Duplicate actual violent-crimes 2018-01: the same as row 2.")
+    ]
 
 
 def test_a_dry_run_reports_what_would_change_and_writes_nothing(database, tmp_path):
@@ -219,8 +274,10 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(database, tmp_pa
 
 def test_columns_absent_from_a_file_keep_their_values(database, tmp_path):
     assert run_import(database, CAL, write(tmp_path / "city", CITY)).ok
-    renamed = {"measures": "code,activity,name,unit_kind,direction,frequency,aggregation,measure_type\n"
-                           "overtime,MPD-PATROL,Overtime hours worked,count,down,annual,sum,efficiency\n"}
+    renamed = {
+        "measures": "code,activity,name,unit_kind,direction,frequency,aggregation,measure_type\n"
+        "overtime,MPD-PATROL,Overtime hours worked,count,down,annual,sum,efficiency\n"
+    }
     report = run_import(database, CAL, write(tmp_path / "rename", renamed))
     assert report.ok and report.counts["measures"].updated == 1
     with database.read() as s:
@@ -234,7 +291,8 @@ def test_a_measure_cannot_change_frequency_once_it_has_values(database, tmp_path
     bad = {"measures": CITY["measures"].replace("down,monthly,sum", "down,annual,sum")}
     report = run_import(database, CAL, write(tmp_path / "freq", bad))
     assert [p.message for p in report.problems] == [
-        "frequency cannot change from monthly to annual: the measure already has values in the database"]
+        "frequency cannot change from monthly to annual: the measure already has values in the database"
+    ]
 
 
 def test_a_workbook_with_one_sheet_per_table_imports_like_csv(database, tmp_path):

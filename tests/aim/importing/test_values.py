@@ -1,4 +1,5 @@
 """The messy values of real spreadsheets, read or refused with a message."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -52,15 +53,19 @@ def test_numbers_are_read_from_what_spreadsheets_hold(text, expected):
     assert parse_number(text) == expected
 
 
-@pytest.mark.parametrize("text", ["New", "lots", "1,23", "12,3456", "1.2.3", "$", "%", "e5", "1e", "nan",
-                                  "inf", "1_000", "12 34", True])
+@pytest.mark.parametrize(
+    "text",
+    ["New", "lots", "1,23", "12,3456", "1.2.3", "$", "%", "e5", "1e", "nan", "inf", "1_000", "12 34", True],
+)
 def test_anything_else_is_an_error_not_a_silent_zero(text):
     with pytest.raises(ValueError, match="must be a number"):
         parse_number(text)
 
 
-@pytest.mark.parametrize("text, expected", [("Yes", True), ("no", False), ("TRUE", True), ("0", False),
-                                            ("", True), (None, True), ("y", True)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Yes", True), ("no", False), ("TRUE", True), ("0", False), ("", True), (None, True), ("y", True)],
+)
 def test_booleans(text, expected):
     assert parse_bool(text, default=True) is expected
 

@@ -1,6 +1,6 @@
 """The scorecard service against figures computed by hand for a small city (see TINY_CITY)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
@@ -18,15 +18,16 @@ from tests.cities import (
     load_tiny_city,
 )
 
+
 @pytest.fixture
 def city(database):
     load_tiny_city(database)
     return database
 
 
-def _card(database, period=None, calendar=FiscalCalendar(1)):
+def _card(database, period=None, calendar=None):
     with database.read() as s:
-        return scorecard(s, calendar, period, as_of=AS_OF)
+        return scorecard(s, calendar or FiscalCalendar(1), period, as_of=AS_OF)
 
 
 def test_each_measure_gets_the_hand_computed_status_and_score(city):
@@ -54,10 +55,22 @@ def test_priority_and_citywide_indexes_average_the_scores_of_key_measures(city):
 def test_counts_by_status_include_stale_beside_the_status(city):
     card = _card(city, "2025")
     safe, econ = card.priorities
-    assert safe.counts.as_dict() == {"on_track": 2, "at_risk": 1, "off_track": 1, "no_target": 1,
-                                     "no_data": 1, "stale": 4}
-    assert econ.counts.as_dict() == {"on_track": 1, "at_risk": 0, "off_track": 0, "no_target": 1,
-                                     "no_data": 1, "stale": 3}
+    assert safe.counts.as_dict() == {
+        "on_track": 2,
+        "at_risk": 1,
+        "off_track": 1,
+        "no_target": 1,
+        "no_data": 1,
+        "stale": 4,
+    }
+    assert econ.counts.as_dict() == {
+        "on_track": 1,
+        "at_risk": 0,
+        "off_track": 0,
+        "no_target": 1,
+        "no_data": 1,
+        "stale": 3,
+    }
     assert card.counts.as_dict() == safe.counts.as_dict()  # every measure serves safety
     assert safe.measure_count == 6 and econ.measure_count == 3
 
@@ -88,8 +101,12 @@ def test_a_quarter_uses_the_quarters_share_of_a_yearly_target_and_drops_annual_m
     assert violent.actual == 703 + 704 + 705
     assert violent.target == pytest.approx(2000)
     assert violent.status == "at_risk"
-    assert {m.code for m in card.measures} == {"violent-crime", "response-time", "youth-employment",
-                                               "business-licenses"}
+    assert {m.code for m in card.measures} == {
+        "violent-crime",
+        "response-time",
+        "youth-employment",
+        "business-licenses",
+    }
 
 
 def test_a_year_to_date_sum_is_compared_with_the_same_share_of_the_target(city):
@@ -138,10 +155,18 @@ def test_a_last_value_older_than_the_trend_window_is_still_found(database):
     # Staff on payroll, reported monthly as a level: the year's figure is its latest month. Here
     # reporting stopped in March, long before the July-December trend window.
     with database.write() as s:
-        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "staff", frequency="monthly",
-                      aggregation="last")
-        b.actuals(s, m, {"2024-01": 90, "2024-03": 95, "2024-09": 99, "2025-01": 100, "2025-02": 101,
-                         "2025-03": 104})
+        m = b.measure(
+            s,
+            b.activity(s, b.department(s), "A", [b.priority(s)]),
+            "staff",
+            frequency="monthly",
+            aggregation="last",
+        )
+        b.actuals(
+            s,
+            m,
+            {"2024-01": 90, "2024-03": 95, "2024-09": 99, "2025-01": 100, "2025-02": 101, "2025-03": 104},
+        )
         b.target(s, m, "2025", 100)
     staff = _card(database, "2025").measure("staff")
     assert (staff.actual, staff.status) == (104, "on_track")

@@ -1,5 +1,6 @@
 """User accounts through aim/services/users.py on SQLite and PostgreSQL: validation, roles and
 departments, signing in, sessions ended server-side, and the audit event of every change."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,7 +74,11 @@ def test_create_user_stores_the_email_trimmed_and_lower_cased(database):
 def test_create_user_returns_an_active_account_view(database, departments):
     user = make_user(database, "ed@city.gov", Role.DEPARTMENT_EDITOR, ("MPD", "DPW"))
     assert (user.role, user.department_codes, user.is_active, user.last_login_at) == (
-        "department_editor", ["DPW", "MPD"], True, None)
+        "department_editor",
+        ["DPW", "MPD"],
+        True,
+        None,
+    )
     assert "password_hash" not in UserView.model_fields
 
 
@@ -90,11 +95,22 @@ def test_create_user_starts_the_session_version_at_one(database, ana):
 
 def test_create_user_writes_a_user_created_event_naming_role_departments_and_actor(database, departments):
     with database.write() as s:
-        user = accounts.create_user(s, "ed@city.gov", PASSWORD, "department_editor", ["MPD"],
-                                    actor=ADMIN_ACTOR, client_address="192.0.2.1")
+        user = accounts.create_user(
+            s,
+            "ed@city.gov",
+            PASSWORD,
+            "department_editor",
+            ["MPD"],
+            actor=ADMIN_ACTOR,
+            client_address="192.0.2.1",
+        )
     [event] = _events(database)
     assert (event.event, event.user_id, event.email, event.client_address) == (
-        "user_created", user.id, "ed@city.gov", "192.0.2.1")
+        "user_created",
+        user.id,
+        "ed@city.gov",
+        "192.0.2.1",
+    )
     assert event.detail == "role department_editor; departments MPD; by boss@city.gov (user 900)"
 
 
@@ -119,8 +135,19 @@ def test_an_unknown_role_is_refused_listing_the_roles(database):
         make_user(database, "ana@city.gov", "superuser")
 
 
-@pytest.mark.parametrize("email", ["", "ana", "ana@city", "ana lopez@city.gov", "@city.gov",
-                                   "ana@@city.gov", "ana@city..gov", "a" * 65 + "@city.gov"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "ana",
+        "ana@city",
+        "ana lopez@city.gov",
+        "@city.gov",
+        "ana@@city.gov",
+        "ana@city..gov",
+        "a" * 65 + "@city.gov",
+    ],
+)
 def test_a_malformed_email_is_refused_with_an_example_of_a_good_one(database, email):
     with pytest.raises(accounts.InvalidEmail, match="name@city.gov"):
         make_user(database, email, Role.ADMIN)
@@ -147,8 +174,7 @@ def test_a_refused_account_writes_neither_a_user_nor_an_audit_event(database):
 def test_a_user_who_is_not_an_admin_may_not_create_accounts(database):
     analyst = Principal(5, "ana@city.gov", Role.BUDGET_ANALYST)
     with pytest.raises(accounts.NotPermitted), database.write() as s:
-        accounts.create_user(s, "bob@city.gov", PASSWORD, "admin", [], actor=analyst,
-                             client_address="x")
+        accounts.create_user(s, "bob@city.gov", PASSWORD, "admin", [], actor=analyst, client_address="x")
     assert _count_users(database) == 0
 
 
@@ -163,7 +189,9 @@ def test_list_users_returns_every_account_by_email_with_its_departments(database
     with database.read() as s:
         listed = accounts.list_users(s)
     assert [(u.email, u.role, u.department_codes) for u in listed] == [
-        ("ed@city.gov", "department_editor", ["MPD"]), ("zoe@city.gov", "mayors_office", [])]
+        ("ed@city.gov", "department_editor", ["MPD"]),
+        ("zoe@city.gov", "mayors_office", []),
+    ]
 
 
 # -- disabling -----------------------------------------------------------------------------------
@@ -264,11 +292,13 @@ def test_a_user_who_is_not_an_admin_may_not_change_roles(database, ana):
 
 
 # -- passwords -----------------------------------------------------------------------------------
-def _change_password(database, email: str, new: str, actor: Principal | None = None,
-                     current: str | None = None) -> UserView:
+def _change_password(
+    database, email: str, new: str, actor: Principal | None = None, current: str | None = None
+) -> UserView:
     with database.write() as s:
-        return accounts.change_password(s, email, new, actor=actor, client_address="cli",
-                                        current_password=current)
+        return accounts.change_password(
+            s, email, new, actor=actor, client_address="cli", current_password=current
+        )
 
 
 def test_after_a_password_change_the_new_password_signs_in(database, ana):
@@ -320,7 +350,8 @@ def test_a_weak_new_password_is_refused(database, ana):
 def test_the_right_password_gives_a_principal_with_role_and_department_ids(database, departments):
     user = make_user(database, "ed@city.gov", Role.DEPARTMENT_EDITOR, ("MPD", "DPW"))
     assert sign_in(database, "ed@city.gov") == Principal(
-        user.id, "ed@city.gov", Role.DEPARTMENT_EDITOR, frozenset(departments.values()))
+        user.id, "ed@city.gov", Role.DEPARTMENT_EDITOR, frozenset(departments.values())
+    )
 
 
 def test_signing_in_ignores_the_case_and_spaces_of_the_email(database, ana):
@@ -334,15 +365,17 @@ def test_a_wrong_password_gives_no_principal(database, ana):
 def test_a_wrong_password_records_login_failed_for_the_account(database, ana):
     sign_in(database, "ana@city.gov", OTHER_PASSWORD)
     [event] = _events(database, "login_failed")
-    assert (event.user_id, event.client_address, event.detail) == (
-        ana.id, "203.0.113.9", "wrong password")
+    assert (event.user_id, event.client_address, event.detail) == (ana.id, "203.0.113.9", "wrong password")
 
 
 def test_an_unknown_email_records_login_failed_with_the_email_as_typed(database):
     assert sign_in(database, "Nobody@City.gov") is None
     [event] = _events(database, "login_failed")
     assert (event.user_id, event.email, event.detail) == (
-        None, "Nobody@City.gov", "no account has this email")
+        None,
+        "Nobody@City.gov",
+        "no account has this email",
+    )
 
 
 def test_a_disabled_account_records_login_failed_saying_so(database, ana):
@@ -363,7 +396,8 @@ class CountingHasher(PasswordHasher):
 
 @pytest.mark.parametrize("email", ["nobody@city.gov", "ana@city.gov"], ids=["unknown", "known"])
 def test_every_sign_in_attempt_verifies_exactly_one_hash_so_timing_does_not_reveal_accounts(
-        database, ana, monkeypatch, email):
+    database, ana, monkeypatch, email
+):
     monkeypatch.setattr(passwords, "hasher", CountingHasher(**CHEAP))
     monkeypatch.setattr(CountingHasher, "verified", 0)
     sign_in(database, email, OTHER_PASSWORD)
