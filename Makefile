@@ -15,20 +15,39 @@ export AIM_TEST_DATABASE_URL
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run dev test bench install install-test system-test-deps migrate seed clean help
+.PHONY: run dev test lint bench install install-test system-test-deps migrate seed requirements clean help
 
 help:
-	@echo "make run    install, migrate and serve on http://$(HOST):$(PORT)"
-	@echo "make test   install test dependencies and run the whole suite"
-	@echo "make dev    Flask/Dash development server with debug on (explicit opt-in)"
-	@echo "make bench  import and scorecard benchmarks on scratch databases (prints figures)"
+	@echo "Targets:"
+	@echo "  make run           install, migrate, load the demo city on first run, serve on http://$(HOST):$(PORT)"
+	@echo "  make test          install what the tests need (Python packages, Node and npm for axe-core,"
+	@echo "                     Debian's chromium), run the quality gates (make lint), then the whole suite"
+	@echo "  make lint          the quality gates alone: ruff check, ruff format --check, mypy, import-linter"
+	@echo "  make dev           Flask/Dash development server with debug on (explicit opt-in)"
+	@echo "  make bench         import, scorecard and page benchmarks on scratch databases (prints figures)"
+	@echo "  make install       the virtual environment in $(VENV) with the app's pinned requirements"
+	@echo "  make install-test  install plus the test requirements, Node/npm with axe-core, and chromium"
+	@echo "  make migrate       install, then migrate the database to the latest schema"
+	@echo "  make seed          migrate, then load the demo city if the database holds no measures"
+	@echo "  make requirements  compile requirements.txt and requirements-test.txt from the *.in files"
+	@echo "  make clean         remove $(VENV), node_modules and the pytest cache"
+	@echo "  make help          this list"
+	@echo "Variables (make VAR=value target):"
+	@echo "  HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS)   where make run and make dev listen; gunicorn workers"
+	@echo "  PYTHON=$(PYTHON)   the Python 3.11 that creates $(VENV)"
+	@echo "  AIM_TEST_DATABASE_URL=$(AIM_TEST_DATABASE_URL)   PostgreSQL for make test"
+	@echo "  AIM_BENCH_DATABASE_URL=$(AIM_BENCH_DATABASE_URL)   scratch PostgreSQL for make bench"
+	@echo "  BENCH_FLAGS=$(BENCH_FLAGS)   extra options of make bench, e.g. --lighthouse"
+	@echo "  PIP_COMPILE_FLAGS=$(PIP_COMPILE_FLAGS)   extra options of make requirements, e.g. --upgrade-package dash"
+	@echo "Settings of the app itself are AIM_* environment variables: see the README."
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "setuptools<81" wheel
-	@# XStatic-Bootstrap exists only as an sdist whose setup.py imports pkg_resources.
+	@# XStatic-Bootstrap exists only as an sdist whose setup.py imports pkg_resources: build it with
+	@# the pinned setuptools (below 81, see requirements.in) instead of an isolated, newer one.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -i '^setuptools==' requirements.txt)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation \
 		"$$(grep -i '^xstatic-bootstrap==' requirements.txt)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -67,8 +86,26 @@ run: seed
 dev: seed
 	AIM_DEBUG=true $(BIN)/python -c "from app import app; app.run(host='$(HOST)', port=$(PORT), debug=True)"
 
+# The quick static checks, each at 0 findings (configured in pyproject.toml): lint, formatting,
+# types, and the layer contracts of ../shared/ARCHITECTURE.md.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The gates first: they take seconds, the suite minutes.
 test: install-test
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# Edit requirements.in or requirements-test.in, then run this; the current pins are kept unless an
+# .in file asks for another version (add --upgrade-package NAME to PIP_COMPILE_FLAGS to move one).
+PIP_COMPILE_FLAGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make requirements" $(BIN)/pip-compile --quiet --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-build-isolation $(PIP_COMPILE_FLAGS)
+requirements: $(VENV)/.installed-test
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-test.txt requirements-test.in
 
 # Scratch databases only: a SQLite file in a temporary folder, and PostgreSQL's aim_bench when the
 # server answers. Prints Markdown tables for docs/benchmarks.md. BENCH_FLAGS=--lighthouse adds
