@@ -1,9 +1,11 @@
-"""Pydantic models of what services return (view models); layouts, the API and the CLI read these,
-never ORM objects."""
+"""Pydantic models of what goes in (validated input, e.g. MeasureFilter) and what comes out of the
+services (view models). Layouts, the API and the command line read these, never ORM objects; the
+layouts import them from here, never from aim.services (a layer contract in pyproject.toml)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -122,6 +124,154 @@ class Scorecard(View):
                 for m in self.measures
             ],
         }
+
+
+# What every page shows about the data set (aim.services.site).
+
+
+class SiteInfo(View):
+    """The city's name, whether its figures are demonstration data, and when published data last
+    changed; every page shows the demonstration notice when it applies."""
+
+    name: str = ""
+    demonstration: bool = False
+    notice: str = ""
+    data_updated_at: datetime | None = None
+
+
+# Browsing (aim.services.catalog).
+
+
+class PeriodOption(View):
+    """A period a reader can choose: its key ("2024-Q3") and its label."""
+
+    key: str
+    label: str
+
+
+class Named(View):
+    code: str
+    name: str
+
+
+class ActivityView(View):
+    """One activity of a department: its budget for the fiscal year and its measures' status."""
+
+    code: str
+    name: str
+    description: str
+    priorities: list[tuple[str, str]]
+    adopted: Decimal | None = None
+    expenditure: Decimal | None = None
+    fte: Decimal | None = None
+    measures: list[MeasureStatus]
+
+
+class DepartmentView(View):
+    code: str
+    name: str
+    description: str
+    fiscal_year: str
+    activities: list[ActivityView]
+
+
+class ScheduleRow(View):
+    """How often a public measure reports and the latest period it has published."""
+
+    code: str
+    name: str
+    department: str
+    frequency: str
+    last_period: str | None
+
+
+# One measure (aim.services.measures).
+
+
+class MeasureInfo(View):
+    """What a measure is: its definition, unit, direction, owner and priorities."""
+
+    code: str
+    name: str
+    definition: str
+    calculation: str
+    data_source: str
+    unit_kind: str
+    unit_label: str
+    direction: str
+    frequency: str
+    aggregation: str
+    tolerance: float
+    measure_type: str
+    is_key: bool
+    department_code: str
+    department_name: str
+    activity_code: str
+    activity_name: str
+    priorities: list[tuple[str, str]]  # (slug, title)
+    active_from: date | None = None
+    retired_at: date | None = None
+
+
+class SeriesPoint(View):
+    """One reported period of a measure, with the target in force and its status."""
+
+    period: str
+    label: str
+    actual: float | None
+    target: float | None = None
+    target_low: float | None = None
+    target_high: float | None = None
+    status: str
+    score: float | None = None
+
+
+class Explanation(View):
+    period: str
+    label: str
+    text: str
+
+
+class MeasureDetail(View):
+    """A measure's page: what it is, its status for the period, its series and explanations."""
+
+    info: MeasureInfo
+    period: str
+    period_label: str
+    status: MeasureStatus | None  # None when the measure reports less often than the period
+    series: list[SeriesPoint]
+    explanations: list[Explanation]
+    last_updated: datetime | None
+
+
+# The internal measure browser (aim.services.internal).
+
+
+class InternalMeasure(View):
+    """A measure as signed-in staff see it, with its latest value in any workflow state."""
+
+    code: str
+    name: str
+    department_code: str
+    department_name: str
+    activity_name: str
+    is_public: bool
+    frequency: str
+    unit_kind: str
+    unit_label: str
+    latest_period: str | None = None
+    latest_value: float | None = None
+    latest_state: str | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+
+class InternalView(View):
+    """What the page shows; `allowed` is False for principals with no internal reading rights."""
+
+    allowed: bool
+    departments: list[tuple[str, str]]  # (code, name) the principal may see
+    measures: list[InternalMeasure]
 
 
 class UserView(View):

@@ -9,9 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import FREQUENCY_WORDS, priority_summary
-from aim.schemas import MeasureFilter, MeasureStatus, PriorityScore
-from aim.services.catalog import Named, PeriodOption
-from aim.services.site import SiteInfo
+from aim.schemas import MeasureFilter, MeasureStatus, Named, PeriodOption, PriorityScore, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import demonstration_notice, filter_form, measure_table, select, status_counts

@@ -10,8 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import amount, number, target_text
-from aim.schemas import MeasureStatus
-from aim.services.site import SiteInfo
+from aim.schemas import MeasureStatus, SiteInfo
 from layouts import format as fmt
 
 

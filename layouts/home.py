@@ -7,9 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import priority_summary
-from aim.schemas import MeasureStatus, PriorityScore, Scorecard
-from aim.services.catalog import PeriodOption
-from aim.services.site import SiteInfo
+from aim.schemas import MeasureStatus, PeriodOption, PriorityScore, Scorecard, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import demonstration_notice, filter_form, measure_table, select, status_counts

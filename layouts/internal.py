@@ -10,8 +10,7 @@ from dash import html
 
 from aim.auth import Principal
 from aim.explain import amount
-from aim.services.internal import InternalView
-from aim.services.site import SiteInfo
+from aim.schemas import InternalView, SiteInfo
 from layouts.components import demonstration_notice, filter_form, select
 
 STATE_TEXT = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved", "published": "Published"}

@@ -13,9 +13,7 @@ from dash import dcc, html
 
 from aim.explain import DIRECTION_WORDS, FREQUENCY_WORDS, amount, status_reason
 from aim.periods import FiscalCalendar
-from aim.services.catalog import PeriodOption
-from aim.services.measures import MeasureDetail, SeriesPoint
-from aim.services.site import SiteInfo
+from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import demonstration_notice, measure_status, status_badge

@@ -8,8 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import FREQUENCY_WORDS
-from aim.services.catalog import DepartmentView, PeriodOption, ScheduleRow
-from aim.services.site import SiteInfo
+from aim.schemas import DepartmentView, PeriodOption, ScheduleRow, SiteInfo
 from layouts.components import demonstration_notice, measure_table, money
 from layouts.home import period_form
 

@@ -5,47 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from aim.models import Activity, Actual, Budget, Department, Measure, Priority, activity_priorities
 from aim.periods import FiscalCalendar, Kind, Period
-from aim.schemas import MeasureFilter, MeasureStatus, Scorecard, View
+from aim.schemas import (
+    ActivityView,
+    DepartmentView,
+    MeasureFilter,
+    MeasureStatus,
+    Named,
+    PeriodOption,
+    ScheduleRow,
+    Scorecard,
+)
 from aim.services.scorecard import PUBLISHED
 
 # Worst first: what a reader scanning for problems wants at the top.
 STATUS_ORDER = {"off_track": 0, "at_risk": 1, "no_data": 2, "no_target": 3, "on_track": 4}
-
-
-class PeriodOption(View):
-    key: str
-    label: str
-
-
-class Named(View):
-    code: str
-    name: str
-
-
-class ActivityView(View):
-    code: str
-    name: str
-    description: str
-    priorities: list[tuple[str, str]]
-    adopted: Decimal | None = None
-    expenditure: Decimal | None = None
-    fte: Decimal | None = None
-    measures: list[MeasureStatus]
-
-
-class DepartmentView(View):
-    code: str
-    name: str
-    description: str
-    fiscal_year: str
-    activities: list[ActivityView]
 
 
 def search_codes(session: Session, text: str) -> set[str]:
@@ -195,14 +174,6 @@ def department_view(
         fiscal_year=calendar.label(year),
         activities=views,
     )
-
-
-class ScheduleRow(View):
-    code: str
-    name: str
-    department: str
-    frequency: str
-    last_period: str | None
 
 
 def update_schedule(session: Session, calendar: FiscalCalendar) -> list[ScheduleRow]:

@@ -4,39 +4,12 @@ database: a department editor sees only their departments, whatever a request as
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from aim.auth import Principal, is_signed_in, visible_department_ids
 from aim.models import Activity, Actual, Department, Measure
-from aim.schemas import View
-
-
-class InternalMeasure(View):
-    code: str
-    name: str
-    department_code: str
-    department_name: str
-    activity_name: str
-    is_public: bool
-    frequency: str
-    unit_kind: str
-    unit_label: str
-    latest_period: str | None = None
-    latest_value: float | None = None
-    latest_state: str | None = None
-    updated_by: str | None = None
-    updated_at: datetime | None = None
-
-
-class InternalView(View):
-    """What the page shows; `allowed` is False for principals with no internal reading rights."""
-
-    allowed: bool
-    departments: list[tuple[str, str]]  # (code, name) the principal may see
-    measures: list[InternalMeasure]
+from aim.schemas import InternalMeasure, InternalView
 
 
 def internal_measures(session: Session, *, user: Principal, department: str = "") -> InternalView:

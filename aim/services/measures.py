@@ -11,60 +11,8 @@ from sqlalchemy.orm import Session
 from aim import status as rules
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Period
-from aim.schemas import MeasureStatus, View
+from aim.schemas import Explanation, MeasureDetail, MeasureInfo, SeriesPoint
 from aim.services.scorecard import PUBLISHED, default_period, scorecard
-
-
-class MeasureInfo(View):
-    code: str
-    name: str
-    definition: str
-    calculation: str
-    data_source: str
-    unit_kind: str
-    unit_label: str
-    direction: str
-    frequency: str
-    aggregation: str
-    tolerance: float
-    measure_type: str
-    is_key: bool
-    department_code: str
-    department_name: str
-    activity_code: str
-    activity_name: str
-    priorities: list[tuple[str, str]]  # (slug, title)
-    active_from: date | None = None
-    retired_at: date | None = None
-
-
-class SeriesPoint(View):
-    """One reported period of a measure, with the target in force and its status."""
-
-    period: str
-    label: str
-    actual: float | None
-    target: float | None = None
-    target_low: float | None = None
-    target_high: float | None = None
-    status: str
-    score: float | None = None
-
-
-class Explanation(View):
-    period: str
-    label: str
-    text: str
-
-
-class MeasureDetail(View):
-    info: MeasureInfo
-    period: str
-    period_label: str
-    status: MeasureStatus | None  # None when the measure reports less often than the period
-    series: list[SeriesPoint]
-    explanations: list[Explanation]
-    last_updated: datetime | None
 
 
 def _info(session: Session, code: str) -> MeasureInfo | None:

@@ -3,20 +3,10 @@ published data last changed. Every page shows the demonstration notice when it a
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from aim.models import CityInfo
-from aim.schemas import View
-
-
-class SiteInfo(View):
-    name: str = ""
-    demonstration: bool = False
-    notice: str = ""
-    data_updated_at: datetime | None = None
-
+from aim.schemas import SiteInfo
 
 DEMONSTRATION_NOTICE = (
     "Demonstration data: these figures are generated for this software and are not official figures."
