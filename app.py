@@ -19,9 +19,9 @@ from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
 from api import accounts, security
 from api import v1 as api_v1
-from api.context import EXTENSION, current_principal
-from callbacks._policy import check_declared
+from callbacks import _policy as callback_policies
 from layouts import shell
+from web.context import EXTENSION, current_principal
 
 SITE_NAME = "City Performance Dashboard"
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
@@ -152,7 +152,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
     security.init_timing(server)
-    security.init_security(app, settings)
+    security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
     accounts.init_accounts(server, settings)
@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _register_pages()
     app.layout = _frame
     _mark_layout_requests(server)
-    check_declared(app)  # refuse to start with a callback nobody declared a policy for
+    callback_policies.check_declared(app)  # refuse to start with a callback nobody declared a policy for
     return app
 
 

@@ -18,7 +18,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from aim.auth import Principal
 from aim.config import Settings
 from aim.services import users
-from api.context import client_address, current_principal, runtime
+from web.context import client_address, current_principal, runtime
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 # Flask-Limiter's documented pattern: one Limiter, bound to the app in init_accounts. The counts

@@ -1,25 +1,36 @@
 """The guards around every route: the gate in front of Dash's callbacks, security headers with a
 Content-Security-Policy built from Dash's own script hashes, cookie and size limits, generic error
-pages, and how long the server worked (Server-Timing)."""
+pages, and how long the server worked (Server-Timing).
+
+The gate enforces the policies the callbacks declare (callbacks/_policy.py); app.py hands it that
+registry, so that the API and the callbacks never import each other."""
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
 import dash
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from aim.auth import allows
+from aim.auth import Policy, allows
 from aim.config import Settings
 from aim.services import users
-from api.context import client_address, current_principal, runtime
-from callbacks._policy import check_declared, policy_for
+from web.context import client_address, current_principal, runtime
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
+
+
+class CallbackPolicies(Protocol):
+    """Who may call each Dash callback, as declared beside the callbacks (callbacks/_policy.py)."""
+
+    def policy_for(self, output: str) -> Policy | None: ...
+
+    def check_declared(self, app: dash.Dash) -> None: ...
 
 
 def init_timing(server: Flask) -> None:
@@ -37,7 +48,7 @@ def init_timing(server: Flask) -> None:
         return response
 
 
-def init_security(app: dash.Dash, settings: Settings) -> None:
+def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies) -> None:
     server = app.server
     server.config.update(
         SESSION_COOKIE_NAME="aim_session",
@@ -54,7 +65,7 @@ def init_security(app: dash.Dash, settings: Settings) -> None:
     # After Dash's own before_request hooks, which only set Dash up (and register the page router
     # at the first request): the gate then knows every callback's declared shape.
     server.before_request(_dev_only)
-    server.before_request(_gate)
+    server.before_request(_gate(policies))
     server.after_request(_headers(app, settings))
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _server_error)
@@ -82,28 +93,32 @@ def _dev_only():
     return None
 
 
-def _gate():
+def _gate(policies: CallbackPolicies):
     """Every callback request: its `output` names a declared callback, and the session's user is
     allowed to call it. The inputs play no part in the decision: any client can forge them."""
-    if request.path != CALLBACK_PATH:
+
+    def gate():
+        if request.path != CALLBACK_PATH:
+            return None
+        if request.method != "POST":
+            return jsonify({"error": "Callbacks are called with POST."}), 405
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+            return jsonify({"error": "A callback request is a JSON object with an 'output'."}), 400
+        output = body["output"]
+        app = dash.get_app()
+        policies.check_declared(app)
+        policy = policies.policy_for(output)
+        if policy is None:
+            return _refuse(403, "No such callback.", f"undeclared callback {output[:200]}")
+        if not allows(policy, current_principal()):
+            return _refuse(403, "Not allowed.", f"callback {output[:200]} refused to this user")
+        problem = _shape_problem(body, app.callback_map.get(output))
+        if problem:
+            return jsonify({"error": f"The request does not match the callback: {problem}."}), 400
         return None
-    if request.method != "POST":
-        return jsonify({"error": "Callbacks are called with POST."}), 405
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-        return jsonify({"error": "A callback request is a JSON object with an 'output'."}), 400
-    output = body["output"]
-    app = dash.get_app()
-    check_declared(app)
-    policy = policy_for(output)
-    if policy is None:
-        return _refuse(403, "No such callback.", f"undeclared callback {output[:200]}")
-    if not allows(policy, current_principal()):
-        return _refuse(403, "Not allowed.", f"callback {output[:200]} refused to this user")
-    problem = _shape_problem(body, app.callback_map.get(output))
-    if problem:
-        return jsonify({"error": f"The request does not match the callback: {problem}."}), 400
-    return None
+
+    return gate
 
 
 def _pairs(items) -> list[tuple[str, str]] | None:

@@ -24,7 +24,7 @@ from aim.services.catalog import filter_measures
 from aim.services.measures import measure_detail, series
 from aim.services.scorecard import default_period, scorecard
 from aim.services.site import site_info
-from api.context import runtime
+from web.context import runtime
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")

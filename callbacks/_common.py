@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from aim.periods import Period, PeriodError
 from aim.runtime import Runtime
-from aim.schemas import MeasureFilter
-from aim.services.catalog import PeriodOption, available_periods
+from aim.schemas import MeasureFilter, PeriodOption
+from aim.services.catalog import available_periods
 from aim.services.scorecard import default_period
-from api.context import EXTENSION, current_principal, runtime  # noqa: F401 - re-exported for loaders
 from layouts.components import ANY
+from web.context import current_principal, runtime  # noqa: F401 - re-exported for loaders
 
 
 def in_callback() -> bool:

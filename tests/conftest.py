@@ -148,7 +148,7 @@ def live_server(dash_app) -> Iterator[str]:
 def site(live_server, dash_app, database) -> str:
     """The live server's URL, serving this test's database."""
     from api.accounts import limiter
-    from api.context import EXTENSION
+    from web.context import EXTENSION
 
     runtime = dash_app.server.extensions[EXTENSION]
     previous = runtime.database

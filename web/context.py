@@ -1,5 +1,6 @@
-"""What a request handler needs from the app: the Runtime (settings, database, calendar) and the
-signed-in principal, read from the server-side checked session, never from request inputs."""
+"""What a request handler (a Dash callback or a Flask route) needs from the app: the Runtime
+(settings, database, calendar) and the signed-in principal, read from the server-side checked
+session, never from request inputs. app.py stores the Runtime under EXTENSION."""
 
 from __future__ import annotations
 

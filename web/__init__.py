@@ -1,0 +1,2 @@
+"""What the Dash callbacks (callbacks/) and the Flask routes (api/) both need from the web server,
+below both so that neither imports the other: the request context (web/context.py)."""
