@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from aim import migrate
+from aim.config import DEMO_CITY
 from aim.db import Database
 from aim.importing import run_import
 from aim.models import Actual
@@ -254,8 +255,6 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
 
 def pages_benchmark(runs: int, lighthouse: bool) -> None:
     import requests
-
-    from aim.cli import DEMO_CITY
 
     with tempfile.TemporaryDirectory(prefix="aim-bench-pages-") as scratch_name:
         url = fresh_database(None, Path(scratch_name))

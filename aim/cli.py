@@ -14,53 +14,21 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
-from aim.config import ROOT, ConfigurationError, get_settings
+from aim.cli_common import UserError, fiscal_calendar, open_database, settings
+from aim.config import DEMO_CITY, ROOT
 from aim.db import Database
 from aim.importing import ImportReport, RecipeError, import_source, run_recipe_import
 from aim.importing.readers import read_source
 from aim.models import Measure
-from aim.periods import FiscalCalendar, PeriodError
+from aim.periods import PeriodError
 from aim.progress import LazyProgress
 from aim.services.scorecard import scorecard
 from aim.synthetic import write_city
-
-#: The Milwaukee demonstration city, in the import format.
-DEMO_CITY = ROOT / "data" / "milwaukee"
-
-
-class UserError(click.ClickException):
-    """An error the user can fix; click prints it to stderr and exits with status 1."""
-
-
-def _settings():
-    try:
-        return get_settings()
-    except ConfigurationError as exc:
-        raise UserError(str(exc)) from None
-
-
-def _database() -> Database:
-    settings = _settings()
-    database = Database(settings.database_url)
-    try:
-        with database.engine.connect() as connection:
-            tables = inspect(connection).get_table_names()
-    except OperationalError as exc:
-        raise UserError(
-            f"Cannot connect to the database at {database.engine.url!r}: {exc.orig}. "
-            "Check AIM_DATABASE_URL and that the database server is running."
-        ) from None
-    if "measures" not in tables:
-        raise UserError("The database has no AIM tables yet. Run: python -m aim db upgrade")
-    return database
-
-
-def _calendar() -> FiscalCalendar:
-    return FiscalCalendar(_settings().fiscal_year_start_month)
+from aim.users_cli import users
 
 
 @click.group(help="AIM performance dashboard: database, data and scorecard commands.")
@@ -76,7 +44,7 @@ def db() -> None:
 @db.command("upgrade", help="Migrate the database to the latest schema (safe to run again).")
 @click.option("--revision", default="head", show_default=True, help="Alembic revision to reach.")
 def db_upgrade(revision: str) -> None:
-    url = _settings().database_url
+    url = settings().database_url
     try:
         migrate.upgrade(url, revision)
     except (OperationalError, ProgrammingError) as exc:
@@ -102,8 +70,8 @@ def _format(value: float | None, digits: int = 2) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def status(period: str | None, as_of, as_json: bool) -> None:
-    database = _database()
-    calendar = _calendar()
+    database = open_database()
+    calendar = fiscal_calendar()
     try:
         with database.read() as session:
             card = scorecard(session, calendar, period, as_of=as_of.date() if as_of else date.today())
@@ -168,13 +136,15 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
 def import_command(
     path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None
 ) -> None:
-    database = _database()
+    database = open_database()
     outcome = None
     try:
         if recipe is None:
             report = _run_import(database, path, who, dry_run)
         else:
-            report, outcome = run_recipe_import(database, _calendar(), recipe, path, dry_run=dry_run, who=who)
+            report, outcome = run_recipe_import(
+                database, fiscal_calendar(), recipe, path, dry_run=dry_run, who=who
+            )
     except RecipeError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -200,7 +170,7 @@ def _run_import(database: Database, path: Path, who: str, dry_run: bool = False)
     try:
         return import_source(
             database,
-            _calendar(),
+            fiscal_calendar(),
             source,
             str(path),
             reason=path.name,
@@ -224,7 +194,7 @@ def seed() -> None:
     help="Only when the database holds no measures yet (what `make run` does on first start).",
 )
 def seed_demo(if_empty: bool) -> None:
-    database = _database()
+    database = open_database()
     if if_empty:
         with database.read() as session:
             if session.scalar(select(func.count()).select_from(Measure)):
@@ -250,7 +220,7 @@ def seed_demo(if_empty: bool) -> None:
     help="Write the CSV files here and keep them (default: a temporary folder).",
 )
 def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None) -> None:
-    database = _database()
+    database = open_database()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="aim-synthetic-") as scratch:
         folder = keep or Path(scratch)
@@ -350,8 +320,6 @@ def bench(
     if pages:
         benchmarks.pages_benchmark(runs, lighthouse)
 
-
-from aim.users_cli import users  # noqa: E402 - the group imports helpers from this module lazily
 
 main.add_command(users)
 

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 #: Git-ignored folder for the default SQLite database and the development secret key.
 INSTANCE_DIR = ROOT / "instance"
+#: The Milwaukee demonstration city, in the import format (`python -m aim seed demo`, make bench).
+DEMO_CITY = ROOT / "data" / "milwaukee"
 
 
 class ConfigurationError(RuntimeError):

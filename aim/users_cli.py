@@ -1,5 +1,5 @@
 """`users`: create, list, disable and change the role of user accounts from the command line; a
-click group that aim/cli.py attaches to `python -m aim`.
+click group that aim/cli.py attaches to `python -m aim` (it imports nothing from aim/cli.py).
 
 Like the rest of the command line, every error a user can fix is one message on stderr that says
 what to fix, with a non-zero exit status; never a traceback.
@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from aim.auth import Role
+from aim.cli_common import UserError, open_database
 from aim.db import Database
 from aim.passwords import check_password
 from aim.services import users as accounts
@@ -29,19 +30,13 @@ DEPARTMENT_HELP = (
 )
 
 
-# aim.cli is imported inside these two functions, not at the top: aim.cli attaches this group,
-# so a top-level import would be circular.
 def _error(message: str) -> click.ClickException:
-    from aim.cli import UserError
-
     return UserError(message)
 
 
 @contextmanager
 def _opened() -> Iterator[Database]:
-    from aim.cli import _database
-
-    database = _database()
+    database = open_database()
     try:
         with database.engine.connect() as connection:
             if "users" not in inspect(connection).get_table_names():
