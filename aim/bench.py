@@ -303,7 +303,8 @@ def _lighthouse(base: str) -> None:
     import shutil
     import subprocess
 
-    if not shutil.which("npx") or not shutil.which("chromium"):
+    chromium = shutil.which("chromium")
+    if not shutil.which("npx") or not chromium:
         print("\nLighthouse skipped: needs npx and Debian's chromium.")
         return
     print(f"\n## Lighthouse ({LIGHTHOUSE}, Debian Chromium, headless)\n")
@@ -313,7 +314,7 @@ def _lighthouse(base: str) -> None:
         "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
         "--disable-component-update --disable-sync --no-first-run"
     )
-    env = dict(os.environ, CHROME_PATH=shutil.which("chromium"))
+    env = dict(os.environ, CHROME_PATH=chromium)
     for path in ("/", "/measures/violent-crimes"):
         for preset in ("mobile", "desktop"):
             command = [

@@ -102,9 +102,9 @@ def priority_summary(key_measures: Sequence[MeasureStatus]) -> str:
     noun = "key measure is" if len(evaluated) == 1 else "key measures are"
     first = f"{on_track} of {len(evaluated)} {noun} on track"
     movers = sorted(
-        (m for m in key_measures if m.change is not None and abs(m.change) >= 0.005),
-        key=lambda m: abs(m.change),
+        ((abs(m.change), m) for m in key_measures if m.change is not None and abs(m.change) >= 0.005),
+        key=lambda pair: pair[0],
         reverse=True,
     )
-    change = change_sentence(movers[0]) if movers else None
+    change = change_sentence(movers[0][1]) if movers else None
     return f"{first}; {change}." if change else f"{first}."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -100,6 +100,9 @@ money = Annotated[Decimal, mapped_column(Numeric(16, 2))]
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model here maps one Table (never a join or a select): say so for the type checker, so
+    # that `Model.__table__.c` and insert(Model.__table__) type-check in the bulk paths.
+    __table__: ClassVar[Table]
 
 
 activity_priorities = Table(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # rich is imported only when a bar is drawn: most commands never need it
+    from rich.progress import Progress, TaskID
 
 
 class LazyProgress:
@@ -19,25 +22,26 @@ class LazyProgress:
         self.delay = delay
         self.started = time.monotonic()
         self.done: dict[str, int] = {phase: 0 for phase in totals}
-        self._bar = None
-        self._tasks: dict[str, int] = {}
+        self._bar: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
         self.enabled = self.stream.isatty()
 
     def __call__(self, phase: str, rows: int) -> None:
         self.done[phase] = self.done.get(phase, 0) + rows
         if not self.enabled:
             return
-        if self._bar is None:
+        bar = self._bar
+        if bar is None:
             if time.monotonic() - self.started < self.delay:
                 return
-            self._start()
-        self._bar.update(self._task(phase), completed=self.done[phase])
+            bar = self._start()
+        bar.update(self._task(bar, phase), completed=self.done[phase])
 
-    def _start(self) -> None:
+    def _start(self) -> Progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(
+        bar = self._bar = Progress(
             TextColumn("{task.description:<10}"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -45,13 +49,14 @@ class LazyProgress:
             console=Console(file=self.stream),
             transient=True,
         )
-        self._bar.start()
+        bar.start()
         for phase in self.totals:
-            self._task(phase)
+            self._task(bar, phase)
+        return bar
 
-    def _task(self, phase: str) -> int:
+    def _task(self, bar: Progress, phase: str) -> TaskID:
         if phase not in self._tasks:
-            self._tasks[phase] = self._bar.add_task(
+            self._tasks[phase] = bar.add_task(
                 phase, total=self.totals.get(phase), completed=self.done.get(phase, 0)
             )
         return self._tasks[phase]

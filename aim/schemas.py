@@ -313,9 +313,9 @@ class MeasureFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    q: str = Field("", max_length=200)
-    priority: str = Field("", max_length=80)
-    department: str = Field("", max_length=64)
+    q: str = Field(default="", max_length=200)
+    priority: str = Field(default="", max_length=80)
+    department: str = Field(default="", max_length=64)
     status: str = ""
     frequency: str = ""
     sort: str = "department"

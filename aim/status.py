@@ -33,21 +33,23 @@ class Trend(StrEnum):
     FLAT = "flat"
 
 
-_DIRECTIONS = frozenset(d.value for d in Direction)
-_AGGREGATIONS = frozenset(a.value for a in Aggregation)
+_DIRECTIONS: dict[str, Direction] = {d.value: d for d in Direction}
+_AGGREGATIONS: dict[str, Aggregation] = {a.value: a for a in Aggregation}
 
 
-def _direction(value: str) -> str:
-    # A set lookup, not Direction(value): this runs for every measure of every scorecard.
-    if value not in _DIRECTIONS:
-        raise ValueError(f"direction must be one of up, down, range; got {value!r}")
-    return value
+def _direction(value: str) -> Direction:
+    # A dict lookup, not Direction(value): this runs for every measure of every scorecard.
+    try:
+        return _DIRECTIONS[value]
+    except KeyError:
+        raise ValueError(f"direction must be one of up, down, range; got {value!r}") from None
 
 
-def _aggregation(value: str) -> str:
-    if value not in _AGGREGATIONS:
-        raise ValueError(f"aggregation must be one of sum, mean, last; got {value!r}")
-    return value
+def _aggregation(value: str) -> Aggregation:
+    try:
+        return _AGGREGATIONS[value]
+    except KeyError:
+        raise ValueError(f"aggregation must be one of sum, mean, last; got {value!r}") from None
 
 
 #: Counted beside the status: a measure whose latest due value is missing is also "stale".
@@ -95,9 +97,9 @@ class Evaluation:
 
 def _check_target(target: Target, direction: Direction) -> None:
     if direction == Direction.RANGE:
-        if not target.is_range:
+        if target.low is None or target.high is None:
             raise ValueError("A range measure needs a target with both low and high.")
-        if target.low > target.high:  # type: ignore[operator]
+        if target.low > target.high:
             raise ValueError(f"Target low {target.low} is above high {target.high}.")
     elif target.value is None:
         raise ValueError(f"A measure whose direction is {direction} needs a target value.")
@@ -105,17 +107,21 @@ def _check_target(target: Target, direction: Direction) -> None:
 
 def miss_of(actual: float, target: Target, direction: Direction) -> tuple[float, float]:
     """(miss, reference): how far the actual falls short, and the target magnitude it is measured
-    against (the target, or for a range the nearer bound). Miss is 0 when the target is met."""
-    if direction == Direction.UP:
-        return max(0.0, target.value - actual), abs(target.value)  # type: ignore[operator]
-    if direction == Direction.DOWN:
-        return max(0.0, actual - target.value), abs(target.value)  # type: ignore[operator]
+    against (the target, or for a range the nearer bound). Miss is 0 when the target is met.
+    The target suits the direction (_check_target): a value, or both bounds for a range."""
+    if direction != Direction.RANGE:
+        value = target.value
+        assert value is not None
+        if direction == Direction.UP:
+            return max(0.0, value - actual), abs(value)
+        return max(0.0, actual - value), abs(value)
     low, high = target.low, target.high
-    if actual < low:  # type: ignore[operator]
-        return low - actual, abs(low)  # type: ignore[operator]
-    if actual > high:  # type: ignore[operator]
-        return actual - high, abs(high)  # type: ignore[operator]
-    return 0.0, min(abs(low), abs(high))  # type: ignore[arg-type]
+    assert low is not None and high is not None
+    if actual < low:
+        return low - actual, abs(low)
+    if actual > high:
+        return actual - high, abs(high)
+    return 0.0, min(abs(low), abs(high))
 
 
 def evaluate(
@@ -162,10 +168,11 @@ def score(actual: float | None, target: Target | None, direction: Direction | st
     _check_target(target, direction)
     if direction == Direction.RANGE:
         low, high = target.low, target.high
-        if low <= actual <= high:  # type: ignore[operator]
+        assert low is not None and high is not None  # _check_target
+        if low <= actual <= high:
             return 1.0
-        bound = low if actual < low else high  # type: ignore[operator]
-        scale = abs(bound) or (high - low)  # type: ignore[operator]
+        bound = low if actual < low else high
+        scale = abs(bound) or (high - low)
         if scale == 0:
             return 0.0
         return _clamp(1.0 - abs(actual - bound) / scale)
@@ -271,9 +278,9 @@ def trend(
         return None
     if direction != Direction.RANGE:
         return trend_from_sums(LineSums.of(points), direction, None, threshold)
-    if target is None or not target.is_range:
+    if target is None or target.low is None or target.high is None:
         return None
-    scale = sum(abs(y) for _, y in points) / len(points) or (target.high - target.low)  # type: ignore[operator]
+    scale = sum(abs(y) for _, y in points) / len(points) or (target.high - target.low)
     distances = [(x, miss_of(y, target, direction)[0]) for x, y in points]
     return trend_from_sums(LineSums.of(distances), direction, scale, threshold)
 
@@ -306,9 +313,10 @@ def resolve_target(
     for shorter in (Kind.QUARTER, Kind.MONTH):
         if shorter.months >= period.length or shorter.months < kind.months:
             continue
-        parts = [targets.get(p.key) for p in calendar.children(period, shorter)]
-        if parts and all(p is not None for p in parts):
-            return _combine_targets(parts, aggregation)  # type: ignore[arg-type]
+        children = calendar.children(period, shorter)
+        parts = [t for p in children if (t := targets.get(p.key)) is not None]
+        if parts and len(parts) == len(children):
+            return _combine_targets(parts, aggregation)
     return None
 
 

@@ -132,7 +132,8 @@ def _login_attempt(form: LoginForm):
     email = (form.email.data or "").strip()
     with rt.database.write() as db:
         principal = users.authenticate(db, email, form.password.data or "", client_address=client_address())
-        version = users.current_session_version(db, principal.user_id) if principal else None
+        user_id = principal.user_id if principal else None
+        version = users.current_session_version(db, user_id) if user_id is not None else None
     if principal is None or version is None:
         return _page(
             "accounts/login.html",

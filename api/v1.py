@@ -39,7 +39,7 @@ class ApiError(Exception):
 
 @blueprint.errorhandler(ApiError)
 def _api_error(error: ApiError):
-    body = {"error": error.message}
+    body: dict[str, object] = {"error": error.message}
     if error.details:
         body["details"] = error.details
     return jsonify(body), error.status

@@ -12,7 +12,7 @@ from aim.explain import FREQUENCY_WORDS, priority_summary
 from aim.schemas import MeasureFilter, MeasureStatus, Named, PeriodOption, PriorityScore, SiteInfo
 from layouts import format as fmt
 from layouts import ids
-from layouts.components import demonstration_notice, filter_form, measure_table, select, status_counts
+from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_counts
 
 SORT_OPTIONS = [
     ("department", "Department"),
@@ -74,7 +74,8 @@ def _grouped(measures: Sequence[MeasureStatus], period: str, grouped: bool) -> l
         return [dbc.Alert("No measures match these filters.", color="info")]
     if not grouped:
         return [measure_table(measures, caption="Measures", period=period, show_department=True)]
-    sections, by_department = [], {}
+    sections: list = []
+    by_department: dict[tuple[str, str], list[MeasureStatus]] = {}
     for m in measures:
         by_department.setdefault((m.department_code, m.department_name), []).append(m)
     for (code, name), group in by_department.items():
@@ -119,11 +120,11 @@ def build_priority(
                 html.Ol(
                     [
                         html.Li(dcc.Link("Home", href=f"/?period={period}"), className="breadcrumb-item"),
-                        html.Li("Priority", className="breadcrumb-item active", **{"aria-current": "page"}),
+                        html.Li("Priority", className="breadcrumb-item active", **aria(current="page")),
                     ],
                     className="breadcrumb",
                 ),
-                **{"aria-label": "Breadcrumb"},
+                **aria(label="Breadcrumb"),
             ),
             html.H1(priority.title),
             html.P(priority.description) if priority.description else None,

@@ -4,6 +4,7 @@ forms that keep every filter and the period in the URL."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
@@ -12,6 +13,14 @@ from dash import dcc, html
 from aim.explain import amount, number, target_text
 from aim.schemas import MeasureStatus, SiteInfo
 from layouts import format as fmt
+
+
+def aria(**attributes: str) -> dict[str, Any]:
+    """ARIA attributes for a Dash component: `html.Nav(..., **aria(label="Breadcrumb"))`.
+
+    Dash takes `aria-*` only as keyword arguments that are not Python names; this spells them
+    once, and types them as Dash's **kwargs expect."""
+    return {f"aria-{name}": value for name, value in attributes.items()}
 
 
 def demonstration_notice(site: SiteInfo) -> dbc.Alert | None:
@@ -29,7 +38,7 @@ def demonstration_notice(site: SiteInfo) -> dbc.Alert | None:
 def status_badge(status: str) -> html.Span:
     """A status as icon and word (never colour alone)."""
     return html.Span(
-        [html.Span(fmt.STATUS_ICON[status], **{"aria-hidden": "true"}), " ", fmt.STATUS_TEXT[status]],
+        [html.Span(fmt.STATUS_ICON[status], **aria(hidden="true")), " ", fmt.STATUS_TEXT[status]],
         className=f"badge {fmt.STATUS_CLASS[status]} status-badge",
     )
 
@@ -52,7 +61,7 @@ def status_counts(counts: dict[str, int], *, label: str) -> html.Ul:
     ]
     if not items:
         items = [html.Li("No measures", className="list-inline-item text-body-secondary")]
-    return html.Ul(items, className="list-inline mb-0", **{"aria-label": label})
+    return html.Ul(items, className="list-inline mb-0", **aria(label=label))
 
 
 def sparkline(values: Sequence[float | None], periods: Sequence[str], m: MeasureStatus) -> html.Span:
@@ -71,7 +80,7 @@ def sparkline(values: Sequence[float | None], periods: Sequence[str], m: Measure
     spoken = ", ".join(
         f"{p}: {amount(v, m.unit_kind, m.unit_label)}" for p, v in zip(periods, values, strict=True)
     )
-    return html.Span(bars, className="sparkline", role="img", **{"aria-label": f"Last periods: {spoken}"})
+    return html.Span(bars, className="sparkline", role="img", **aria(label=f"Last periods: {spoken}"))
 
 
 def trend(m: MeasureStatus) -> html.Span:
@@ -81,7 +90,7 @@ def trend(m: MeasureStatus) -> html.Span:
         [
             sparkline(m.window, m.window_periods, m),
             " ",
-            html.Span(fmt.TREND_ICON[m.trend], **{"aria-hidden": "true"}),
+            html.Span(fmt.TREND_ICON[m.trend], **aria(hidden="true")),
             " ",
             fmt.TREND_TEXT[m.trend],
         ],
@@ -149,7 +158,7 @@ def measure_table(
         className="table-responsive",
         tabIndex="0",
         role="region",
-        **{"aria-label": caption},
+        **aria(label=caption),
     )
 
 
@@ -193,7 +202,7 @@ def filter_form(
         action=action,
         method="get",
         role="search",
-        **{"aria-label": label},
+        **aria(label=label),
     )
 
 

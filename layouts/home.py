@@ -3,6 +3,8 @@ one-sentence summary and its key measures."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -10,7 +12,7 @@ from aim.explain import priority_summary
 from aim.schemas import MeasureStatus, PeriodOption, PriorityScore, Scorecard, SiteInfo
 from layouts import format as fmt
 from layouts import ids
-from layouts.components import demonstration_notice, filter_form, measure_table, select, status_counts
+from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_counts
 
 
 def skeleton() -> html.Div:
@@ -19,7 +21,7 @@ def skeleton() -> html.Div:
 
 
 def period_form(
-    action: str, periods: list[PeriodOption], current: str, hidden: dict[str, str] | None = None
+    action: str, periods: Sequence[PeriodOption], current: str, hidden: dict[str, str] | None = None
 ) -> html.Form:
     options = [(p.key, p.label) for p in periods] or [(current, current)]
     return filter_form(
@@ -67,7 +69,7 @@ def _priority_card(priority: PriorityScore, key_measures: list[MeasureStatus], p
                 ]
             ),
             className="card h-100",
-            **{"aria-labelledby": heading_id},
+            **aria(labelledby=heading_id),
         ),
         width=12,
         className="mb-4",

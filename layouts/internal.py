@@ -11,7 +11,7 @@ from dash import html
 from aim.auth import Principal
 from aim.explain import amount
 from aim.schemas import InternalView, SiteInfo
-from layouts.components import demonstration_notice, filter_form, select
+from layouts.components import aria, demonstration_notice, filter_form, select
 
 STATE_TEXT = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved", "published": "Published"}
 STATE_CLASS = {
@@ -117,7 +117,7 @@ def build(view: InternalView, user: Principal, department: str, site: SiteInfo) 
                 className="table-responsive",
                 tabIndex="0",
                 role="region",
-                **{"aria-label": caption},
+                **aria(label=caption),
             ),
         ]
     )

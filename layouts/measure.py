@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from aim.explain import DIRECTION_WORDS, FREQUENCY_WORDS, amount, status_reason
 from aim.periods import FiscalCalendar
 from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
-from layouts.components import demonstration_notice, measure_status, status_badge
+from layouts.components import aria, demonstration_notice, measure_status, status_badge
 from layouts.home import period_form
 
 TARGET_COLOUR = "#6c757d"
@@ -181,13 +182,13 @@ def data_table(detail: MeasureDetail) -> html.Div:
         tabIndex="0",
         role="region",
         id=ids.MEASURE_TABLE,
-        **{"aria-label": caption},
+        **aria(label=caption),
     )
 
 
 def _facts(detail: MeasureDetail) -> html.Dl:
     info = detail.info
-    facts = [
+    facts: list[tuple[str, str | Component]] = [
         ("What it counts", info.definition or "\u2014"),
         ("How it is calculated", info.calculation or "\u2014"),
         ("Data source", info.data_source or "\u2014"),
@@ -257,18 +258,18 @@ def build(
                             dcc.Link(info.department_name, href=f"/departments/{info.department_code}"),
                             className="breadcrumb-item",
                         ),
-                        html.Li(info.name, className="breadcrumb-item active", **{"aria-current": "page"}),
+                        html.Li(info.name, className="breadcrumb-item active", **aria(current="page")),
                     ],
                     className="breadcrumb",
                 ),
-                **{"aria-label": "Breadcrumb"},
+                **aria(label="Breadcrumb"),
             ),
             html.H1(info.name),
             html.Section(
                 [html.H2(f"Status for {detail.period_label}", className="h5"), *summary],
                 className="card card-body mb-3",
                 id=ids.MEASURE_STATUS,
-                **{"aria-label": f"Status for {detail.period_label}"},
+                **aria(label=f"Status for {detail.period_label}"),
             ),
             period_form(f"/measures/{info.code}", periods, detail.period),
             html.Section(
@@ -288,7 +289,7 @@ def build(
                                 className="small text-body-secondary",
                             ),
                         ],
-                        **{"aria-label": f"Chart of {info.name}"},
+                        **aria(label=f"Chart of {info.name}"),
                     ),
                 ]
             )

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from aim.explain import FREQUENCY_WORDS
 from aim.schemas import DepartmentView, PeriodOption, ScheduleRow, SiteInfo
-from layouts.components import demonstration_notice, measure_table, money
+from layouts.components import aria, demonstration_notice, measure_table, money
 from layouts.home import period_form
 
 
@@ -59,7 +59,7 @@ def build_department(
                     if activity.measures
                     else html.P("No public measures.", className="text-body-secondary"),
                 ],
-                **{"aria-labelledby": f"activity-{activity.code}"},
+                **aria(labelledby=f"activity-{activity.code}"),
             )
         )
     return html.Div(
@@ -70,11 +70,11 @@ def build_department(
                 html.Ol(
                     [
                         html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
-                        html.Li("Department", className="breadcrumb-item active", **{"aria-current": "page"}),
+                        html.Li("Department", className="breadcrumb-item active", **aria(current="page")),
                     ],
                     className="breadcrumb",
                 ),
-                **{"aria-label": "Breadcrumb"},
+                **aria(label="Breadcrumb"),
             ),
             html.H1(view.name),
             html.P(view.description) if view.description else None,
@@ -137,7 +137,7 @@ def build_methodology(text: str, schedule: Sequence[ScheduleRow], site: SiteInfo
                 className="table-responsive",
                 tabIndex="0",
                 role="region",
-                **{"aria-label": "How often each measure is updated"},
+                **aria(label="How often each measure is updated"),
             ),
         ]
     )

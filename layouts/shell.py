@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from aim.auth import Principal
 from layouts import ids
+from layouts.components import aria
 
 NAVIGATION = [("Home", "/"), ("All measures", "/measures"), ("Methodology", "/methodology")]
 ROLE_NAMES = {
@@ -16,6 +17,11 @@ ROLE_NAMES = {
     "mayors_office": "Mayor's Office",
     "admin": "Administrator",
 }
+
+
+def _role_name(user: Principal) -> str:
+    role = str(user.role or "")  # a signed-in user always has one
+    return ROLE_NAMES.get(role, role)
 
 
 def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
@@ -32,7 +38,7 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
         dbc.Container(
             [
                 html.Span(
-                    ["Signed in as ", html.Strong(user.email), f" ({ROLE_NAMES.get(user.role, user.role)})"],
+                    ["Signed in as ", html.Strong(user.email), f" ({_role_name(user)})"],
                     className="small me-3",
                 ),
                 html.Ul(
@@ -56,7 +62,7 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
         ),
         className="navbar bg-warning-subtle py-1",
         id=ids.STAFF_NAVBAR,
-        **{"aria-label": "Staff"},
+        **aria(label="Staff"),
     )
 
 
@@ -92,7 +98,7 @@ def frame(
                         ),
                         className="navbar navbar-dark bg-dark",
                         id=ids.NAVBAR,
-                        **{"aria-label": "Main"},
+                        **aria(label="Main"),
                     ),
                     staff,
                 ]

@@ -8,18 +8,31 @@ their revision rows in the same transaction, in bulk.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Literal, cast, overload
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, insert, literal, null, select, update
+from sqlalchemy import CursorResult, bindparam, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from aim.importing.readers import RawTable, Source
 from aim.importing.report import ImportReport, Problem
-from aim.importing.tables import TABLES, Row
+from aim.importing.tables import (
+    TABLES,
+    ActivityRow,
+    ActualRow,
+    BudgetRow,
+    CityRow,
+    DepartmentRow,
+    MeasureRow,
+    PriorityRow,
+    Row,
+    TargetRow,
+)
 from aim.importing.values import clean
 from aim.models import (
     Activity,
@@ -148,7 +161,27 @@ class Loader:
         self.session, self.calendar, self.tables, self.report = session, calendar, tables, report
         self.who, self.reason, self.now, self.progress = who, reason, now, progress
 
-    def rows(self, table: str) -> list[tuple[int, Row]]:
+    # The rows of each table are instances of its row model (validate() built them from TABLES):
+    # these overloads tell the type checker so, table by table.
+    @overload
+    def rows(self, table: Literal["city"]) -> list[tuple[int, CityRow]]: ...
+    @overload
+    def rows(self, table: Literal["priorities"]) -> list[tuple[int, PriorityRow]]: ...
+    @overload
+    def rows(self, table: Literal["departments"]) -> list[tuple[int, DepartmentRow]]: ...
+    @overload
+    def rows(self, table: Literal["activities"]) -> list[tuple[int, ActivityRow]]: ...
+    @overload
+    def rows(self, table: Literal["measures"]) -> list[tuple[int, MeasureRow]]: ...
+    @overload
+    def rows(self, table: Literal["targets"]) -> list[tuple[int, TargetRow]]: ...
+    @overload
+    def rows(self, table: Literal["actuals"]) -> list[tuple[int, ActualRow]]: ...
+    @overload
+    def rows(self, table: Literal["budgets"]) -> list[tuple[int, BudgetRow]]: ...
+    @overload
+    def rows(self, table: str) -> list[tuple[int, Row]]: ...
+    def rows(self, table: str) -> list[tuple[int, Any]]:
         return self.tables[table].rows if table in self.tables else []
 
     def failed(self, table: str) -> set[str]:
@@ -185,30 +218,36 @@ class Loader:
         activities |= self.failed("activities")
         unchecked_measures = self.failed("measures")
 
-        for n, r in self.rows("activities"):
-            if r.department not in departments:
-                self.problem("activities", n, "department", r.department, missing("department", r.department))
-            for slug in r.priorities:
+        for n, activity in self.rows("activities"):
+            if activity.department not in departments:
+                department = activity.department
+                self.problem("activities", n, "department", department, missing("department", department))
+            for slug in activity.priorities:
                 if slug not in priorities:
                     self.problem("activities", n, "priorities", slug, missing("priority", slug))
-        for n, r in self.rows("measures"):
-            if r.activity not in activities:
-                self.problem("measures", n, "activity", r.activity, missing("activity", r.activity))
-        for n, r in self.rows("budgets"):
-            if r.activity not in activities:
-                self.problem("budgets", n, "activity", r.activity, missing("activity", r.activity))
-        for table in ("targets", "actuals"):
-            for n, r in self.rows(table):
-                info = measures.get(r.measure)
-                if info is None and r.measure in unchecked_measures:
-                    continue
-                if info is None:
-                    self.problem(table, n, "measure", r.measure, missing("measure", r.measure))
-                    continue
-                self._check_period(table, n, r, info)
+        for n, measure in self.rows("measures"):
+            if measure.activity not in activities:
+                self.problem(
+                    "measures", n, "activity", measure.activity, missing("activity", measure.activity)
+                )
+        for n, budget in self.rows("budgets"):
+            if budget.activity not in activities:
+                self.problem("budgets", n, "activity", budget.activity, missing("activity", budget.activity))
+        values: Iterable[tuple[str, int, TargetRow | ActualRow]] = itertools.chain(
+            (("targets", n, row) for n, row in self.rows("targets")),
+            (("actuals", n, row) for n, row in self.rows("actuals")),
+        )
+        for table, n, row in values:
+            info = measures.get(row.measure)
+            if info is None and row.measure in unchecked_measures:
+                continue
+            if info is None:
+                self.problem(table, n, "measure", row.measure, missing("measure", row.measure))
+                continue
+            self._check_period(table, n, row, info)
         self._check_frequency_changes(changed_frequency)
 
-    def _check_period(self, table: str, number: int, row: Row, info: _MeasureInfo) -> None:
+    def _check_period(self, table: str, number: int, row: TargetRow | ActualRow, info: _MeasureInfo) -> None:
         kind = self.calendar.parse(row.period).kind
         wanted = FREQUENCY_KIND[info.frequency]
         if table == "actuals" and kind is not wanted:
@@ -220,7 +259,7 @@ class Loader:
                 f"period must be a {wanted.value} for the {info.frequency} measure "
                 f"{row.measure!r}; got a {kind.value}",
             )
-        if table == "targets":
+        if isinstance(row, TargetRow):
             if kind.months < wanted.months:
                 self.problem(
                     table,
@@ -346,7 +385,7 @@ class Loader:
         key: str,
         fields: list[str],
         refs: dict[str, tuple[str, dict[str, int]]] | None = None,
-        extra: Callable[[object, Row], bool] | None = None,
+        extra: Callable[[Any, Row], bool] | None = None,
     ) -> dict[str, int]:
         """Small tables through the ORM: create new rows, update changed ones; return key -> id."""
         existing = {getattr(o, key): o for o in self.session.scalars(select(model))}
@@ -392,6 +431,7 @@ class Loader:
         by_slug = {p.slug: p for p in self.session.scalars(select(Priority))}
 
         def link(activity: Activity, row: Row) -> bool:
+            assert isinstance(row, ActivityRow)  # _upsert("activities", ...) passes activity rows
             wanted = [by_slug[slug] for slug in row.priorities]
             if activity.id is not None and {p.slug for p in activity.priorities} == set(row.priorities):
                 return False
@@ -516,7 +556,8 @@ class Loader:
                 .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
                 .values(version=bindparam("b_version") + 1)
             )
-            result = self.session.execute(statement, changed)
+            # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
+            result = cast(CursorResult[Any], self.session.execute(statement, changed))
             if result.rowcount not in (-1, len(changed)):
                 raise ConcurrentChange(
                     "Some values changed in the database while this file was being "

@@ -5,6 +5,7 @@ unknown or missing columns) with their line numbers instead of a traceback."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ class RawTable:
 
     name: str
     source: str  # what the user calls it: "measures.csv" or "city.xlsx, sheet measures"
-    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # (spreadsheet row, cells)
+    rows: list[tuple[int, Mapping[str, object]]] = field(default_factory=list)  # (spreadsheet row, cells)
 
 
 @dataclass

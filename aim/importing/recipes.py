@@ -231,14 +231,15 @@ class _Runner:
         """A cell as a key: read, emptied, split; not mapped."""
         if rule.value is not None:
             return rule.value
-        text = "" if self.empty(row.cells.get(rule.column, "")) else clean(row.cells.get(rule.column, ""))
+        cell = row.cells.get(rule.column or "", "")  # a rule without a value names a column
+        text = "" if self.empty(cell) else clean(cell)
         if text and rule.split is not None:
             parts = text.split(rule.split)
             text = parts[rule.part] if len(parts) > rule.part else ""
         return _slug(text) if rule.slugify else text
 
     def table(self, name: str, spec: TableRecipe) -> list[_Row]:
-        rows = []
+        rows: list[_Row] = []
         for row in self.files[spec.source]:
             rule = next((s for s in spec.skip if s.matches(row.cells)), None)
             if rule:
@@ -271,11 +272,13 @@ class _Runner:
             if rule.value is not None:
                 row.out[name] = rule.value
                 continue
-            raw = row.cells.get(rule.column, "")
+            column = rule.column or ""  # a rule without a value names a column
+            raw = row.cells.get(column, "")
+            # An unpivoted value is reported in the source column it came from.
             where = (
-                row.value_column
-                if rule.column == (spec.unpivot.value_column if spec.unpivot else None)
-                else rule.column
+                (row.value_column or column)
+                if column == (spec.unpivot.value_column if spec.unpivot else None)
+                else column
             )
             text = "" if self.empty(raw) else clean(raw)
             if text and rule.split is not None:

@@ -96,7 +96,7 @@ def available_periods(
 
 def priorities(session: Session) -> list[tuple[str, str]]:
     return [
-        tuple(r)
+        r.tuple()
         for r in session.execute(
             select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title)
         )

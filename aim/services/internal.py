@@ -4,7 +4,7 @@ database: a department editor sees only their departments, whatever a request as
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session
 
 from aim.auth import Principal, is_signed_in, visible_department_ids
@@ -19,9 +19,9 @@ def internal_measures(session: Session, *, user: Principal, department: str = ""
     scope = visible_department_ids(user)  # None: every department
     if scope is not None and not scope:
         return InternalView(allowed=False, departments=[], measures=[])
-    in_scope = Department.id.in_(sorted(scope)) if scope is not None else True
+    in_scope = Department.id.in_(sorted(scope)) if scope is not None else true()
     departments = [
-        tuple(r)
+        r.tuple()
         for r in session.execute(
             select(Department.code, Department.name).where(in_scope).order_by(Department.name)
         )

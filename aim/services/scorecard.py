@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, func, literal, select, tuple_, union_all
+from sqlalchemy import Integer, Row, String, and_, case, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from aim import status as rules
@@ -263,13 +263,15 @@ def _public_measures(session: Session, codes: Iterable[str] | None = None) -> li
     )
     if codes is not None:
         query = query.where(Measure.code.in_(sorted(codes)))
-    measures = [_Measure(*row) for row in session.execute(query)]
+    # SQLAlchemy types the first 10 columns of a select and leaves the rest as a variadic Any, so
+    # mypy cannot count the 18 arguments; the select above lists exactly _Measure's fields.
+    measures = [_Measure(*row) for row in session.execute(query)]  # type: ignore[call-arg]
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
     measures.sort(key=lambda m: (m.department_name, m.activity_name, m.name))
     return measures
 
 
-def _priority_links(session: Session) -> tuple[list, dict[int, list[int]]]:
+def _priority_links(session: Session) -> tuple[Sequence[Row[int, str, str, str]], dict[int, list[int]]]:
     priorities = session.execute(
         select(Priority.id, Priority.slug, Priority.title, Priority.description).order_by(
             Priority.sort_order, Priority.title

@@ -1,0 +1,1 @@
+"""Tests of the layout builders: view models in, Dash components out."""
