@@ -92,10 +92,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 
 # The gates first: they take seconds, the suite minutes.
-test: install-test
+test: install-test lint
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Edit requirements.in or requirements-test.in, then run this; the current pins are kept unless an
