@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy import func, select
+from alembic.util import CommandError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
@@ -23,10 +23,12 @@ from aim.config import DEMO_CITY, ROOT
 from aim.db import Database
 from aim.importing import ImportReport, RecipeError, import_source, run_recipe_import
 from aim.importing.readers import read_source
-from aim.models import Measure
-from aim.periods import PeriodError
+from aim.periods import FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
+from aim.schemas import Scorecard
+from aim.services.catalog import published_years
 from aim.services.scorecard import scorecard
+from aim.services.site import measure_count, site_info
 from aim.synthetic import write_city
 from aim.users_cli import users
 
@@ -46,10 +48,18 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     url = settings().database_url
     try:
+        before = migrate.revision_of(url)
         migrate.upgrade(url, revision)
+        after = migrate.revision_of(url)
     except (OperationalError, ProgrammingError) as exc:
         raise UserError(f"Migration failed: {exc.orig}. Check AIM_DATABASE_URL.") from None
-    click.echo(f"Database is at revision {revision}.", err=True)
+    except CommandError as exc:  # an unknown --revision, or one behind the database
+        raise UserError(f"--revision {revision}: {exc}") from None
+    latest = " (the latest)" if after == migrate.head_revision() else ""
+    if before == after:
+        click.echo(f"The database is already at revision {after}{latest}; nothing to do.", err=True)
+    else:
+        click.echo(f"Upgraded the database from {before or 'nothing'} to revision {after}{latest}.", err=True)
 
 
 def _format(value: float | None, digits: int = 2) -> str:
@@ -75,12 +85,18 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     try:
         with database.read() as session:
             card = scorecard(session, calendar, period, as_of=as_of.date() if as_of else date.today())
+            span = published_years(session, calendar)
     except PeriodError as exc:
         raise UserError(f"--period: {exc}") from None
     finally:
         database.dispose()
+    warning = _status_warning(card, span, calendar, asked=period is not None)
+    if warning:
+        click.echo(warning, err=True)
     if as_json:
         click.echo(json.dumps(card.summary(), indent=2))
+        return
+    if not card.measures:
         return
     click.echo(f"Period {card.period_label}   citywide index {_format(card.index)}")
     header = f"{'priority':<44} {'index':>6} " + " ".join(f"{k:>9}" for k in card.counts.as_dict())
@@ -88,6 +104,33 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     for p in card.priorities:
         counts = " ".join(f"{n:>9}" for n in p.counts.as_dict().values())
         click.echo(f"{p.title[:44]:<44} {_format(p.index):>6} {counts}")
+
+
+def _status_warning(
+    card: Scorecard, span: tuple[Period, Period] | None, calendar: FiscalCalendar, *, asked: bool
+) -> str | None:
+    """What a reader of `status` must know before the figures: that there are none, and why."""
+    if not card.measures:
+        return (
+            "There is no data to report: the database holds no public measures. Import a city's data "
+            "with `python -m aim import PATH` (for example `python -m aim import data/milwaukee`), or "
+            "load the demonstration city with `python -m aim seed demo`."
+        )
+    if span is None:
+        return (
+            "No values are published yet, so every measure has no data. Import values with "
+            "`python -m aim import PATH` (docs/import-format.md)."
+        )
+    first, last = span
+    chosen = calendar.parse(card.period)
+    before = calendar.end_date(chosen) < calendar.start_date(first)
+    after = calendar.start_date(chosen) > calendar.end_date(last)
+    if asked and (before or after):
+        return (
+            f"Warning: {card.period_label} is outside the published data, which runs from "
+            f"{calendar.label(first)} to {calendar.label(last)}: every measure has no data for it."
+        )
+    return None
 
 
 def print_import_report(report: ImportReport, report_json: Path | None, extra: dict | None = None) -> None:
@@ -100,11 +143,15 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
         click.echo(f"{verb} {report.path} in {report.seconds:.1f} s:")
         click.echo(report.summary())
         return
+    if len(report.problems) == 1 and report.problems[0].row == 0:
+        # The path itself is wrong (missing, empty, not an import source): one message says so.
+        raise UserError(f"{report.problems[0]} Nothing was written.")
     for problem in report.problems:
         click.echo(str(problem), err=True)
+    fix = "the rows above" if any(p.row for p in report.problems) else "the files above"
     raise UserError(
         f"{len(report.problems)} problem(s) found in {report.path}; nothing was written. "
-        "Fix the rows above and import again."
+        f"Fix {fix} and import again."
     )
 
 
@@ -197,7 +244,7 @@ def seed_demo(if_empty: bool) -> None:
     database = open_database()
     if if_empty:
         with database.read() as session:
-            if session.scalar(select(func.count()).select_from(Measure)):
+            if measure_count(session):
                 click.echo(
                     "The database already holds measures; the demonstration city was not loaded.", err=True
                 )
@@ -219,8 +266,24 @@ def seed_demo(if_empty: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the CSV files here and keep them (default: a temporary folder).",
 )
-def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Load it even into a database that already holds measures (they get mixed together).",
+)
+def seed_synthetic(measures: int, years: int, seed_value: int, keep: Path | None, force: bool) -> None:
     database = open_database()
+    with database.read() as session:
+        held, city = measure_count(session), site_info(session).name
+    if held and not force:
+        database.dispose()
+        raise UserError(
+            f"The database already holds {held:,} measures"
+            + (f" of {city}" if city else "")
+            + f"; seed synthetic would rename the city and mix {measures:,} invented measures into it. "
+            "Point AIM_DATABASE_URL at an empty database (then run python -m aim db upgrade), "
+            "or add --force to do it anyway."
+        )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="aim-synthetic-") as scratch:
         folder = keep or Path(scratch)

@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from aim.config import ROOT
+from aim.db import make_engine
 
 
 def alembic_config(url: str) -> Config:
@@ -32,3 +33,13 @@ def head_revision() -> str | None:
 
 def current_revision(connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def revision_of(url: str) -> str | None:
+    """The database's revision; None when it has never been migrated (no tables yet)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return current_revision(connection)
+    finally:
+        engine.dispose()

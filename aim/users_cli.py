@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -83,13 +84,28 @@ def _read_password(email: str, from_stdin: bool) -> str:
             raise click.BadParameter(" ".join(problems))
         return value
 
-    return click.prompt(
-        "Password",
-        hide_input=True,
-        confirmation_prompt="Repeat the password",
-        value_proc=acceptable,
-        err=True,
-    )
+    try:
+        with warnings.catch_warnings():
+            # Without a terminal getpass warns, with a stack line, that it cannot hide the input;
+            # its own one-line notice ("Password input may be echoed") says the same plainly.
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            return click.prompt(
+                "Password",
+                hide_input=True,
+                confirmation_prompt="Repeat the password",
+                value_proc=acceptable,
+                err=True,
+            )
+    except click.Abort:
+        if sys.stdin.isatty():  # Ctrl-C at the prompt: the person chose to stop
+            raise
+        # Standard input ended before a password (and its repetition) came: no terminal to ask.
+        raise _error(
+            "No password was given: without a terminal to ask on, pass it as one line on standard "
+            "input with --password-stdin, e.g. from a password manager: "
+            "`pass show aim/ana | python -m aim users create --email ana@city.gov --role admin "
+            "--password-stdin`."
+        ) from None
 
 
 @click.group(help="User accounts: create, list, disable, and change roles.")

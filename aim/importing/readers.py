@@ -39,7 +39,15 @@ def read_source(path: Path) -> Source:
     """Read `path`: a folder of <table>.csv files, a single <table>.csv, or an .xlsx workbook."""
     source = Source()
     if not path.exists():
-        source.problems.append(Problem(str(path), 0, "", "", "No such file or folder."))
+        source.problems.append(
+            Problem(
+                str(path),
+                0,
+                "",
+                "",
+                "No such file or folder. Give a folder of CSV files, a .csv file or an .xlsx workbook.",
+            )
+        )
     elif path.is_dir():
         found = sorted(path.glob("*.csv"))
         for file in found:

@@ -74,17 +74,26 @@ def sort_measures(measures: Sequence[MeasureStatus], sort: str) -> list[MeasureS
     return sorted(measures, key=lambda m: (m.department_name, m.activity_name, m.name.lower()))
 
 
-def available_periods(
-    session: Session, calendar: FiscalCalendar, as_of: date | None = None
-) -> list[PeriodOption]:
-    """Fiscal years with published data, newest first, each followed by its quarters."""
+def published_years(session: Session, calendar: FiscalCalendar) -> tuple[Period, Period] | None:
+    """The first and last fiscal years holding published values; None when nothing is published."""
     first, last = session.execute(
         select(func.min(Actual.period), func.max(Actual.period)).where(Actual.state == PUBLISHED)
     ).one()
     if first is None:
+        return None
+    return calendar.containing(calendar.parse(first), Kind.YEAR), calendar.containing(
+        calendar.parse(last), Kind.YEAR
+    )
+
+
+def available_periods(
+    session: Session, calendar: FiscalCalendar, as_of: date | None = None
+) -> list[PeriodOption]:
+    """Fiscal years with published data, newest first, each followed by its quarters."""
+    span = published_years(session, calendar)
+    if span is None:
         return []
-    start = calendar.containing(calendar.parse(first), Kind.YEAR)
-    end = calendar.containing(calendar.parse(last), Kind.YEAR)
+    start, end = span
     options: list[PeriodOption] = []
     for year in reversed(calendar.span(start, end)):
         options.append(PeriodOption(key=year.key, label=calendar.label(year)))

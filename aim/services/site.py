@@ -1,11 +1,13 @@
-"""What the data set says about itself: the city's name, whether it is demonstration data, and when
-published data last changed. Every page shows the demonstration notice when it applies."""
+"""What the data set says about itself: the city's name, whether it is demonstration data, when
+published data last changed, and whether there is any. Every page shows the demonstration notice
+when it applies; the command line refuses to mix a synthetic city into a real one."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from aim.models import CityInfo
+from aim.models import CityInfo, Measure
 from aim.schemas import SiteInfo
 
 DEMONSTRATION_NOTICE = (
@@ -23,3 +25,8 @@ def site_info(session: Session) -> SiteInfo:
         notice=info.notice or (DEMONSTRATION_NOTICE if info.demonstration else ""),
         data_updated_at=info.data_updated_at,
     )
+
+
+def measure_count(session: Session) -> int:
+    """How many measures the database holds, public or internal: 0 for an empty database."""
+    return session.scalar(select(func.count()).select_from(Measure)) or 0

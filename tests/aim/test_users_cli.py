@@ -224,3 +224,28 @@ def test_users_on_a_database_without_the_user_tables_says_to_run_the_migrations(
     migrate.upgrade(url, "0003")
     result = run_users("list", db_url=url)
     assert _refused(result, "python -m aim db upgrade")
+
+
+def test_the_readme_command_creates_an_account_without_a_terminal_given_password_stdin(database, db_url):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
+    environment["AIM_DATABASE_URL"] = db_url
+    create = ["users", "create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin"]
+    result = subprocess.run(
+        [sys.executable, "-m", "aim", *create],
+        cwd=ROOT,
+        env=environment,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no controlling terminal, as under cron or a provisioning script
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Created ana@city.gov (admin)." in result.stdout
+
+
+def test_create_without_a_terminal_or_password_stdin_says_to_give_it_with_password_stdin(database, db_url):
+    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", db_url=db_url, stdin="")
+    assert _refused(result, "No password was given")
+    assert "--password-stdin" in result.stderr
+    assert "Aborted" not in result.stderr and "GetPassWarning" not in result.stderr
