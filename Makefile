@@ -27,6 +27,7 @@ help:
 	@echo "  make bench         import, scorecard and page benchmarks on scratch databases (prints figures)"
 	@echo "  make install       the virtual environment in $(VENV) with the app's pinned requirements"
 	@echo "  make install-test  install plus the test requirements, Node/npm with axe-core, and chromium"
+	@echo "  make system-test-deps  Debian's chromium for the browser tests (apt-get), if missing"
 	@echo "  make migrate       install, then migrate the database to the latest schema"
 	@echo "  make seed          migrate, then load the demo city if the database holds no measures"
 	@echo "  make requirements  compile requirements.txt and requirements-test.txt from the *.in files"
