@@ -105,8 +105,8 @@ def available_periods(
 
 def priorities(session: Session) -> list[tuple[str, str]]:
     return [
-        r.tuple()
-        for r in session.execute(
+        (slug, title)
+        for slug, title in session.execute(
             select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title)
         )
     ]

@@ -21,8 +21,8 @@ def internal_measures(session: Session, *, user: Principal, department: str = ""
         return InternalView(allowed=False, departments=[], measures=[])
     in_scope = Department.id.in_(sorted(scope)) if scope is not None else true()
     departments = [
-        r.tuple()
-        for r in session.execute(
+        (code, name)
+        for code, name in session.execute(
             select(Department.code, Department.name).where(in_scope).order_by(Department.name)
         )
     ]

@@ -49,7 +49,7 @@ def _info(session: Session, code: str) -> MeasureInfo | None:
         department_name=department_name,
         activity_code=activity_code,
         activity_name=activity_name,
-        priorities=[p.tuple() for p in priorities],
+        priorities=[(slug, title) for slug, title in priorities],
         active_from=m.active_from,
         retired_at=m.retired_at,
     )
