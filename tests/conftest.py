@@ -76,25 +76,30 @@ def _recreate_pg(url, name: str, template: str | None = None) -> str:
 
 @pytest.fixture(scope="session")
 def pg_base():
-    """This worker's PostgreSQL URL (the database name is a prefix for the worker's databases)."""
+    """This worker's PostgreSQL URL; its database name is the prefix of the worker's databases."""
     base = os.environ.get(PG_ENV)
     if not base:
         _unavailable(f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/aim_test)")
     url = make_url(base).set(drivername="postgresql+psycopg")
-    url = url.set(database=f"{url.database}_{_worker()}")
-    try:
-        _recreate_pg(url, url.database)
-    except OperationalError as exc:
-        _unavailable(f"cannot reach {url.render_as_string(hide_password=True)}: {exc.orig}")
-    return url
+    return url.set(database=f"{url.database}_{_worker()}")
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_base) -> str:
+def pg_template(pg_base) -> str:
+    """The name of a migrated, empty PostgreSQL template database, built once per worker."""
+    name = f"{pg_base.database}_template"
+    try:
+        url = _recreate_pg(pg_base, name)
+    except OperationalError as exc:
+        _unavailable(f"cannot reach {pg_base.render_as_string(hide_password=True)}: {exc.orig}")
+    migrate.upgrade(url)
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_base, pg_template) -> str:
     """The URL of this worker's own, freshly migrated PostgreSQL database."""
-    rendered = pg_base.render_as_string(hide_password=False)
-    migrate.upgrade(rendered)
-    return rendered
+    return _recreate_pg(pg_base, pg_base.database, pg_template)
 
 
 @pytest.fixture(scope="session")
@@ -128,24 +133,25 @@ def sqlite_leak_template(sqlite_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_leak_template(pg_base) -> str:
+def pg_leak_template(pg_base, pg_template) -> str:
     """The name of a PostgreSQL template database holding the leak city, built once per worker.
     CREATE DATABASE ... TEMPLATE copies it in about a tenth of a second; importing takes seconds."""
     name = f"{pg_base.database}_leak_template"
-    url = _recreate_pg(pg_base, name)
-    migrate.upgrade(url)
-    _load_leak_city(url)
+    _load_leak_city(_recreate_pg(pg_base, name, pg_template))
     return name
 
 
-def _leak_city_copy(backend: str, request, folder: Path, name: str) -> str:
-    """A fresh copy of the leak city: a file in `folder`, or PostgreSQL database `<worker>_<name>`."""
+def _fresh_copy(backend: str, request, folder: Path, name: str, *, leak: bool) -> str:
+    """A new database at head, empty or holding the leak city: a SQLite file in `folder`, or the
+    PostgreSQL database `<worker's>_<name>` (recreated)."""
     if backend == "sqlite":
         target = folder / "aim.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_leak_template"), target)
+        shutil.copyfile(
+            request.getfixturevalue("sqlite_leak_template" if leak else "sqlite_template"), target
+        )
         return f"sqlite:///{target}"
     pg_base = request.getfixturevalue("pg_base")
-    template = request.getfixturevalue("pg_leak_template")
+    template = request.getfixturevalue("pg_leak_template" if leak else "pg_template")
     return _recreate_pg(pg_base, f"{pg_base.database}_{name}", template)
 
 
@@ -167,7 +173,7 @@ def backend(request) -> str:
 @pytest.fixture
 def db_url(backend, request, tmp_path) -> str:
     if request.node.get_closest_marker("leak_city"):
-        return _leak_city_copy(backend, request, tmp_path, "leak")
+        return _fresh_copy(backend, request, tmp_path, "leak", leak=True)
     if backend == "sqlite":
         target = tmp_path / "aim.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
@@ -187,10 +193,19 @@ def database(db_url, backend, request) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="module")
+def shared_database(backend, request, tmp_path_factory) -> Iterator[Database]:
+    """One empty database at head for all of a module's tests on a backend, for a module that
+    loads something once and then only reads it."""
+    db = Database(_fresh_copy(backend, request, tmp_path_factory.mktemp("shared"), "shared", leak=False))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
 def shared_leak_city(backend, request, tmp_path_factory) -> Iterator[Database]:
     """One copy of the leak city for all of a module's tests on a backend: for tests that only read
     (and so may share signed-in sessions, which are set up once)."""
-    db = Database(_leak_city_copy(backend, request, tmp_path_factory.mktemp("shared"), "shared"))
+    db = Database(_fresh_copy(backend, request, tmp_path_factory.mktemp("shared"), "shared", leak=True))
     yield db
     db.dispose()
 

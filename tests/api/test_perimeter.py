@@ -197,6 +197,7 @@ def test_every_response_carries_the_security_headers(site, path):
     assert "Strict-Transport-Security" not in headers  # only when served over HTTPS
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and cookies, not data
 def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url):
     from tests.accounts import csrf_token
 

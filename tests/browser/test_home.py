@@ -1,4 +1,7 @@
-"""The home page in a real browser: real figures for the period, nothing fetched off the server."""
+"""The home page in a real browser: real figures for the period, nothing fetched off the server.
+
+On SQLite only, like the other browser tests: on PostgreSQL the same figures are checked by the
+scorecard service and API tests, and the home page is served by tests/test_app.py and tests/callbacks."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from tests.cities import load_tiny_city
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 
 def test_home_page_shows_each_priority_with_its_index_and_counts(page, site, database):

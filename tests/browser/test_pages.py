@@ -1,5 +1,8 @@
 """The public pages in Chromium: the figures they show match the API, every filter and the period live
-in the URL (so the back button and deep links work), and unknown codes get a helpful page."""
+in the URL (so the back button and deep links work), and unknown codes get a helpful page.
+
+What a browser adds does not depend on the database, so these run on SQLite; every page is served
+from PostgreSQL too by the router tests (tests/callbacks), which run on both."""
 
 from __future__ import annotations
 
@@ -12,7 +15,11 @@ import requests
 from aim.explain import amount
 from tests.web import TIMEOUT
 
-pytestmark = [pytest.mark.browser, pytest.mark.leak_city]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.leak_city,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 
 @pytest.fixture
