@@ -196,6 +196,29 @@ def _page_requests(base: str, path: str) -> list[tuple[str, str, dict | None]]:
     ]
 
 
+def wait_until_answering(url: str, *, what: str, deadline: float = 60.0, process=None) -> None:
+    """Return once `url` answers at all (any status); raise, naming `what`, after `deadline` seconds.
+
+    A server that is still booting on a busy machine refuses the connection, resets it, or accepts it
+    and answers late: every transport error means "not yet", so each is retried until the deadline.
+    If `process` (a Popen) exits meanwhile, say so at once rather than waiting out the deadline.
+    """
+    import requests
+
+    started = time.monotonic()
+    last: Exception | None = None
+    while time.monotonic() - started < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode} before answering {url}")
+        try:
+            requests.get(url, timeout=max(1.0, min(10.0, deadline - (time.monotonic() - started))))
+            return
+        except (requests.RequestException, OSError) as exc:
+            last = exc
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer {url} within {deadline:.0f} s; last error: {last}")
+
+
 @contextmanager
 def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
     """The app under gunicorn on a free port of 127.0.0.1, for `url`; yields its base URL.
@@ -208,8 +231,6 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
     import subprocess
     import sys
 
-    import requests
-
     from aim.config import ROOT
 
     with socket.socket() as s:
@@ -218,6 +239,7 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     env.update(AIM_DATABASE_URL=url, AIM_SECRET_KEY="bench" * 13, AIM_ENV="production")
     env.update({f"AIM_{k.upper()}": v for k, v in settings.items()})
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -233,24 +255,26 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,  # kept so that a server that never answers can say why
     )
     base = f"http://127.0.0.1:{port}"
+    what = f"gunicorn ({workers} worker(s), {make_url(url).render_as_string(hide_password=True)})"
     try:
-        for _ in range(150):
-            try:
-                requests.get(base + "/api/v1", timeout=2)
-                break
-            except requests.ConnectionError:
-                if server.poll() is not None:
-                    raise RuntimeError("gunicorn exited at start-up") from None
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start in 30 s")
+        try:
+            wait_until_answering(f"{base}/api/v1", what=what, process=server)
+        except RuntimeError as exc:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").strip().splitlines()[-20:]
+            raise RuntimeError("\n".join([str(exc), "Its log ends:", *tail])) from None
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=60)  # a graceful stop can be slow on a busy machine
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
 
 
 def pages_benchmark(runs: int, lighthouse: bool) -> None:

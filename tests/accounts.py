@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -10,6 +13,7 @@ from aim.auth import Principal, Role
 from aim.db import Database
 from aim.schemas import UserView
 from aim.services import users as accounts
+from tests.web import TIMEOUT
 
 #: Long, not common, and free of every test email's name.
 PASSWORD = "purple lighthouse on the river"
@@ -18,12 +22,20 @@ OTHER_PASSWORD = "seven quiet owls over the harbor"
 CHEAP = dict(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@pytest.fixture
-def fast_hashing(monkeypatch) -> PasswordHasher:
-    """Replace the production hasher (64 MiB per hash) with a cheap one for this test."""
+@contextmanager
+def cheap_hashing() -> Iterator[PasswordHasher]:
+    """Replace the production hasher (64 MiB per hash) with a cheap one while the block runs."""
     cheap = PasswordHasher(**CHEAP)
-    monkeypatch.setattr(passwords, "hasher", cheap)
-    return cheap
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "hasher", cheap)
+        yield cheap
+
+
+@pytest.fixture
+def fast_hashing() -> Iterator[PasswordHasher]:
+    """The cheap hasher for this test."""
+    with cheap_hashing() as cheap:
+        yield cheap
 
 
 def make_user(
@@ -56,18 +68,18 @@ def http_sign_in(site: str, email: str, password: str = PASSWORD, *, expect: int
     import requests
 
     http = requests.Session()
-    token = csrf_token(http.get(f"{site}/login", timeout=15).text)
+    token = csrf_token(http.get(f"{site}/login", timeout=TIMEOUT).text)
     response = http.post(
         f"{site}/login",
         data={"csrf_token": token, "email": email, "password": password, "next": ""},
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert response.status_code == expect, (response.status_code, response.text[:300])
     return http
 
 
 def http_sign_out(site: str, http) -> None:
-    token = csrf_token(http.get(f"{site}/logout", timeout=15).text)
-    response = http.post(f"{site}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=15)
+    token = csrf_token(http.get(f"{site}/logout", timeout=TIMEOUT).text)
+    response = http.post(f"{site}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=TIMEOUT)
     assert response.status_code == 303

@@ -1,9 +1,12 @@
 """Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL.
 
 PostgreSQL comes from AIM_TEST_DATABASE_URL (the Makefile points it at the local server). Each
-pytest-xdist worker gets its own database, named after it (aim_test_gw0, ...), which the tests
+pytest-xdist worker gets its own databases, named after it (aim_test_gw0, ...), which the tests
 create and migrate themselves. Without a reachable server the PostgreSQL tests skip, except under
 CI (CI=true), where they fail: CI must prove both databases.
+
+A test marked `leak_city` starts from a copy of the leak city (tests/cities.py), imported once per
+worker and backend into a template (a SQLite file; a PostgreSQL template database), not per test.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,26 +56,50 @@ def _unavailable(reason: str):
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "leak_city: the test's database starts as a copy of the leak city (tests/cities.py)"
+    )
+
+
+def _recreate_pg(url, name: str, template: str | None = None) -> str:
+    """Drop and create database `name` on url's server (a copy of `template` if given); its URL."""
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    """The URL of this worker's own, freshly migrated PostgreSQL database."""
+def pg_base():
+    """This worker's PostgreSQL URL; its database name is the prefix of the worker's databases."""
     base = os.environ.get(PG_ENV)
     if not base:
         _unavailable(f"{PG_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/aim_test)")
     url = make_url(base).set(drivername="postgresql+psycopg")
-    worker_url = url.set(database=f"{url.database}_{_worker()}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return url.set(database=f"{url.database}_{_worker()}")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_base) -> str:
+    """The name of a migrated, empty PostgreSQL template database, built once per worker."""
+    name = f"{pg_base.database}_template"
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{worker_url.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{worker_url.database}"'))
+        url = _recreate_pg(pg_base, name)
     except OperationalError as exc:
-        _unavailable(f"cannot reach {url.render_as_string(hide_password=True)}: {exc.orig}")
-    finally:
-        admin.dispose()
-    rendered = worker_url.render_as_string(hide_password=False)
-    migrate.upgrade(rendered)
-    return rendered
+        _unavailable(f"cannot reach {pg_base.render_as_string(hide_password=True)}: {exc.orig}")
+    migrate.upgrade(url)
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_base, pg_template) -> str:
+    """The URL of this worker's own, freshly migrated PostgreSQL database."""
+    return _recreate_pg(pg_base, pg_base.database, pg_template)
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +110,51 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _load_leak_city(url: str) -> None:
+    from tests.cities import load_leak_city
+
+    db = Database(url)
+    try:
+        load_leak_city(db)
+        if db.dialect == "sqlite":  # fold the write-ahead log into the file, which is what gets copied
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_leak_template(sqlite_template, tmp_path_factory) -> Path:
+    """The leak city in a SQLite file, imported once per worker; tests get copies."""
+    path = tmp_path_factory.mktemp("leak-template") / "aim.db"
+    shutil.copyfile(sqlite_template, path)
+    _load_leak_city(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_leak_template(pg_base, pg_template) -> str:
+    """The name of a PostgreSQL template database holding the leak city, built once per worker.
+    CREATE DATABASE ... TEMPLATE copies it in about a tenth of a second; importing takes seconds."""
+    name = f"{pg_base.database}_leak_template"
+    _load_leak_city(_recreate_pg(pg_base, name, pg_template))
+    return name
+
+
+def _fresh_copy(backend: str, request, folder: Path, name: str, *, leak: bool) -> str:
+    """A new database at head, empty or holding the leak city: a SQLite file in `folder`, or the
+    PostgreSQL database `<worker's>_<name>` (recreated)."""
+    if backend == "sqlite":
+        target = folder / "aim.db"
+        shutil.copyfile(
+            request.getfixturevalue("sqlite_leak_template" if leak else "sqlite_template"), target
+        )
+        return f"sqlite:///{target}"
+    pg_base = request.getfixturevalue("pg_base")
+    template = request.getfixturevalue("pg_leak_template" if leak else "pg_template")
+    return _recreate_pg(pg_base, f"{pg_base.database}_{name}", template)
+
+
 def _truncate_all(db: Database) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
@@ -90,13 +163,17 @@ def _truncate_all(db: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request) -> str:
+    """Module-scoped so that a module's fixtures can share one database per backend (the tests
+    of a module run grouped by backend)."""
     return request.param
 
 
 @pytest.fixture
 def db_url(backend, request, tmp_path) -> str:
+    if request.node.get_closest_marker("leak_city"):
+        return _fresh_copy(backend, request, tmp_path, "leak", leak=True)
     if backend == "sqlite":
         target = tmp_path / "aim.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
@@ -105,11 +182,30 @@ def db_url(backend, request, tmp_path) -> str:
 
 
 @pytest.fixture
-def database(db_url, backend) -> Iterator[Database]:
-    """A fresh database with the schema at head and no rows, on each backend in turn."""
+def database(db_url, backend, request) -> Iterator[Database]:
+    """A fresh database with the schema at head on each backend in turn: empty, or the leak city
+    for a test marked `leak_city`."""
     db = Database(db_url)
-    if backend == "postgresql":
+    if backend == "postgresql" and not request.node.get_closest_marker("leak_city"):
         _truncate_all(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_database(backend, request, tmp_path_factory) -> Iterator[Database]:
+    """One empty database at head for all of a module's tests on a backend, for a module that
+    loads something once and then only reads it."""
+    db = Database(_fresh_copy(backend, request, tmp_path_factory.mktemp("shared"), "shared", leak=False))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_leak_city(backend, request, tmp_path_factory) -> Iterator[Database]:
+    """One copy of the leak city for all of a module's tests on a backend: for tests that only read
+    (and so may share signed-in sessions, which are set up once)."""
+    db = Database(_fresh_copy(backend, request, tmp_path_factory.mktemp("shared"), "shared", leak=True))
     yield db
     db.dispose()
 
@@ -137,16 +233,20 @@ def live_server(dash_app) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
+    from aim.bench import wait_until_answering
+
     server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    wait_until_answering(f"{base}/api/v1", what="the test server (werkzeug, in a thread)")
+    yield base
     server.shutdown()
 
 
-@pytest.fixture
-def site(live_server, dash_app, database) -> str:
-    """The live server's URL, serving this test's database."""
+@contextmanager
+def _serving(dash_app, database: Database) -> Iterator[None]:
+    """Point the one live server at `database` for a while; forget sign-in counts of earlier tests."""
     from api.accounts import limiter
     from web.context import EXTENSION
 
@@ -154,5 +254,21 @@ def site(live_server, dash_app, database) -> str:
     previous = runtime.database
     runtime.database = database
     limiter.reset()  # sign-in counts from another test must not spill into this one
-    yield live_server
-    runtime.database = previous
+    try:
+        yield
+    finally:
+        runtime.database = previous
+
+
+@pytest.fixture
+def site(live_server, dash_app, database) -> Iterator[str]:
+    """The live server's URL, serving this test's database."""
+    with _serving(dash_app, database):
+        yield live_server
+
+
+@pytest.fixture(scope="module")
+def shared_site(live_server, dash_app, shared_leak_city) -> Iterator[str]:
+    """The live server's URL, serving the module's shared leak city."""
+    with _serving(dash_app, shared_leak_city):
+        yield live_server

@@ -7,12 +7,13 @@ import requests
 
 from aim.bench import gunicorn
 from tests.cities import load_tiny_city
+from tests.web import TIMEOUT
 
 
 def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backend):
     load_tiny_city(database)
     with gunicorn(db_url, workers=2) as base:
-        response = requests.get(f"{base}/", timeout=30)  # the first request sets Dash up
+        response = requests.get(f"{base}/", timeout=TIMEOUT)  # the first request sets Dash up
         assert response.status_code == 200
         assert '<html lang="en">' in response.text
         body = {
@@ -28,7 +29,7 @@ def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backen
             "changedPropIds": ["_pages_location.pathname"],
         }
         for _ in range(4):  # reach both workers
-            page = requests.post(f"{base}/_dash-update-component", json=body, timeout=30)
+            page = requests.post(f"{base}/_dash-update-component", json=body, timeout=TIMEOUT)
             assert page.status_code == 200 and "Safety" in page.text
 
 
@@ -36,12 +37,12 @@ def test_responses_are_compressed_and_bootstrap_is_served_locally(site):
     css = requests.get(
         f"{site}/vendor/bootstrap/5.3.8/css/bootstrap.min.css",
         headers={"Accept-Encoding": "gzip, br"},
-        timeout=10,
+        timeout=TIMEOUT,
     )
     assert css.status_code == 200
     assert css.headers["Content-Encoding"] in ("gzip", "br")
     assert "Bootstrap  v5.3.8" in css.text
-    index = requests.get(site + "/", timeout=10)
+    index = requests.get(site + "/", timeout=TIMEOUT)
     assert "/vendor/bootstrap/5.3.8/css/bootstrap.min.css" in index.text
     assert "cdn" not in index.text.lower()
 
@@ -49,6 +50,6 @@ def test_responses_are_compressed_and_bootstrap_is_served_locally(site):
 def test_the_page_shell_carries_no_figures(site, database):
     load_tiny_city(database)
     for path in ("/", "/_dash-layout"):
-        text = requests.get(site + path, timeout=10).text
+        text = requests.get(site + path, timeout=TIMEOUT).text
         for figure in ("Safety", "violent", "0.92", "424242"):
             assert figure not in text, f"{figure!r} found in {path}"

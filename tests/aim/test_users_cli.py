@@ -57,6 +57,11 @@ def _list(db_url: str) -> list[list[str]]:
     return [line.split() for line in result.stdout.splitlines()[1:]]
 
 
+# How the command prompts and what it refuses before touching an account do not depend on the
+# database: those tests run on SQLite only (the others, which write accounts, on both).
+PROMPTS_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
 def _refused(result: subprocess.CompletedProcess, message: str) -> bool:
     return (
         result.returncode != 0
@@ -80,6 +85,7 @@ def test_create_with_password_stdin_creates_an_account_that_can_sign_in(database
         assert accounts.authenticate(s, "ana@city.gov", PASSWORD, client_address="t") is not None
 
 
+@PROMPTS_ONLY
 def test_create_asks_for_the_password_twice_when_not_given_on_stdin(database, db_url):
     result = run_users(
         "create",
@@ -95,6 +101,7 @@ def test_create_asks_for_the_password_twice_when_not_given_on_stdin(database, db
     assert PASSWORD not in result.stdout + result.stderr
 
 
+@PROMPTS_ONLY
 def test_create_refuses_two_different_passwords_at_the_prompt(database, db_url):
     result = run_users(
         "create",
@@ -109,6 +116,7 @@ def test_create_refuses_two_different_passwords_at_the_prompt(database, db_url):
     assert _list(db_url) == []
 
 
+@PROMPTS_ONLY
 def test_create_asks_again_after_a_weak_password_at_the_prompt(database, db_url):
     result = run_users(
         "create",
@@ -123,6 +131,7 @@ def test_create_asks_again_after_a_weak_password_at_the_prompt(database, db_url)
     assert "at least 15 characters" in result.stderr
 
 
+@PROMPTS_ONLY
 def test_create_refuses_a_weak_password_from_stdin_saying_what_to_fix(database, db_url):
     result = run_users(
         "create",
@@ -137,6 +146,7 @@ def test_create_refuses_a_weak_password_from_stdin_saying_what_to_fix(database, 
     assert _refused(result, "Use at least 15 characters (this one has 7)")
 
 
+@PROMPTS_ONLY
 def test_create_refuses_empty_stdin_with_password_stdin(database, db_url):
     result = run_users(
         "create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin", db_url=db_url, stdin=""
@@ -159,6 +169,7 @@ def test_create_refuses_an_unknown_department_before_asking_for_a_password(datab
     assert "Password" not in result.stderr
 
 
+@PROMPTS_ONLY
 def test_create_refuses_an_unknown_role_listing_the_roles(database, db_url):
     result = run_users("create", "--email", "ana@city.gov", "--role", "superuser", db_url=db_url)
     assert _refused(result, "'department_editor', 'budget_analyst', 'mayors_office', 'admin'")

@@ -4,6 +4,8 @@ disabling), safe redirects, rate limits, and the audit log."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 from sqlalchemy import select
@@ -19,21 +21,25 @@ from tests.accounts import (
     http_sign_out,
     make_user,
 )
-from tests.cities import load_leak_city
+from tests.web import TIMEOUT
 
 EDITOR = "editor.police@milwaukee.gov"
+
+# A Redis database this test may empty; runs side by side on one machine give each its own.
+REDIS_URL = os.environ.get("AIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.leak_city
 
 
 @pytest.fixture
 def staff(site, database, fast_hashing):
-    load_leak_city(database)
     make_user(database, EDITOR, "department_editor", ("MPD",))
     return site
 
 
 def signed_in(http, site) -> bool:
     """Whether the session is signed in, as the server sees it: the internal page's own answer."""
-    text = http.post(f"{site}/_dash-update-component", json=_router_body(), timeout=15).text
+    text = http.post(f"{site}/_dash-update-component", json=_router_body(), timeout=TIMEOUT).text
     return "Sign in to see the measures" not in text and "Internal measures" in text
 
 
@@ -61,9 +67,9 @@ def events(database) -> list[tuple[str, str]]:
 
 def test_the_sign_in_page_carries_a_csrf_token_and_refuses_a_post_without_it(staff, database):
     http = requests.Session()
-    assert csrf_token(http.get(f"{staff}/login", timeout=15).text)
+    assert csrf_token(http.get(f"{staff}/login", timeout=TIMEOUT).text)
     response = http.post(
-        f"{staff}/login", data={"email": EDITOR, "password": PASSWORD}, timeout=15, allow_redirects=False
+        f"{staff}/login", data={"email": EDITOR, "password": PASSWORD}, timeout=TIMEOUT, allow_redirects=False
     )
     assert response.status_code == 400 and "not sent from this site" in response.text
     assert not signed_in(http, staff)
@@ -71,19 +77,19 @@ def test_the_sign_in_page_carries_a_csrf_token_and_refuses_a_post_without_it(sta
         f"{staff}/login",
         data={"email": EDITOR, "password": PASSWORD, "csrf_token": "x" * 40},
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert forged.status_code == 400
 
 
 def test_signing_in_sets_a_hardened_cookie_and_lands_on_the_internal_page(staff, database):
     http = requests.Session()
-    token = csrf_token(http.get(f"{staff}/login", timeout=15).text)
+    token = csrf_token(http.get(f"{staff}/login", timeout=TIMEOUT).text)
     response = http.post(
         f"{staff}/login",
         data={"csrf_token": token, "email": EDITOR.upper(), "password": PASSWORD},
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 303 and response.headers["Location"] == "/internal/measures"
     cookie = response.headers["Set-Cookie"]
@@ -125,7 +131,7 @@ def test_a_cookie_copied_before_logout_is_refused_after_it(staff, database):
 def test_changing_the_password_ends_every_session(staff, database):
     http = http_sign_in(staff, EDITOR)
     other_device = http_sign_in(staff, EDITOR)
-    token = csrf_token(http.get(f"{staff}/account/password", timeout=15).text)
+    token = csrf_token(http.get(f"{staff}/account/password", timeout=TIMEOUT).text)
     response = http.post(
         f"{staff}/account/password",
         data={
@@ -135,7 +141,7 @@ def test_changing_the_password_ends_every_session(staff, database):
             "confirm": OTHER_PASSWORD,
         },
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 303 and "changed=1" in response.headers["Location"]
     assert not signed_in(http, staff) and not signed_in(other_device, staff)
@@ -145,11 +151,11 @@ def test_changing_the_password_ends_every_session(staff, database):
 
 def test_a_weak_new_password_is_refused_with_what_to_fix(staff):
     http = http_sign_in(staff, EDITOR)
-    token = csrf_token(http.get(f"{staff}/account/password", timeout=15).text)
+    token = csrf_token(http.get(f"{staff}/account/password", timeout=TIMEOUT).text)
     response = http.post(
         f"{staff}/account/password",
         data={"csrf_token": token, "current_password": PASSWORD, "new_password": "short", "confirm": "short"},
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 400 and "15 characters" in response.text
     assert signed_in(http, staff)
@@ -175,25 +181,25 @@ def test_disabling_an_account_ends_its_sessions(staff, database):
 )
 def test_sign_in_only_redirects_within_the_site(staff, target, landing):
     http = requests.Session()
-    token = csrf_token(http.get(f"{staff}/login?next={requests.utils.quote(target)}", timeout=15).text)
+    token = csrf_token(http.get(f"{staff}/login?next={requests.utils.quote(target)}", timeout=TIMEOUT).text)
     response = http.post(
         f"{staff}/login",
         data={"csrf_token": token, "email": EDITOR, "password": PASSWORD, "next": target},
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
     assert response.headers["Location"] == landing
 
 
 def test_twenty_failed_attempts_on_one_account_within_a_minute_are_mostly_refused(staff, database):
     http = requests.Session()
-    token = csrf_token(http.get(f"{staff}/login", timeout=15).text)
+    token = csrf_token(http.get(f"{staff}/login", timeout=TIMEOUT).text)
     statuses = [
         http.post(
             f"{staff}/login",
             data={"csrf_token": token, "email": EDITOR, "password": "wrong" * 4},
             allow_redirects=False,
-            timeout=15,
+            timeout=TIMEOUT,
         ).status_code
         for _ in range(20)
     ]
@@ -202,16 +208,17 @@ def test_twenty_failed_attempts_on_one_account_within_a_minute_are_mostly_refuse
         f"{staff}/login",
         data={"csrf_token": token, "email": EDITOR, "password": PASSWORD},
         allow_redirects=False,
-        timeout=15,
+        timeout=TIMEOUT,
     )
-    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    # The window is a minute, and the attempts above may have crossed a second boundary: 1 to 60.
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
     assert any(e == "denied" for e, _ in events(database))
 
 
 def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(database, db_url, fast_hashing):
     import redis
 
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
     except redis.ConnectionError:
@@ -222,16 +229,16 @@ def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(databas
         pytest.skip("Redis is not running")
     client.flushdb()
     try:
-        with gunicorn(db_url, workers=2, redis_url="redis://127.0.0.1:6379/15") as base:
+        with gunicorn(db_url, workers=2, redis_url=REDIS_URL) as base:
             statuses = []
             for _ in range(20):
                 # A new connection each time, so both workers take turns answering.
                 http = requests.Session()
-                token = csrf_token(http.get(f"{base}/login", timeout=15).text)
+                token = csrf_token(http.get(f"{base}/login", timeout=TIMEOUT).text)
                 response = http.post(
                     f"{base}/login",
                     data={"csrf_token": token, "email": "nobody@example.org", "password": "wrong" * 4},
-                    timeout=15,
+                    timeout=TIMEOUT,
                 )
                 statuses.append(response.status_code)
             assert statuses.count(429) >= 15, statuses

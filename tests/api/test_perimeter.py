@@ -17,6 +17,7 @@ from aim.bench import gunicorn
 from aim.config import ROOT
 from aim.models import AuditEvent
 from callbacks._policy import ROUTER_OUTPUT
+from tests.web import TIMEOUT
 
 # Every route of the app, with who may use it and why. A new route fails the test below until it
 # is reviewed and added here with its policy.
@@ -57,7 +58,7 @@ def test_every_route_is_reviewed_and_has_a_policy(dash_app):
 def test_only_declared_callbacks_are_exposed(site):
     declared = {
         c["output"]
-        for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
+        for c in requests.get(f"{site}/_dash-dependencies", timeout=TIMEOUT).json()
         if not c.get("clientside_function")
     }
     assert declared == {ROUTER_OUTPUT}
@@ -78,7 +79,7 @@ def test_a_call_to_an_undeclared_callback_is_refused_and_recorded(site, database
         "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"}],
         "changedPropIds": [],
     }
-    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
+    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 403 and response.json() == {"error": "No such callback."}
     [(detail, address)] = _events(database, "denied")
     assert "secret-table.children" in detail and address == "127.0.0.1"
@@ -97,7 +98,7 @@ def test_a_callback_request_that_is_not_a_json_object_with_an_output_gets_400(
     site, data, content_type, status
 ):
     response = requests.post(
-        f"{site}/_dash-update-component", data=data, headers={"Content-Type": content_type}, timeout=15
+        f"{site}/_dash-update-component", data=data, headers={"Content-Type": content_type}, timeout=TIMEOUT
     )
     assert response.status_code == status and "error" in response.json()
 
@@ -125,13 +126,13 @@ def test_a_request_that_does_not_match_the_callbacks_declared_shape_gets_400(sit
         "changedPropIds": ["_pages_location.pathname"],
         **change,
     }
-    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
+    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 400
     assert response.json() == {"error": f"The request does not match the callback: {problem}."}
 
 
 def test_callbacks_only_answer_post(site):
-    assert requests.get(f"{site}/_dash-update-component", timeout=15).status_code == 405
+    assert requests.get(f"{site}/_dash-update-component", timeout=TIMEOUT).status_code == 405
 
 
 def test_an_oversized_request_gets_413(site):
@@ -139,7 +140,7 @@ def test_an_oversized_request_gets_413(site):
         f"{site}/_dash-update-component",
         data=b"{" + b" " * 2_000_000 + b"}",
         headers={"Content-Type": "application/json"},
-        timeout=30,
+        timeout=TIMEOUT,
     )
     assert response.status_code == 413
 
@@ -158,7 +159,7 @@ def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app
         ],
         "changedPropIds": ["_pages_location.pathname"],
     }
-    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=15)
+    response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 500
     assert response.json() == {"error": "Something went wrong on our side. Please try again later."}
     for leak in ("Traceback", 'File "', "site-packages", "Error:"):
@@ -166,7 +167,7 @@ def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app
 
 
 def test_the_hot_reload_endpoint_is_closed_without_debug(site):
-    assert requests.get(f"{site}/_reload-hash", timeout=15).status_code == 404
+    assert requests.get(f"{site}/_reload-hash", timeout=TIMEOUT).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -181,7 +182,7 @@ def test_the_hot_reload_endpoint_is_closed_without_debug(site):
     ],
 )
 def test_every_response_carries_the_security_headers(site, path):
-    headers = requests.get(site + path, timeout=15).headers
+    headers = requests.get(site + path, timeout=TIMEOUT).headers
     csp = headers["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert (
@@ -196,11 +197,12 @@ def test_every_response_carries_the_security_headers(site, path):
     assert "Strict-Transport-Security" not in headers  # only when served over HTTPS
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and cookies, not data
 def test_over_https_cookies_are_secure_and_hsts_is_sent(database, db_url):
     from tests.accounts import csrf_token
 
     with gunicorn(db_url, https="true") as base:
-        page = requests.get(base + "/login", timeout=30)
+        page = requests.get(base + "/login", timeout=TIMEOUT)
         assert page.headers["Strict-Transport-Security"].startswith("max-age=")
         # The sign-in page starts a session for its CSRF token: that cookie is Secure. (A client
         # then sends it back over HTTPS only, so the sign-in itself cannot complete over this
@@ -233,22 +235,21 @@ def test_the_app_refuses_to_start_with_an_undeclared_callback(tmp_path):
     assert "declare no access policy" in result.stderr and "leaky.children" in result.stderr
 
 
+@pytest.mark.leak_city
 def test_the_validation_layout_sent_to_everyone_is_never_personal(site, database, fast_hashing):
     """Dash puts a validation layout in every page; it is built once, during whatever request comes
     first. A signed-in first visitor must not have their email or CSRF token frozen into it."""
     from tests.accounts import http_sign_in, make_user
-    from tests.cities import load_leak_city
 
-    load_leak_city(database)
     make_user(database, "first.visitor@milwaukee.gov", "mayors_office")
     http = http_sign_in(site, "first.visitor@milwaukee.gov")
-    own_layout = http.get(f"{site}/_dash-layout", timeout=15).text
+    own_layout = http.get(f"{site}/_dash-layout", timeout=TIMEOUT).text
     assert "first.visitor@milwaukee.gov" in own_layout
     token = csrf_token_in_layout(own_layout)
     for path in ("/", "/internal/measures"):
-        index = http.get(site + path, timeout=15).text
+        index = http.get(site + path, timeout=TIMEOUT).text
         assert "first.visitor@milwaukee.gov" not in index and token not in index
-    anonymous = requests.get(f"{site}/_dash-layout", timeout=15).text
+    anonymous = requests.get(f"{site}/_dash-layout", timeout=TIMEOUT).text
     assert "first.visitor" not in anonymous and "Staff sign in" in json.dumps(json.loads(anonymous))
 
 

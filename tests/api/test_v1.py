@@ -16,17 +16,19 @@ import requests
 from aim.config import ROOT
 from aim.periods import FiscalCalendar
 from aim.services.scorecard import scorecard
-from tests.cities import SECRET_STRINGS, load_leak_city
+from tests.cities import SECRET_STRINGS
+from tests.web import TIMEOUT
+
+pytestmark = pytest.mark.leak_city
 
 
 @pytest.fixture
-def api(site, database):
-    load_leak_city(database)
+def api(site) -> str:
     return site + "/api/v1"
 
 
 def get(url: str, status: int = 200):
-    response = requests.get(url, timeout=15)
+    response = requests.get(url, timeout=TIMEOUT)
     assert response.status_code == status, (url, response.status_code, response.text[:300])
     return response
 
@@ -185,7 +187,7 @@ def test_no_response_contains_internal_measures_or_unpublished_values(api):
 
 
 def test_responses_are_open_to_any_site_and_compressed(api):
-    response = requests.get(f"{api}/measures", headers={"Accept-Encoding": "gzip"}, timeout=15)
+    response = requests.get(f"{api}/measures", headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Content-Encoding"] in ("gzip", "br")
 

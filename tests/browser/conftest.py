@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import IN_CI
+from tests.web import BROWSER_TIMEOUT_MS
 
 CHROMIUM = os.environ.get("AIM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,6 +48,6 @@ def page(browser, site) -> Iterator:
     page = context.new_page()
     page.requested_urls = []  # type: ignore[attr-defined]
     page.on("request", lambda request: page.requested_urls.append(request.url))
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()

@@ -11,10 +11,14 @@ from urllib.parse import urlparse
 import pytest
 
 from aim.config import ROOT
-from tests.cities import load_leak_city
 from tests.conftest import require
+from tests.web import BROWSER_TIMEOUT_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.leak_city,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
@@ -39,8 +43,7 @@ WIDTHS = [1280, 390]
 
 
 @pytest.fixture
-def city(site, database):
-    load_leak_city(database)
+def city(site) -> str:
     return site
 
 
@@ -54,7 +57,7 @@ def axe_page(browser):
         context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         page.requested = []
         page.on("request", lambda request: page.requested.append(request.url))
         return page

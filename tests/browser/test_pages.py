@@ -1,5 +1,8 @@
 """The public pages in Chromium: the figures they show match the API, every filter and the period live
-in the URL (so the back button and deep links work), and unknown codes get a helpful page."""
+in the URL (so the back button and deep links work), and unknown codes get a helpful page.
+
+What a browser adds does not depend on the database, so these run on SQLite; every page is served
+from PostgreSQL too by the router tests (tests/callbacks), which run on both."""
 
 from __future__ import annotations
 
@@ -10,14 +13,17 @@ import pytest
 import requests
 
 from aim.explain import amount
-from tests.cities import load_leak_city
+from tests.web import TIMEOUT
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.leak_city,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 
 @pytest.fixture
-def city(site, database):
-    load_leak_city(database)
+def city(site) -> str:
     return site
 
 
@@ -27,7 +33,7 @@ def open_page(page, url: str) -> None:
 
 
 def api(site: str, path: str) -> dict:
-    return requests.get(f"{site}/api/v1{path}", timeout=15).json()
+    return requests.get(f"{site}/api/v1{path}", timeout=TIMEOUT).json()
 
 
 def query(page) -> dict[str, list[str]]:
@@ -118,7 +124,7 @@ def test_a_measure_page_gives_status_in_words_chart_table_facts_and_downloads(pa
     facts = page.locator("main dl").inner_text()
     assert "Lower is better" in facts and "Monthly" in facts and "MPD Records Management System" in facts
     csv_link = page.get_by_role("link", name="CSV (spreadsheet)")
-    assert requests.get(city + csv_link.get_attribute("href"), timeout=15).text.startswith(
+    assert requests.get(city + csv_link.get_attribute("href"), timeout=TIMEOUT).text.startswith(
         "measure,name,period"
     )
 

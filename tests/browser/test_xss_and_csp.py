@@ -9,9 +9,13 @@ from sqlalchemy import select
 
 from aim.models import Activity, Actual, CityInfo, Department, Measure, Priority
 from tests.accounts import PASSWORD, make_user
-from tests.cities import load_leak_city
+from tests.web import BROWSER_TIMEOUT_MS
 
-pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.leak_city,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
 
 CORPUS = [
     "<script>window.__xss=1</script>",
@@ -81,12 +85,11 @@ PAGES = [
 
 @pytest.fixture
 def analyst_page(browser, site, database, fast_hashing):
-    load_leak_city(database)
     make_user(database, "analyst@milwaukee.gov", "budget_analyst")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(WATCH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(site + "/login")
@@ -124,6 +127,7 @@ def test_the_sign_in_form_shows_a_typed_email_as_text(browser, site, database):
     context = browser.new_context()
     context.add_init_script(WATCH)
     page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     page.goto(site + "/login")
     page.get_by_label("Email").fill('"><script>window.__xss=1</script>')
     page.get_by_label("Password").fill("not the password at all")
@@ -136,11 +140,10 @@ def test_the_sign_in_form_shows_a_typed_email_as_text(browser, site, database):
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["public", "signed-in analyst"])
 def test_every_page_loads_with_zero_csp_violations(browser, site, database, fast_hashing, signed_in):
-    load_leak_city(database)
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # CSP enforced, not bypassed
     context.add_init_script(WATCH)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     if signed_in:
         make_user(database, "csp.analyst@milwaukee.gov", "budget_analyst")
         page.goto(site + "/login")

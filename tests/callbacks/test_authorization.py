@@ -7,13 +7,15 @@ strings; the Department of Public Works editor, the admin and the public must ne
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
 import requests
 
 from callbacks._policy import ROUTER_OUTPUT
-from tests.accounts import http_sign_in, make_user
-from tests.cities import SECRET_DEFINITION, SECRET_EXPLANATION, SECRET_NAME, SECRET_STRINGS, load_leak_city
+from tests.accounts import cheap_hashing, http_sign_in, make_user
+from tests.cities import SECRET_DEFINITION, SECRET_EXPLANATION, SECRET_NAME, SECRET_STRINGS
+from tests.web import TIMEOUT
 
 ROLES = {
     "anonymous": None,
@@ -27,20 +29,21 @@ INTERNAL_READERS = {"editor_police", "budget_analyst", "mayors_office"}
 UNPUBLISHED_VALUE = "39,182,746"  # the latest Police value (approved, unpublished), as the page writes it
 
 
-@pytest.fixture
-def sessions(site, database, fast_hashing) -> dict[str, requests.Session]:
-    load_leak_city(database)
-    signed = {"anonymous": requests.Session()}
-    for name, spec in ROLES.items():
-        if spec:
-            email = f"{name.replace('_', '.')}@milwaukee.gov"
-            make_user(database, email, spec[0], spec[1])
-            signed[name] = http_sign_in(site, email)
-    return signed
+@pytest.fixture(scope="module")
+def sessions(shared_site, shared_leak_city) -> Iterator[dict[str, requests.Session]]:
+    """One signed-in session per role, for every test of the module: the tests only read."""
+    with cheap_hashing():
+        signed = {"anonymous": requests.Session()}
+        for name, spec in ROLES.items():
+            if spec:
+                email = f"{name.replace('_', '.')}@milwaukee.gov"
+                make_user(shared_leak_city, email, spec[0], spec[1])
+                signed[name] = http_sign_in(shared_site, email)
+        yield signed
 
 
 def route(
-    http: requests.Session, site: str, pathname: str, search: str = "", *, body: dict | None = None
+    http: requests.Session, shared_site: str, pathname: str, search: str = "", *, body: dict | None = None
 ) -> str:
     body = body or {
         "output": ROUTER_OUTPUT,
@@ -54,7 +57,7 @@ def route(
         ],
         "changedPropIds": ["_pages_location.pathname"],
     }
-    response = http.post(f"{site}/_dash-update-component", json=body, timeout=30)
+    response = http.post(f"{shared_site}/_dash-update-component", json=body, timeout=TIMEOUT)
     return f"{response.status_code}\n{response.text}"
 
 
@@ -102,8 +105,8 @@ RESOURCES = [
 
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("resource, where, readers, marker", RESOURCES, ids=[r[0] for r in RESOURCES])
-def test_role_by_resource_matrix_for_pages(sessions, site, role, resource, where, readers, marker):
-    text = route(sessions[role], site, *where)
+def test_role_by_resource_matrix_for_pages(sessions, shared_site, role, resource, where, readers, marker):
+    text = route(sessions[role], shared_site, *where)
     assert text.startswith("200")
     if role in readers:
         assert marker in text, f"{role} should see {resource}"
@@ -125,29 +128,32 @@ API_ROUTES = [
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_role_by_api_route_matrix_the_api_is_public_for_everyone(sessions, site, role):
+def test_role_by_api_route_matrix_the_api_is_public_for_everyone(sessions, shared_site, role):
     for path in API_ROUTES:
-        response = sessions[role].get(site + path, timeout=15)
+        response = sessions[role].get(shared_site + path, timeout=TIMEOUT)
         assert response.status_code == 200, path
         for secret in SECRET_STRINGS:
             assert secret not in response.text, (role, path, secret)
-    assert sessions[role].get(f"{site}/api/v1/measures/zz-secret-internal", timeout=15).status_code == 404
+    assert (
+        sessions[role].get(f"{shared_site}/api/v1/measures/zz-secret-internal", timeout=TIMEOUT).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_role_by_callback_matrix_undeclared_callbacks_are_refused_to_everyone(sessions, site, role):
+def test_role_by_callback_matrix_undeclared_callbacks_are_refused_to_everyone(sessions, shared_site, role):
     body = {
         "output": "internal-table.children",
         "outputs": {"id": "internal-table", "property": "children"},
         "inputs": [],
         "changedPropIds": [],
     }
-    assert route(sessions[role], site, "", body=body).startswith("403")
+    assert route(sessions[role], shared_site, "", body=body).startswith("403")
 
 
-def test_the_staff_bar_is_only_in_the_signed_in_users_own_layout(sessions, site):
+def test_the_staff_bar_is_only_in_the_signed_in_users_own_layout(sessions, shared_site):
     for role, http in sessions.items():
-        layout = http.get(f"{site}/_dash-layout", timeout=15).text
+        layout = http.get(f"{shared_site}/_dash-layout", timeout=TIMEOUT).text
         assert ("Signed in as" in layout) is (role != "anonymous")
         others = [f"{r.replace('_', '.')}@milwaukee.gov" for r in ROLES if r not in (role, "anonymous")]
         assert not any(email in layout for email in others)
@@ -235,17 +241,17 @@ def _bodies(output: str) -> list[tuple[str, dict]]:
 PROBE_ROLES = ["anonymous", "editor_public_works"]
 
 
-def test_probe_every_callback_with_honest_and_forged_bodies(sessions, site):
+def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_site):
     callbacks = [
         c["output"]
-        for c in requests.get(f"{site}/_dash-dependencies", timeout=15).json()
+        for c in requests.get(f"{shared_site}/_dash-dependencies", timeout=TIMEOUT).json()
         if not c.get("clientside_function")
     ]
     assert callbacks == [ROUTER_OUTPUT]
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
         for name, body in _bodies(output):
-            text = route(sessions[role], site, "", body=body)
+            text = route(sessions[role], shared_site, "", body=body)
             tried += 1
             statuses[text.split("\n", 1)[0]] = statuses.get(text.split("\n", 1)[0], 0) + 1
             for secret in (

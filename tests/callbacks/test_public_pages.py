@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.cities import SECRET_CODE, SECRET_STRINGS, load_leak_city
+from tests.cities import SECRET_CODE, SECRET_STRINGS
+from tests.web import TIMEOUT
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 
@@ -26,13 +27,13 @@ def route(site: str, pathname: str, search: str = "") -> requests.Response:
         ],
         "changedPropIds": ["_pages_location.pathname"],
     }
-    return requests.post(f"{site}/_dash-update-component", json=body, timeout=30)
+    return requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
 
 
-@pytest.fixture
-def city(site, database):
-    load_leak_city(database)
-    return site
+@pytest.fixture(scope="module")
+def city(shared_site) -> str:
+    """The leak city, one copy for the module: these tests only read."""
+    return shared_site
 
 
 HONEST = [
@@ -86,7 +87,7 @@ def test_the_page_shell_layout_and_dependencies_carry_no_data(city):
         "/_dash-layout",
         "/_dash-dependencies",
     ):
-        text = requests.get(city + path, timeout=15).text
+        text = requests.get(city + path, timeout=TIMEOUT).text
         for secret in (*SECRET_STRINGS, "Homicides", "Violent crimes"):
             if secret not in path:  # the page's own address is echoed in its meta tags
                 assert secret not in text, (path, secret)
@@ -103,6 +104,6 @@ def test_the_router_answers_forged_garbage_with_an_error_not_a_traceback(city):
         "outputs": [],
         "inputs": [{"id": "_pages_location", "property": "pathname", "value": {"$ne": 1}}],
     }
-    response = requests.post(f"{city}/_dash-update-component", json=body, timeout=15)
+    response = requests.post(f"{city}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code >= 400 or "Traceback" not in response.text
     assert "Traceback" not in response.text and 'File "' not in response.text

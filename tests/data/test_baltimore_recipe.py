@@ -21,12 +21,14 @@ RECIPE = ROOT / "data" / "recipes" / "baltimore.json"
 JULY = FiscalCalendar(7)
 
 
-@pytest.fixture
-def baltimore(database):
+@pytest.fixture(scope="module")
+def baltimore(shared_database):
+    """Baltimore imported once per backend for the module; the tests read it, and the last one
+    imports it again into the same database, expecting no change."""
     require(BALTIMORE, "../shared is beside the repository in CI")
-    report, outcome = run_recipe_import(database, JULY, RECIPE, BALTIMORE)
+    report, outcome = run_recipe_import(shared_database, JULY, RECIPE, BALTIMORE)
     assert report.ok, report.problems[:5]
-    return database, report, outcome
+    return shared_database, report, outcome
 
 
 def _count(database, model) -> int:
