@@ -60,7 +60,8 @@ def _title(text: str):
 
 
 def _register_pages() -> None:
-    from callbacks import browse, department, home, internal, measure, methodology, priority
+    from callbacks.public import browse, department, home, measure, methodology, priority
+    from callbacks.staff import internal
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
 from callbacks._common import page, periods, read_period, runtime
-from layouts import home
+from layouts.public import home
 
 
 @page(home.skeleton)

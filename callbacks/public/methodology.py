@@ -6,7 +6,7 @@ from aim.config import ROOT
 from aim.services.catalog import update_schedule
 from aim.services.site import site_info
 from callbacks._common import page, runtime
-from layouts import pages
+from layouts.public import pages
 
 METHODOLOGY = ROOT / "docs" / "methodology.md"
 

@@ -10,7 +10,7 @@ from dash import dcc, html
 from aim.explain import FREQUENCY_WORDS
 from aim.schemas import DepartmentView, PeriodOption, ScheduleRow, SiteInfo
 from layouts.components import aria, demonstration_notice, measure_table, money
-from layouts.home import period_form
+from layouts.public.home import period_form
 
 
 def department_skeleton() -> html.Div:

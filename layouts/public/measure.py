@@ -18,7 +18,7 @@ from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, measure_status, status_badge
-from layouts.home import period_form
+from layouts.public.home import period_form
 
 TARGET_COLOUR = "#6c757d"
 ACTUAL_COLOUR = "#0b5ed7"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aim.services.measures import measure_detail
 from aim.services.site import site_info
 from callbacks._common import page, periods, read_period, runtime
-from layouts import measure
+from layouts.public import measure
 
 
 @page(measure.skeleton)

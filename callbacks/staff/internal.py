@@ -7,8 +7,8 @@ from aim.auth import is_signed_in
 from aim.services.internal import internal_measures
 from aim.services.site import site_info
 from callbacks._common import current_principal, page, runtime
-from layouts import internal
 from layouts.components import ANY
+from layouts.staff import internal
 
 
 @page(internal.skeleton)

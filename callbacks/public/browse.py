@@ -6,7 +6,7 @@ from aim.services.catalog import departments_with_public_measures, filter_measur
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
 from callbacks._common import notices, page, periods, read_filter, read_period, runtime
-from layouts import browsing
+from layouts.public import browsing
 
 
 @page(browsing.skeleton)

@@ -6,7 +6,7 @@ from aim.services.catalog import department_view
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
 from callbacks._common import page, periods, read_period, runtime
-from layouts import pages
+from layouts.public import pages
 
 
 @page(pages.department_skeleton)

@@ -1,0 +1,1 @@
+"""Page loaders of the public dashboard: home, priorities, measures, departments, methodology."""

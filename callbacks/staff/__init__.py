@@ -1,0 +1,1 @@
+"""Page loaders and callbacks of the pages staff see after signing in."""

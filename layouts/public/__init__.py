@@ -1,0 +1,1 @@
+"""Builders of the public dashboard's pages: home, priorities, measures, departments, methodology."""
