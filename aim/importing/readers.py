@@ -168,7 +168,9 @@ def read_csv_grid(path: Path, problems: list[Problem], where: str | None = None)
                 grid.rows.append((record, list(cells)))
     except UnicodeDecodeError as exc:
         problems.append(
-            Problem(where, 0, "", "", f"The file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'.")
+            Problem(
+                where, 0, "", "", f"The file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'."
+            )
         )
         return None
     except OSError as exc:
@@ -190,7 +192,7 @@ def _malformed_line(where: str, record: int, start_line: int, end_line: int, err
         )
     else:
         lines = f" (to line {end_line})" if end_line > start_line else ""
-        why = f"{_line(record, start_line)}{lines} is malformed CSV ({error}): a quote in the middle of a value?"
+        why = f"{_line(record, start_line)}{lines} is malformed CSV ({error}): a quote inside a value?"
     return Problem(where, record, "", "", why)
 
 
@@ -209,14 +211,17 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _keyed(names: list[str], grid: Grid) -> list[tuple[int, Mapping[str, object]]]:
+    return [(n, dict(zip(names, cells, strict=True))) for n, cells in grid.rows]
+
+
 def _read_csv(path: Path, table: str, source: Source) -> None:
     grid = read_csv_grid(path, source.problems)
     if grid is None:
         return
     names = _check_header(grid.header, table, grid.where, source)
     if names is not None:
-        raw = RawTable(table, grid.where, [(n, dict(zip(names, cells, strict=True))) for n, cells in grid.rows])
-        source.tables.append(raw)
+        source.tables.append(RawTable(table, grid.where, _keyed(names, grid)))
 
 
 def _cell(cell) -> object:
@@ -301,8 +306,7 @@ def _read_workbook(path: Path, source: Source) -> None:
                 continue
             names = _check_header(grid.header, table, grid.where, source)
             if names is not None:
-                rows = [(n, dict(zip(names, cells, strict=True))) for n, cells in grid.rows]
-                source.tables.append(RawTable(table, grid.where, rows))
+                source.tables.append(RawTable(table, grid.where, _keyed(names, grid)))
         if not source.tables and not source.problems:
             source.problems.append(Problem(path.name, 0, "", "", _no_tables_message("sheets")))
     finally:

@@ -80,14 +80,17 @@ def recipe(files: dict | None = None, **extra) -> dict:
                     "data_source": {"column": "DATA_SOURCE"},
                     "unit_kind": {"column": "UNIT", "map": {"count": "count", "percent": "percent"}},
                     "direction": {"column": "DIRECTION", "map": {"increase": "up", "decrease": "down"}},
-                    "frequency": {"column": "FREQUENCY_NAME", "map": {"annual": "annual", "monthly": "monthly"}},
+                    "frequency": {
+                        "column": "FREQUENCY_NAME",
+                        "map": {"annual": "annual", "monthly": "monthly"},
+                    },
                     "aggregation": {"value": "sum"},
                     "measure_type": {"value": "output"},
                 },
             },
             "actuals": {
                 "source": "export",
-                "unpivot": {"columns": "^FY(?P<year>\\d{4})$", "period": "{year}"},
+                "unpivot": {"columns": "^FY(?P<fy>\\d{4})$", "period": "{fy}"},
                 "columns": {
                     "measure": {"column": "MEASURE_ID"},
                     "period": {"column": "period"},

@@ -220,7 +220,10 @@ def test_references_may_point_at_rows_already_in_the_database(database, tmp_path
 @pytest.mark.parametrize(
     "text, line_hint",
     [
-        ('measure,period,value\nviolent-crimes,2018-01,"701\nviolent-crimes,2018-02,702\n', "Line 2 opens a quoted value"),
+        (
+            'measure,period,value\nviolent-crimes,2018-01,"701\nviolent-crimes,2018-02,702\n',
+            "Line 2 opens a quoted value",
+        ),
         (
             "measure,period,value\nviolent-crimes,2018-01,701\nviolent-crimes,2018-02,702,extra,cells\n",
             "Line 3 has 5 cells but the header has 3",

@@ -112,7 +112,8 @@ def test_a_recipe_source_reports_every_malformed_line_and_writes_nothing(databas
     recipe, folder = othercity.write_city(tmp_path / "other", _export_with_bad_lines(TOTAL, BAD))
     report, _ = run_recipe_import(database, CAL, recipe, folder)
     assert not report.ok
-    assert [(p.source, p.row) for p in report.problems] == [("measures_export.csv", n + 2) for n in sorted(BAD)]
+    expected = [("measures_export.csv", n + 2) for n in sorted(BAD)]
+    assert [(p.source, p.row) for p in report.problems] == expected
     assert all("cells but the header has 12" in p.message for p in report.problems)
     assert {count(database, m) for m in (Department, Activity, Measure, Actual)} == {0}
 
@@ -137,7 +138,8 @@ def test_the_report_json_of_a_malformed_recipe_source_lists_every_line(database,
 
     recipe, folder = othercity.write_city(tmp_path / "other", _export_with_bad_lines(TOTAL, BAD))
     out = tmp_path / "report.json"
-    result = run_aim("import", "--recipe", str(recipe), str(folder), "--report-json", str(out), env={"AIM_DATABASE_URL": db_url})
+    env = {"AIM_DATABASE_URL": db_url}
+    result = run_aim("import", "--recipe", str(recipe), str(folder), "--report-json", str(out), env=env)
     assert result.returncode == 1
     document = json.loads(out.read_text())
     assert [p["row"] for p in document["problems"]] == [n + 2 for n in sorted(BAD)]
