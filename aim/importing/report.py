@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+#: The longest line the terminal report prints for one problem.
+LINE = 200
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "\u2026"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong, located as the user sees it: file or sheet, spreadsheet row, column."""
@@ -16,11 +24,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line of at most LINE characters: a value or message too long is cut with an ellipsis
+        (the JSON report holds them whole)."""
         where = self.source + (f", row {self.row}" if self.row else "")
         if self.column:
             where += f", column {self.column}"
-        shown = f" (value {self.value!r})" if self.value and repr(self.value) not in self.message else ""
-        return f"{where}: {self.message}{shown}"
+        value = shorten(self.value, 40)
+        shown = f" (value {value!r})" if self.value and repr(self.value) not in self.message else ""
+        text = f"{where}: {self.message}"
+        return shorten(" ".join(text.split()), LINE - len(shown)) + shown
 
 
 @dataclass
