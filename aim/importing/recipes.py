@@ -22,13 +22,13 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aim.importing.readers import Grid, RawTable, Source, open_workbook, read_csv_grid, read_sheet_grid
-from aim.importing.report import Problem
+from aim.importing.report import Problem, by_reason
 from aim.importing.tables import TABLES, columns
 from aim.importing.values import clean, is_no_value, parse_number
 
@@ -254,8 +254,9 @@ class RecipeOutcome:
             "read": self.read,
             "skipped": [{"table": t, "reason": r, "rows": n} for (t, r), n in sorted(self.skipped.items())],
             "merged": dict(self.merged),
-            "refused": [
-                {"table": t, "reason": r, "rows": n} for (t, r), n in sorted(self.refused_reasons().items())
+            "refused": [asdict(p) for p in self.refused],
+            "refused_by_reason": [
+                {"source": s, "reason": r, "rows": n} for s, r, n in by_reason(self.refused)
             ],
         }
 
