@@ -61,20 +61,30 @@ def _keys_for(calendar: FiscalCalendar, period: Period, kind: Kind, as_of: date)
 
 
 def default_period(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> Period:
-    """The latest fiscal year that has ended and holds published data.
+    """The latest fiscal year that has ended and can be judged: it holds published data and a
+    target set for it or for any of its quarters or months.
 
-    A year still under way is only chosen when no ended year has any published data; with no data
-    at all, the current fiscal year. One indexed existence probe per year tried.
+    Failing that, the latest ended year with published data (every measure then shows "no
+    target"); a year still under way only when no ended year has any published data; with no data
+    at all, the current fiscal year. Indexed existence probes, two per year tried at most.
     """
     as_of = as_of or date.today()
     current = calendar.on(as_of, Kind.YEAR)
     ended = [calendar.shift(current, -n) for n in range(1, _LOOKBACK_YEARS + 1)]
+    with_data: Period | None = None
     for year in [*ended, current, calendar.shift(current, 1)]:
         keys = [p.key for k in _kinds_within(year) for p in calendar.children(year, k)]
         probe = select(literal(1)).where(Actual.state == PUBLISHED, Actual.period.in_(keys)).limit(1)
-        if session.execute(probe).first() is not None:
+        if session.execute(probe).first() is None:
+            continue
+        if with_data is None:
+            with_data = year
+            if year in (current, calendar.shift(current, 1)):
+                break  # no ended year has data: the year under way, judged or not
+        judged = select(literal(1)).where(Target.period.in_(keys)).limit(1)
+        if session.execute(judged).first() is not None:
             return year
-    return current
+    return with_data or current
 
 
 def _period_flags(keys: dict[Kind, _Keys]):
@@ -308,6 +318,9 @@ def evaluate_measure(
     previous = _rolled(row, "prev", m.aggregation, len(keys.previous))
     full_target = rules.resolve_target(targets, period, calendar, kind, m.aggregation)
     target = rules.period_target(full_target, rolled, m.aggregation)
+    if full_target is None and row is not None and row["cur_last_period"] is not None:
+        last = calendar.parse(row["cur_last_period"])
+        target = rules.target_to_date(targets, period, calendar, kind, m.aggregation, rolled, last)
     evaluation = rules.evaluate(rolled.value, target, m.direction, m.tolerance)
     band = None
     if m.direction == rules.Direction.RANGE:
