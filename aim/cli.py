@@ -171,7 +171,8 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
 @click.option(
     "--report-json",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report, with every problem, to this JSON file.",
+    help="Also write the report, with every refused row, to this JSON file (the terminal shows the "
+    "first 50; the shape is in docs/import-format.md).",
 )
 @click.option(
     "--user",
@@ -183,8 +184,8 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
 @click.option(
     "--recipe",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Map another city's files in the folder PATH with this recipe (a JSON file, see "
-    "data/recipes/ and docs/import-format.md).",
+    help="Map another city's files in the folder PATH (or the sheets of the workbook PATH) with this "
+    "recipe (a JSON file, see data/recipes/ and docs/import-format.md).",
 )
 def import_command(
     path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None

@@ -288,3 +288,13 @@ def test_a_key_measure_the_source_does_not_hold_stops_the_import(database, tmp_p
     report, _ = run_recipe_import(database, CAL, recipe, folder)
     [problem] = report.problems
     assert "'M999'" in problem.message and count(database, Measure) == 0
+
+
+def test_a_workbook_given_to_a_recipe_of_csv_files_says_what_is_missing(database, tmp_path):
+    """The issue's case: an .xlsx given as PATH used to fail with "Not a directory"."""
+    from openpyxl import Workbook
+
+    Workbook().save(tmp_path / "export.xlsx")
+    (tmp_path / "recipe.json").write_text(json.dumps(othercity.recipe()))
+    with pytest.raises(RecipeError, match="there is no file 'measures_export.csv' in"):
+        run_recipe_import(database, CAL, tmp_path / "recipe.json", tmp_path / "export.xlsx")
