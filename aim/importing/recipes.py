@@ -192,6 +192,8 @@ class Recipe(_Strict):
                 unknown = set(given) - set(columns(name))
                 if unknown:
                     raise ValueError(f"tables.{name}.{what}: unknown output column(s) {sorted(unknown)}")
+            if table.overrides is not None and len(TABLES[name].key) != 1:
+                raise ValueError(f"tables.{name}.overrides: only tables with a one-column key take overrides")
             if table.unpivot and "{year}" in table.unpivot.period + "".join(table.unpivot.notes):
                 if self.base_year is None:
                     raise ValueError(f"tables.{name}.unpivot uses {{year}}: declare the recipe's base_year")
