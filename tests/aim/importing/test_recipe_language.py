@@ -298,3 +298,32 @@ def test_a_workbook_given_to_a_recipe_of_csv_files_says_what_is_missing(database
     (tmp_path / "recipe.json").write_text(json.dumps(othercity.recipe()))
     with pytest.raises(RecipeError, match="there is no file 'measures_export.csv' in"):
         run_recipe_import(database, CAL, tmp_path / "recipe.json", tmp_path / "export.xlsx")
+
+
+def test_a_source_column_named_twice_stops_the_import(database, tmp_path):
+    text = othercity.export_text(_rows(2)).replace("FY2024", "FY2023", 1)
+    recipe, folder = othercity.write_city(tmp_path / "other", text)
+    report, _ = run_recipe_import(database, CAL, recipe, folder)
+    [problem] = report.problems
+    assert (problem.row, problem.column) == (1, "FY2023") and "appears twice" in problem.message
+    assert count(database, Measure) == 0
+
+
+def test_a_key_overridden_twice_stops_the_import(database, tmp_path):
+    document = othercity.recipe()
+    document["tables"]["measures"]["overrides"] = {"file": "overrides.csv"}
+    recipe, folder = othercity.write_city(tmp_path / "other", _rows(), document)
+    (folder / "overrides.csv").write_text("code,direction\nM001,down\nM001,up\n")
+    report, _ = run_recipe_import(database, CAL, recipe, folder)
+    [problem] = report.problems
+    assert (problem.source, problem.row) == ("overrides.csv", 3) and "overridden twice" in problem.message
+    assert count(database, Measure) == 0
+
+
+def test_overrides_are_refused_for_a_table_keyed_by_two_columns(tmp_path):
+    document = othercity.recipe()
+    document["tables"]["actuals"]["overrides"] = {"file": "overrides.csv"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(RecipeError, match="only tables with a one-column key"):
+        load_recipe(path)
