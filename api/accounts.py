@@ -112,9 +112,14 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-        message = (
-            "Your password was changed. Sign in with the new one." if request.args.get("changed") else None
-        )
+        message = None
+        if request.args.get("changed"):
+            message = "Your password was changed. Sign in with the new one."
+        elif request.args.get("guessed"):
+            message = (
+                f"You were signed out everywhere after {users.GUESSES_BEFORE_SIGN_OUT} wrong current "
+                "passwords. Sign in again to change your password."
+            )
         return _page("accounts/login.html", form=form, message=message)
     return _login_attempt(form)
 
@@ -165,11 +170,12 @@ def logout():
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def change_password():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     form = PasswordForm()
-    if request.method == "GET":
+    if request.method != "POST":
         return _page("accounts/password.html", form=form)
     if not form.validate_on_submit():
         return _page(
@@ -190,11 +196,26 @@ def change_password():
             )
     except users.WeakPassword as exc:
         return _page("accounts/password.html", 400, form=form, problems=list(exc.problems))
+    except users.WrongPassword as exc:
+        return _wrong_current_password(form, principal, str(exc))
     except users.AccountError as exc:
         return _page("accounts/password.html", 400, form=form, problems=[str(exc)])
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login", changed=1), code=303)
+
+
+def _wrong_current_password(form: PasswordForm, principal: Principal, message: str):
+    """Record the failure (in its own transaction: the refused change was rolled back) and, after a
+    few, end every session of the account: whoever holds this session must then sign in."""
+    assert principal.user_id is not None  # only signed-in users reach the form
+    with runtime().database.write() as db:
+        signed_out = users.wrong_current_password(db, principal.user_id, client_address=client_address())
+    if not signed_out:
+        return _page("accounts/password.html", 400, form=form, problems=[message])
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.login", guessed=1), code=303)
 
 
 def _too_many(error: RateLimitExceeded):
@@ -204,16 +225,23 @@ def _too_many(error: RateLimitExceeded):
             "denied",
             email=(request.form.get("email") or "")[:320],
             client_address=client_address(),
-            detail=f"sign-in rate limit: {error.description}",
+            detail=f"rate limit on {request.path}: {error.description}",
         )
-    form = LoginForm()
-    response, status = _page(
-        "accounts/login.html",
-        429,
-        form=form,
-        kind="danger",
-        message="Too many sign-in attempts. Wait a minute, then try again.",
-    )
+    if request.path == url_for("accounts.change_password"):
+        response, status = _page(
+            "accounts/password.html",
+            429,
+            form=PasswordForm(),
+            problems=["Too many attempts to change the password. Wait a minute, then try again."],
+        )
+    else:
+        response, status = _page(
+            "accounts/login.html",
+            429,
+            form=LoginForm(),
+            kind="danger",
+            message="Too many sign-in attempts. Wait a minute, then try again.",
+        )
     return response, status, {"Retry-After": "60"}
 
 

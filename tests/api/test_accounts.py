@@ -245,3 +245,63 @@ def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(databas
             assert client.keys("*aim-login*"), "the counts are kept in Redis"
     finally:
         client.flushdb()
+
+
+def _change_password(http, site, current: str, new: str = OTHER_PASSWORD):
+    token = csrf_token(http.get(f"{site}/account/password", timeout=TIMEOUT).text)
+    return http.post(
+        f"{site}/account/password",
+        data={"csrf_token": token, "current_password": current, "new_password": new, "confirm": new},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def test_guessing_the_current_password_is_recorded_and_ends_the_session_after_three_failures(staff, database):
+    """A session left open on a shared computer: three wrong current passwords sign the account
+    out everywhere, each failure is in the audit log, and no fourth guess is checked."""
+    http = http_sign_in(staff, EDITOR)
+    other_device = http_sign_in(staff, EDITOR)
+    statuses = [_change_password(http, staff, f"wrong guess number {i:02d}").status_code for i in range(3)]
+    assert statuses[:2] == [400, 400]
+    assert statuses[2] == 303
+    assert not signed_in(http, staff) and not signed_in(other_device, staff)
+    with database.read() as s:
+        rows = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        failures = [e for e in rows if e.event == "login_failed"]
+        assert len(failures) == 3 and all(e.user_id is not None for e in failures)
+        assert all("current password" in e.detail for e in failures)
+        assert rows[-1].event == "logout" and "wrong current password" in rows[-1].detail
+    # The fourth guess comes from a signed-out session: refused before any password is checked.
+    fourth = _change_password_without_form(http, staff)
+    assert fourth.status_code in (302, 303) and "/login" in fourth.headers["Location"]
+    # The owner, who knows the password, signs in again.
+    assert signed_in(http_sign_in(staff, EDITOR), staff)
+
+
+def _change_password_without_form(http, site):
+    return http.post(
+        f"{site}/account/password",
+        data={"current_password": "x" * 20, "new_password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def test_password_changes_are_rate_limited_per_address(staff, database, dash_app):
+    """Like sign-in: more POSTs than the per-address limit in a minute get 429."""
+    http = http_sign_in(staff, EDITOR)
+    token = csrf_token(http.get(f"{staff}/account/password", timeout=TIMEOUT).text)
+    responses = [
+        http.post(
+            f"{staff}/account/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "new_password": "a", "confirm": "b"},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        for _ in range(35)
+    ]
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {400, 429} and statuses.count(400) <= 30, statuses
+    assert statuses[-1] == 429 and "Too many attempts to change the password" in responses[-1].text
+    assert signed_in(http, staff)  # the limit refuses the attempts; it does not sign the owner out
