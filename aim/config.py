@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     #: Failed sign-ins allowed per account, and all sign-in attempts per client address.
     login_limit_per_account: str = "5 per minute"
     login_limit_per_address: str = "30 per minute"
+    #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
+    refusal_limit_per_address: str = "20 per minute"
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +53,15 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("login_limit_per_account", "login_limit_per_address", "refusal_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f'{value!r} is not a rate limit; write one like "5 per minute"') from None
         return value
 
     @model_validator(mode="after")

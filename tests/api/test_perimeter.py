@@ -271,3 +271,42 @@ def csrf_token_in_layout(layout: str) -> str:
     walk(json.loads(layout))
     assert found and len(found[0]) > 20
     return found[0]
+
+
+def test_a_flood_of_refused_callbacks_is_rate_limited_and_summarised_in_the_audit_log(site, database):
+    """150 anonymous calls naming an unknown 600-character output: the first few are refused and
+    recorded one by one, the rest get 429 and are only counted; no row carries the whole id."""
+    body = {
+        "output": "x" * 600 + ".children",
+        "outputs": {"id": "x" * 600, "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+    }
+    with requests.Session() as http:
+        responses = [
+            http.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT) for _ in range(150)
+        ]
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {403, 429}
+    assert statuses.count(403) == 20 and statuses[:20] == [403] * 20
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    rows = _events(database, "denied")
+    assert len(rows) <= 20 + 3, len(rows)  # twenty one by one, then summaries at 1, 10 and 100
+    assert all(len(detail) <= 300 for detail, _ in rows)
+    summaries = [detail for detail, _ in rows if "not recorded one by one" in detail]
+    # 130 over the limit: a summary row when the count reaches 1, 10 and 100, each with its count.
+    assert [int(s.split()[0]) for s in summaries] == [1, 10, 100], summaries
+
+
+def test_refusals_are_counted_per_ipv4_address_and_per_ipv6_network(dash_app):
+    """The limit is per client: a flood from one address leaves the others' refusals recorded."""
+    from api.security import refusal_key
+
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}):
+        first = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff:4:5:6"}):
+        same_network = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        other = refusal_key()
+    # An IPv6 client owns a whole /64: counting each of its addresses apart would be no limit.
+    assert first == same_network != other
