@@ -76,6 +76,17 @@ class Settings(BaseSettings):
             raise ConfigurationError("AIM_DEBUG must not be enabled when AIM_ENV=production.")
         return self
 
+    def check_workers(self, workers: int) -> None:
+        """Refuse more than one worker process without a shared store (AIM_REDIS_URL): each
+        would keep its own sign-in and refusal counts, multiplying every limit by their number."""
+        if workers > 1 and not self.redis_url:
+            raise ConfigurationError(
+                f"{workers} worker processes need AIM_REDIS_URL: without Redis each worker counts "
+                "sign-in failures and refused requests on its own, so every rate limit would be "
+                f"{workers} times weaker. Set AIM_REDIS_URL, or run one worker (make run WORKERS=1, "
+                "gunicorn --workers 1; add --threads for more concurrency)."
+            )
+
     def resolved_secret_key(self) -> str:
         """The secret key; in development, one generated once and kept in instance/.
 

@@ -5,6 +5,7 @@ per client address by Flask-Limiter (in Redis when AIM_REDIS_URL is set, so work
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
@@ -13,6 +14,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse
 from wtforms import HiddenField, PasswordField, StringField
 
 from aim.auth import Principal
@@ -88,29 +90,53 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _account_key() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:320]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 303  # a successful sign-in redirects with 303
-
-
 def _page(template: str, status: int = 200, **context):
     return render_template(template, **context), status
 
 
+class Throttle:
+    """The per-account sign-in limit of NIST SP 800-63B, section 5.2.2: failed attempts are
+    limited per account (AIM_LOGIN_LIMIT_PER_ACCOUNT), but a limited account is not locked. The
+    right password from an address that has not been failing within the window still signs in;
+    an address that has failed is refused without its password being checked. So knowing
+    someone's email is not enough to lock them out, and each address gets one guess at most
+    while the account is limited (which the per-address limit bounds as well). Beyond
+    HARD_LIMIT failures a day the account takes no password at all, NIST's ceiling of 100
+    consecutive failures."""
+
+    HARD_LIMIT = parse("100 per day")
+
+    def __init__(self, email: str) -> None:
+        self.account = "account:" + email.strip().lower()[:320]
+        self.address = client_address()
+        self.limit = parse(current_app.config["AIM_LOGIN_LIMIT_PER_ACCOUNT"])
+
+    def account_limited(self) -> bool:
+        return not limiter.limiter.test(self.limit, "aim-login-failures", self.account)
+
+    def refuse_unchecked(self) -> bool:
+        """Refuse without checking the password: the account is limited and this address has
+        been failing, or the account is past the daily ceiling."""
+        if not limiter.limiter.test(self.HARD_LIMIT, "aim-login-failures-day", self.account):
+            return True
+        failing = limiter.limiter.get_window_stats(self.limit, "aim-login-failing", self.address)
+        return self.account_limited() and failing.remaining < self.limit.amount
+
+    def failed(self) -> None:
+        limiter.limiter.hit(self.limit, "aim-login-failures", self.account)
+        limiter.limiter.hit(self.HARD_LIMIT, "aim-login-failures-day", self.account)
+        limiter.limiter.hit(self.limit, "aim-login-failing", self.address)
+
+    def retry_after(self) -> int:
+        reset = limiter.limiter.get_window_stats(self.limit, "aim-login-failures", self.account).reset_time
+        return max(1, min(self.limit.get_expiry(), int(reset - time.time()) + 1))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["AIM_LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed,
-)
 def login():
     form = LoginForm()
-    if request.method == "GET":
+    if request.method != "POST":
         form.next.data = request.args.get("next", "")
         message = None
         if request.args.get("changed"):
@@ -135,11 +161,18 @@ def _login_attempt(form: LoginForm):
         )
     rt = runtime()
     email = (form.email.data or "").strip()
+    throttle = Throttle(email)
+    if throttle.refuse_unchecked():
+        return _too_many_attempts("account limited; refused unchecked from a failing address", 60)
+    limited = throttle.account_limited()
     with rt.database.write() as db:
         principal = users.authenticate(db, email, form.password.data or "", client_address=client_address())
         user_id = principal.user_id if principal else None
         version = users.current_session_version(db, user_id) if user_id is not None else None
     if principal is None or version is None:
+        throttle.failed()
+        if limited:
+            return _too_many_attempts("account limited; a wrong password", throttle.retry_after())
         return _page(
             "accounts/login.html",
             401,
@@ -219,13 +252,17 @@ def _wrong_current_password(form: PasswordForm, principal: Principal, message: s
 
 
 def _too_many(error: RateLimitExceeded):
+    return _too_many_attempts(str(error.description), 60)
+
+
+def _too_many_attempts(why: str, retry_after: int):
     with runtime().database.write() as db:
         users.record(
             db,
             "denied",
             email=(request.form.get("email") or "")[:320],
             client_address=client_address(),
-            detail=f"rate limit on {request.path}: {error.description}",
+            detail=f"rate limit on {request.path}: {why}",
         )
     if request.path == url_for("accounts.change_password"):
         response, status = _page(
@@ -242,7 +279,7 @@ def _too_many(error: RateLimitExceeded):
             kind="danger",
             message="Too many sign-in attempts. Wait a minute, then try again.",
         )
-    return response, status, {"Retry-After": "60"}
+    return response, status, {"Retry-After": str(retry_after)}
 
 
 def init_accounts(server: Flask, settings: Settings) -> None:

@@ -305,3 +305,37 @@ def test_password_changes_are_rate_limited_per_address(staff, database, dash_app
     assert set(statuses) == {400, 429} and statuses.count(400) <= 30, statuses
     assert statuses[-1] == 429 and "Too many attempts to change the password" in responses[-1].text
     assert signed_in(http, staff)  # the limit refuses the attempts; it does not sign the owner out
+
+
+def _sign_in_from(base: str, address: str, email: str, password: str) -> int:
+    """One sign-in attempt through a proxy that says the client is `address` (AIM_PROXY_HOPS=1)."""
+    http = requests.Session()
+    http.headers["X-Forwarded-For"] = address
+    token = csrf_token(http.get(f"{base}/login", timeout=TIMEOUT).text)
+    return http.post(
+        f"{base}/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    ).status_code
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # rate-limit counts, not data
+def test_a_limited_account_still_lets_its_owner_in_from_an_address_that_has_not_been_failing(
+    database, db_url, fast_hashing
+):
+    """NIST SP 800-63B: limit failed attempts per account, but knowing someone's email must not be
+    enough to lock them out. Failures from one address limit the account; the right password from
+    another, clean address still signs in; a wrong one from there is refused and taints it."""
+    make_user(database, EDITOR, "department_editor", ("MPD",))
+    with gunicorn(db_url, proxy_hops="1") as base:
+        attacker, owner, second_attacker = "198.51.100.66", "203.0.113.10", "192.0.2.77"
+        statuses = [_sign_in_from(base, attacker, EDITOR, "wrong" * 4) for _ in range(8)]
+        assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
+        # The right password from the failing address: refused without being checked.
+        assert _sign_in_from(base, attacker, EDITOR, PASSWORD) == 429
+        # The owner, from an address with no failures, gets in.
+        assert _sign_in_from(base, owner, EDITOR, PASSWORD) == 303
+        # Another guesser from a clean address gets one wrong try (429, not 401), then is failing.
+        assert _sign_in_from(base, second_attacker, EDITOR, "wrong" * 4) == 429
+        assert _sign_in_from(base, second_attacker, EDITOR, PASSWORD) == 429
