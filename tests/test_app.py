@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from aim.bench import gunicorn
-from tests.conftest import IN_CI
 from tests.cities import load_tiny_city
+from tests.conftest import IN_CI
 from tests.web import TIMEOUT
 
 
