@@ -8,9 +8,11 @@ registry, so that the API and the callbacks never import each other."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import time
 from datetime import datetime, timezone
+from html import escape
 from typing import Protocol
 
 import dash
@@ -68,6 +70,7 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     # After Dash's own before_request hooks, which only set Dash up (and register the page router
     # at the first request): the gate then knows every callback's declared shape.
+    server.before_request(_refuse_nul)
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
     server.after_request(_headers(app, settings))
@@ -140,6 +143,42 @@ def _refuse(status: int, message: str, detail: str):
     return jsonify({"error": message}), status_code, headers
 
 
+NUL_MESSAGE = "The request contains a NUL character (%00), which no address, parameter or field accepts."
+
+
+def _has_nul(texts) -> bool:
+    return any("\x00" in text for text in texts)
+
+
+def _refuse_nul():
+    """Refuse NUL in the path, the query and form fields at the edge, before anything reads them:
+    PostgreSQL cannot store or compare text containing NUL (a 500), SQLite would. JSON bodies
+    (callbacks) are checked by the gate with every other value."""
+    args = request.args
+    if (
+        "\x00" in request.path
+        or _has_nul(args.keys())
+        or _has_nul(v for values in args.listvalues() for v in values)
+        or (request.method == "POST" and request.mimetype in _FORM_TYPES and _form_has_nul())
+    ):
+        return _bad_request(NUL_MESSAGE)
+    return None
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_has_nul() -> bool:
+    form = request.form
+    return _has_nul(form.keys()) or _has_nul(v for values in form.listvalues() for v in values)
+
+
+def _bad_request(message: str):
+    if _wants_json():
+        return jsonify({"error": message}), 400
+    return _html_page("Bad request", message, 400)
+
+
 def _dev_only():
     # Dash's hot-reload endpoint lists served files; only a debug (development) server needs it.
     if request.path == "/_reload-hash" and not runtime().settings.debug:
@@ -156,9 +195,14 @@ def _gate(policies: CallbackPolicies):
             return None
         if request.method != "POST":
             return jsonify({"error": "Callbacks are called with POST."}), 405
-        body = request.get_json(silent=True)
+        body = _strict_json()
+        if body is None:
+            return jsonify({"error": "The request body is not JSON (NaN and Infinity are not JSON)."}), 400
         if not isinstance(body, dict) or not isinstance(body.get("output"), str):
             return jsonify({"error": "A callback request is a JSON object with an 'output'."}), 400
+        problem = _nesting_or_nul(body)
+        if problem:
+            return jsonify({"error": f"The request was refused: {problem}."}), 400
         output = body["output"]
         app = dash.get_app()
         policies.check_declared(app)
@@ -170,9 +214,107 @@ def _gate(policies: CallbackPolicies):
         problem = _shape_problem(body, app.callback_map.get(output))
         if problem:
             return jsonify({"error": f"The request does not match the callback: {problem}."}), 400
+        problem = _value_problem(body)
+        if problem:
+            return jsonify({"error": f"The request was refused: {problem}."}), 400
         return None
 
     return gate
+
+
+#: How deep a callback request may nest. Dash's own requests nest a few levels; a value nested
+#: thousands deep exists only to exhaust the recursion of whatever walks it.
+MAX_DEPTH = 32
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _no_constants(name: str):
+    raise _NotJson(name)
+
+
+def _strict_json() -> object | None:
+    """The body as strict JSON (no NaN or Infinity), or None. Nesting too deep for the parser
+    raises RecursionError, which Flask's get_json(silent=True) lets through as a 500."""
+    try:
+        return json.loads(request.get_data(cache=True), parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def _nesting_or_nul(body: object) -> str | None:
+    """Walk the whole body without recursion: too deep, or text with NUL in it."""
+    stack: list[tuple[object, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"values nest deeper than {MAX_DEPTH} levels"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return NUL_MESSAGE.rstrip(".")
+        elif isinstance(value, dict):
+            if _has_nul(value):
+                return NUL_MESSAGE.rstrip(".")
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return None
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("/") and len(value) <= 2_000
+
+
+def _is_query(value: object) -> bool:
+    return value is None or (
+        isinstance(value, str) and (value == "" or value[0] == "?") and len(value) <= 2_000
+    )
+
+
+def _is_hash(value: object) -> bool:
+    return value is None or (
+        isinstance(value, str) and (value == "" or value[0] == "#") and len(value) <= 2_000
+    )
+
+
+def _is_count(value: object) -> bool:
+    return value is None or (type(value) is int and value >= 0)
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _is_choice(value: object) -> bool:
+    # A dropdown, radio or input value: one plain value, or a flat list of them (multi-select).
+    return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
+
+
+#: What a callback input or state may hold, by property name: the shapes Dash components send.
+#: Properties not listed get the checks every value gets (strict JSON, depth, no NUL); a callback
+#: whose service takes a value checks its meaning there too.
+PROPERTY_SHAPES = {
+    "pathname": (_is_path, "a path starting with /"),
+    "search": (_is_query, 'empty or a query string starting with "?"'),
+    "hash": (_is_hash, 'empty or a fragment starting with "#"'),
+    "href": (lambda v: v is None or (isinstance(v, str) and len(v) <= 4_000), "an address"),
+    "n_clicks": (_is_count, "a count (a whole number, 0 or more)"),
+    "n_submit": (_is_count, "a count (a whole number, 0 or more)"),
+    "n_blur": (_is_count, "a count (a whole number, 0 or more)"),
+    "value": (_is_choice, "a plain value or a list of plain values"),
+}
+
+
+def _value_problem(body: dict) -> str | None:
+    """Check each input's and state's value against its property's shape (PROPERTY_SHAPES)."""
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        shape = PROPERTY_SHAPES.get(item["property"])
+        if shape is not None and not shape[0](item.get("value")):
+            component = item["id"] if isinstance(item["id"], str) else json.dumps(item["id"], sort_keys=True)
+            return f"{bounded(component, 60)}.{item['property']} must be {shape[1]}"
+    return None
 
 
 def _pairs(items) -> list[tuple[str, str]] | None:
@@ -279,9 +421,13 @@ def _server_error(error: Exception):
     message = "Something went wrong on our side. Please try again later."
     if _wants_json():
         return jsonify({"error": message}), 500
+    return _html_page("Error", message, 500)
+
+
+def _html_page(title: str, message: str, status: int) -> Response:
     return Response(
-        f'<!DOCTYPE html><html lang="en"><head><title>Error</title></head><body><main>'
-        f"<h1>Error</h1><p>{message}</p></main></body></html>",
-        status=500,
+        f'<!DOCTYPE html><html lang="en"><head><title>{escape(title)}</title></head><body><main>'
+        f"<h1>{escape(title)}</h1><p>{escape(message)}</p></main></body></html>",
+        status=status,
         mimetype="text/html",
     )

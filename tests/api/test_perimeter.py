@@ -145,20 +145,17 @@ def test_an_oversized_request_gets_413(site):
     assert response.status_code == 413
 
 
-def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app):
+def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app, monkeypatch):
+    import dash
+
     assert dash_app.server.debug is False
-    body = {
-        "output": ROUTER_OUTPUT,
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": {"not": "a path"}},
-            {"id": "_pages_location", "property": "search", "value": None},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
+
+    def broken_page(**_kwargs):
+        raise RuntimeError("Error: a bug in a page loader, File \"/srv/site-packages/x.py\"")
+
+    # The live server runs in this process: break one page's loader for this test only.
+    monkeypatch.setitem(dash.page_registry["methodology"], "layout", broken_page)
+    body = _router_call(pathname="/methodology")
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 500
     assert response.json() == {"error": "Something went wrong on our side. Please try again later."}
@@ -310,3 +307,95 @@ def test_refusals_are_counted_per_ipv4_address_and_per_ipv6_network(dash_app):
         other = refusal_key()
     # An IPv6 client owns a whole /64: counting each of its addresses apart would be no limit.
     assert first == same_network != other
+
+
+def _router_call(pathname: object = "/", search: object = "") -> dict:
+    return {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (json.dumps(_router_call(pathname=5)), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="")), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="measures")), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(pathname={"not": "a path"})), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(search=5)), "_pages_location.search must be empty or a query string"),
+        (json.dumps(_router_call(search=["?q=a"])), "_pages_location.search must be empty or a query"),
+        (json.dumps(_router_call()).replace('"search", "value": ""', '"search", "value": NaN'), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100_000)), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100)), "nest deeper"),
+        (json.dumps(_router_call(pathname="/measures/homicides\x00")), "NUL"),
+        (json.dumps(_router_call(search="?q=\x00")), "NUL"),
+    ],
+    ids=[
+        "pathname-number",
+        "pathname-empty",
+        "pathname-no-slash",
+        "pathname-object",
+        "search-number",
+        "search-list",
+        "nan",
+        "nested-100000",
+        "nested-100",
+        "pathname-nul",
+        "search-nul",
+    ],
+)
+def test_malformed_callback_values_get_400_saying_what_is_wrong_before_dash_runs(site, body, problem, caplog):
+    response = requests.post(
+        f"{site}/_dash-update-component",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400, response.text[:300]
+    assert problem in response.json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/measures?q=%00",
+        "/api/v1/measures?q%00=x",
+        "/api/v1/measures/homicides%00",
+        "/api/v1/measures/homicides%00/series.json",
+        "/api/v1/measures/homicides%00/series.csv",
+        "/api/v1/scorecard?period=2024%00",
+        "/measures/homicides%00",
+    ],
+)
+def test_a_nul_byte_anywhere_in_the_address_gets_400_on_both_databases(site, path):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_a_nul_byte_in_the_sign_in_email_gets_400_on_both_databases(site):
+    from tests.accounts import csrf_token
+
+    http = requests.Session()
+    token = csrf_token(http.get(f"{site}/login", timeout=TIMEOUT).text)
+    response = http.post(
+        f"{site}/login",
+        data={"csrf_token": token, "email": "someone\x00@milwaukee.gov", "password": "x" * 20},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400 and "NUL" in response.text
