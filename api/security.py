@@ -12,13 +12,15 @@ import json
 import logging
 import time
 from datetime import datetime, timezone
+from functools import wraps
 from html import escape
 from typing import Protocol
 
 import dash
+from dash.exceptions import DependencyException
 from flask import Flask, Response, g, jsonify, request
 from limits import parse
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aim.auth import Policy, allows
@@ -74,6 +76,7 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
     server.after_request(_headers(app, settings))
+    _component_files_or_404(server)
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _server_error)
 
@@ -177,6 +180,27 @@ def _bad_request(message: str):
     if _wants_json():
         return jsonify({"error": message}), 400
     return _html_page("Bad request", message, 400)
+
+
+COMPONENT_SUITES = "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"
+
+
+def _component_files_or_404(server: Flask) -> None:
+    """Dash serves its components' files from the installed packages; a path it does not know
+    raised out of the view as a 500 with a long traceback (thousands in a traversal scan). Such a
+    path is a plain 404: Dash's own check refuses it, or the file does not exist."""
+    endpoint = next(r.endpoint for r in server.url_map.iter_rules() if r.rule == COMPONENT_SUITES)
+    view = server.view_functions[endpoint]
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except (DependencyException, OSError, KeyError, ValueError):
+            # Unregistered package or path, a missing file, or a package that is not loaded.
+            raise NotFound("No such file.") from None
+
+    server.view_functions[endpoint] = serve
 
 
 def _dev_only():

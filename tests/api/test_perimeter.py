@@ -151,7 +151,7 @@ def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app
     assert dash_app.server.debug is False
 
     def broken_page(**_kwargs):
-        raise RuntimeError("Error: a bug in a page loader, File \"/srv/site-packages/x.py\"")
+        raise RuntimeError('Error: a bug in a page loader, File "/srv/site-packages/x.py"')
 
     # The live server runs in this process: break one page's loader for this test only.
     monkeypatch.setitem(dash.page_registry["methodology"], "layout", broken_page)
@@ -399,3 +399,20 @@ def test_a_nul_byte_in_the_sign_in_email_gets_400_on_both_databases(site):
         timeout=TIMEOUT,
     )
     assert response.status_code == 400 and "NUL" in response.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # static files, no data
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/dash/nothing-here.js",
+        "/_dash-component-suites/no_such_package/x.js",
+        "/_dash-component-suites/dash/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/_dash-component-suites/dash/deps/%2e%2e/%2e%2e/%2e%2e/app.py",
+        "/_dash-component-suites/os/__init__.py",
+    ],
+)
+def test_an_unknown_file_under_the_component_suites_gets_404_without_a_traceback(site, path, caplog):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 404
+    assert "Traceback" not in caplog.text and "Unhandled error" not in caplog.text
