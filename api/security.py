@@ -18,7 +18,7 @@ from typing import Protocol
 
 import dash
 from dash.exceptions import DependencyException
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request, session
 from limits import parse
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -420,11 +420,27 @@ def _headers(app: dash.Dash, settings: Settings):
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         if settings.https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.path in ("/login", "/logout", "/account/password") or request.path.startswith("/internal"):
+        if _private(response):
             headers["Cache-Control"] = "no-store"
         return response
 
     return add
+
+
+#: Responses that may be personal or internal whoever asks: account pages, internal pages and
+#: callbacks (a callback answer may carry internal figures; its inputs are forgeable anyway).
+_PRIVATE_PATHS = ("/login", "/logout", "/account/password", CALLBACK_PATH)
+#: Files that are the same for everyone, whoever is signed in: cacheable.
+_STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/vendor/", "/_favicon.ico")
+
+
+def _private(response: Response) -> bool:
+    path = request.path
+    if path in _PRIVATE_PATHS or path.startswith("/internal"):
+        return True
+    # Anything else served to a signed-in user (the layout with their email and CSRF token, the
+    # page shell) must not be kept by a browser or proxy cache either; static files may.
+    return "_user_id" in session and not path.startswith(_STATIC_PREFIXES)
 
 
 def _wants_json() -> bool:

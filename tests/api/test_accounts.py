@@ -339,3 +339,23 @@ def test_a_limited_account_still_lets_its_owner_in_from_an_address_that_has_not_
         # Another guesser from a clean address gets one wrong try (429, not 401), then is failing.
         assert _sign_in_from(base, second_attacker, EDITOR, "wrong" * 4) == 429
         assert _sign_in_from(base, second_attacker, EDITOR, PASSWORD) == 429
+
+
+def test_responses_to_a_signed_in_user_are_never_stored_by_a_cache(staff):
+    """The layout carries the user's email and CSRF token, callbacks carry internal figures: no
+    browser or proxy cache may keep them (Cache-Control: no-store)."""
+    http = http_sign_in(staff, EDITOR)
+    layout = http.get(f"{staff}/_dash-layout", timeout=TIMEOUT)
+    assert EDITOR in layout.text and layout.headers["Cache-Control"] == "no-store"
+    page = http.post(f"{staff}/_dash-update-component", json=_router_body(), timeout=TIMEOUT)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    for path in ("/", "/measures/homicides"):
+        assert http.get(staff + path, timeout=TIMEOUT).headers["Cache-Control"] == "no-store"
+    # Static files stay cacheable for everyone.
+    css = http.get(f"{staff}/vendor/bootstrap/5.3.8/css/bootstrap.min.css", timeout=TIMEOUT)
+    assert "no-store" not in css.headers.get("Cache-Control", "")
+
+
+def test_callback_responses_are_never_stored_by_a_cache_even_for_the_public(staff):
+    page = requests.post(f"{staff}/_dash-update-component", json=_router_body(), timeout=TIMEOUT)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
