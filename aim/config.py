@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     #: Failed sign-ins allowed per account, and all sign-in attempts per client address.
     login_limit_per_account: str = "5 per minute"
     login_limit_per_address: str = "30 per minute"
+    #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
+    server_timing: bool = False
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
     refusal_limit_per_address: str = "20 per minute"
 

@@ -41,8 +41,11 @@ class CallbackPolicies(Protocol):
     def check_declared(self, app: dash.Dash) -> None: ...
 
 
-def init_timing(server: Flask) -> None:
-    """Server-Timing: the server's own time for each response, for browser dev tools and make bench."""
+def init_timing(server: Flask, settings: Settings) -> None:
+    """Server-Timing: the server's own time for each response, for make bench and browser dev
+    tools; only with AIM_SERVER_TIMING, since it tells anyone how long each request took."""
+    if not settings.server_timing:
+        return
 
     @server.before_request
     def _start_clock() -> None:
@@ -72,6 +75,7 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     # After Dash's own before_request hooks, which only set Dash up (and register the page router
     # at the first request): the gate then knows every callback's declared shape.
+    _hide_python_version(app)
     server.before_request(_refuse_nul)
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
@@ -180,6 +184,17 @@ def _bad_request(message: str):
     if _wants_json():
         return jsonify({"error": message}), 400
     return _html_page("Bad request", message, 400)
+
+
+def _hide_python_version(app: dash.Dash) -> None:
+    """Dash puts the server's exact Python version in every page's config; the browser has no use
+    for it, an attacker matching known flaws has."""
+    config = app._config  # noqa: SLF001
+
+    def without_python_version() -> dict:
+        return {k: v for k, v in config().items() if k != "python_version"}
+
+    setattr(app, "_config", without_python_version)  # noqa: B010 - an instance attribute on purpose
 
 
 COMPONENT_SUITES = "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"

@@ -416,3 +416,28 @@ def test_an_unknown_file_under_the_component_suites_gets_404_without_a_traceback
     response = requests.get(site + path, timeout=TIMEOUT)
     assert response.status_code == 404
     assert "Traceback" not in caplog.text and "Unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_the_page_does_not_tell_the_python_version(site):
+    import sys
+
+    page = requests.get(site + "/", timeout=TIMEOUT).text
+    assert "python_version" not in page and sys.version.split()[0] not in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_a_forged_host_header_is_not_echoed_into_the_page(site):
+    page = requests.get(site + "/measures/homicides", headers={"Host": "evil.example"}, timeout=TIMEOUT)
+    assert page.status_code == 200 and "evil.example" not in page.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_server_timing_is_sent_only_when_the_setting_asks_for_it(site):
+    assert "Server-Timing" not in requests.get(site + "/api/v1", timeout=TIMEOUT).headers
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a header, no data
+def test_server_timing_is_sent_with_aim_server_timing_for_benchmarks(db_url):
+    with gunicorn(db_url, server_timing="true") as base:
+        assert requests.get(base + "/api/v1", timeout=TIMEOUT).headers["Server-Timing"].startswith("app;dur=")
