@@ -2,13 +2,11 @@
 
 Only public measures and published values, for anyone, no login. Every response says which period
 it describes and when the data last changed; a bad parameter gets a 400 saying what is wrong, an
-unknown code a 404. CSV cells that a spreadsheet would run as a formula are neutralised.
+unknown code a 404. CSV downloads come from aim/exports.py, which neutralises formula cells.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from aim.exports import csv_text
 from aim.periods import PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
@@ -346,26 +345,15 @@ def series_json(session, rt: Runtime, code: str):
     )
 
 
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, return) gets a leading quote.
-    Numbers are written from floats, so they are left as they are."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @blueprint.get("/measures/<code>/series.csv")
 @_read
 def series_csv(session, rt: Runtime, code: str):
     info, points, _explanations, updated = _series_or_404(session, rt, code)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("measure", "name", *SERIES_COLUMNS))
-    for p in points:
-        writer.writerow(
-            [safe_cell(v) for v in (info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS))]
-        )
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+    text = csv_text(
+        ("measure", "name", *SERIES_COLUMNS),
+        ((info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS)) for p in points),
+    )
+    response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{info.code}-series.csv"'
     # A CSV has no room for an envelope: the period and the update time travel in headers.
     response.headers["X-Period"] = _span(points)

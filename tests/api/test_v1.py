@@ -99,6 +99,18 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(api, database):
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
+def test_csv_cells_starting_with_a_full_width_formula_sign_are_neutralised(api, database):
+    from sqlalchemy import select
+
+    from aim.models import Measure
+
+    name = '\uff1dHYPERLINK("http://x","y")'  # a spreadsheet reads the full-width = as =
+    with database.write() as s:
+        s.scalars(select(Measure).where(Measure.code == "homicides")).one().name = name
+    rows = list(csv.reader(io.StringIO(get(f"{api}/measures/homicides/series.csv").text)))
+    assert rows[1][1] == "'" + name
+
+
 def test_scorecard_equals_the_command_line_status(api, db_url):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     environment["AIM_DATABASE_URL"] = db_url
