@@ -9,9 +9,7 @@ import time
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
-from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from limits import parse
@@ -20,12 +18,10 @@ from wtforms import HiddenField, PasswordField, StringField
 from aim.auth import Principal
 from aim.config import Settings
 from aim.services import users
+from api.limiting import audit_refusal, limiter
 from web.context import client_address, current_principal, runtime
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
-# Flask-Limiter's documented pattern: one Limiter, bound to the app in init_accounts. The counts
-# live in its storage (Redis, or per process when there is none), not in this object.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to see that page."
@@ -256,14 +252,9 @@ def _too_many(error: RateLimitExceeded):
 
 
 def _too_many_attempts(why: str, retry_after: int):
-    with runtime().database.write() as db:
-        users.record(
-            db,
-            "denied",
-            email=(request.form.get("email") or "")[:320],
-            client_address=client_address(),
-            detail=f"rate limit on {request.path}: {why}",
-        )
+    # Audited like any refusal: one by one up to a limit per client, then summarised, so that
+    # hammering the form cannot fill the audit log.
+    audit_refusal(f"rate limit on {request.path}: {why}", email=request.form.get("email") or "")
     if request.path == url_for("accounts.change_password"):
         response, status = _page(
             "accounts/password.html",

@@ -7,11 +7,9 @@ registry, so that the API and the callbacks never import each other."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import time
-from datetime import datetime, timezone
 from functools import wraps
 from html import escape
 from typing import Protocol
@@ -19,15 +17,13 @@ from typing import Protocol
 import dash
 from dash.exceptions import DependencyException
 from flask import Flask, Response, g, jsonify, request, session
-from limits import parse
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aim.auth import Policy, allows
 from aim.config import Settings
-from aim.services import users
-from api.accounts import limiter
-from web.context import client_address, current_principal, runtime
+from api.limiting import audit_refusal, bounded
+from web.context import current_principal, runtime
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
@@ -85,69 +81,15 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
     server.register_error_handler(Exception, _server_error)
 
 
-#: The longest detail a refusal row carries; request-derived text beyond it is cut.
-DETAIL_MAX = 300
-#: A summary row is written when the refusals over the limit in a window reach one of these.
-_SUMMARY_AT = (1, 10, 100, 1_000, 10_000, 100_000, 1_000_000)
-
-
-def refusal_key() -> str:
-    """Whom refusals are counted against: the client address, or for IPv6 its /64 network (one
-    client owns a whole /64, so counting its addresses apart would be no limit at all)."""
-    address = client_address()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:100]
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def bounded(text: str, limit: int = 120) -> str:
-    """Request-derived text for a log row: at most `limit` characters, saying how long it was."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
 def _refuse(status: int, message: str, detail: str):
-    """Refuse a request. A 403 is recorded in the audit log, but only so many per client and
-    window (AIM_REFUSAL_LIMIT_PER_ADDRESS): beyond that the client gets 429 and its refusals are
-    counted, with a summary row when the count reaches 1, 10, 100... so that a flood of forged
-    requests cannot fill the append-only log."""
-    if status != 403:
-        return jsonify({"error": message}), status
-    limit = parse(runtime().settings.refusal_limit_per_address)
-    key = refusal_key()
-    principal = current_principal()
-    if limiter.limiter.hit(limit, "aim-refusals", key):
-        row = detail[:DETAIL_MAX]
-        status_code, headers = 403, {}
-    else:
-        window = limit.get_expiry()
-        start = int(time.time()) // window * window
-        over = limiter.storage.incr(f"aim-refusals-over/{key}/{start}", window)
-        row = None
-        if over in _SUMMARY_AT:
-            since = datetime.fromtimestamp(start, timezone.utc).strftime("%H:%M:%S")
-            row = (
-                f"{over} refused request(s) from {key} over the limit of {limit} in the window from "
-                f"{since} UTC; answered 429 and not recorded one by one (the first was: {detail})"
-            )[:DETAIL_MAX]
-        reset = limiter.limiter.get_window_stats(limit, "aim-refusals", key).reset_time
-        status_code = 429
-        message = "Too many refused requests from your address. Wait a minute, then try again."
-        headers = {"Retry-After": str(max(1, min(window, int(reset - time.time()) + 1)))}
-    if row is not None:
-        with runtime().database.write() as db:
-            users.record(
-                db,
-                "denied",
-                user_id=principal.user_id,
-                email=principal.email or "",
-                client_address=client_address(),
-                detail=row,
-            )
-    return jsonify({"error": message}), status_code, headers
+    """Refuse a request. A 403 goes to the audit log, but only so many per client and window
+    (api/limiting.py): beyond that the client gets 429 and its refusals are summarised."""
+    if status == 403:
+        retry_after = audit_refusal(detail)
+        if retry_after is not None:
+            message = "Too many refused requests from your address. Wait a minute, then try again."
+            return jsonify({"error": message}), 429, {"Retry-After": str(retry_after)}
+    return jsonify({"error": message}), status
 
 
 NUL_MESSAGE = "The request contains a NUL character (%00), which no address, parameter or field accepts."

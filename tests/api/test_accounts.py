@@ -359,3 +359,26 @@ def test_responses_to_a_signed_in_user_are_never_stored_by_a_cache(staff):
 def test_callback_responses_are_never_stored_by_a_cache_even_for_the_public(staff):
     page = requests.post(f"{staff}/_dash-update-component", json=_router_body(), timeout=TIMEOUT)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+
+
+def test_hammering_the_sign_in_form_cannot_flood_the_audit_log(staff, database):
+    """80 wrong sign-ins from one address: a few are checked and recorded, the refusals after them
+    are recorded one by one up to the refusal limit, then summarised with a count."""
+    http = requests.Session()
+    token = csrf_token(http.get(f"{staff}/login", timeout=TIMEOUT).text)
+    statuses = [
+        http.post(
+            f"{staff}/login",
+            data={"csrf_token": token, "email": EDITOR, "password": "wrong" * 4},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        ).status_code
+        for _ in range(80)
+    ]
+    assert statuses.count(401) == 5 and statuses.count(429) == 75
+    with database.read() as s:
+        details = s.scalars(
+            select(AuditEvent.detail).where(AuditEvent.event.in_(("denied", "login_failed")))
+        ).all()
+    assert len(details) <= 5 + 20 + 2, len(details)  # checked, refused one by one, summaries at 1, 10
+    assert [d.split()[0] for d in details if "not recorded one by one" in d] == ["1", "10"]

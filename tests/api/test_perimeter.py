@@ -297,7 +297,7 @@ def test_a_flood_of_refused_callbacks_is_rate_limited_and_summarised_in_the_audi
 
 def test_refusals_are_counted_per_ipv4_address_and_per_ipv6_network(dash_app):
     """The limit is per client: a flood from one address leaves the others' refusals recorded."""
-    from api.security import refusal_key
+    from api.limiting import client_key as refusal_key
 
     with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}):
         first = refusal_key()
