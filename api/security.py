@@ -1,6 +1,7 @@
-"""The guards around every route: the gate in front of Dash's callbacks, security headers with a
-Content-Security-Policy built from Dash's own script hashes, cookie and size limits, generic error
-pages, and how long the server worked (Server-Timing).
+"""The guards around every route: NUL refused at the edge, the gate in front of Dash's callbacks
+(declared policy, strict JSON, each value's shape), security headers with a Content-Security-Policy
+built from Dash's own script hashes, no-store for private answers, cookie and size limits, generic
+error pages and 404s for unknown component files, and, only when asked, Server-Timing.
 
 The gate enforces the policies the callbacks declare (callbacks/_policy.py); app.py hands it that
 registry, so that the API and the callbacks never import each other."""
@@ -69,9 +70,9 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
     )
     if settings.proxy_hops:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+    _hide_python_version(app)
     # After Dash's own before_request hooks, which only set Dash up (and register the page router
     # at the first request): the gate then knows every callback's declared shape.
-    _hide_python_version(app)
     server.before_request(_refuse_nul)
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
@@ -108,7 +109,9 @@ def _refuse_nul():
         "\x00" in request.path
         or _has_nul(args.keys())
         or _has_nul(v for values in args.listvalues() for v in values)
-        or (request.method == "POST" and request.mimetype in _FORM_TYPES and _form_has_nul())
+        or (
+            request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES and _form_has_nul()
+        )
     ):
         return _bad_request(NUL_MESSAGE)
     return None
@@ -397,7 +400,8 @@ def _private(response: Response) -> bool:
         return True
     # Anything else served to a signed-in user (the layout with their email and CSRF token, the
     # page shell) must not be kept by a browser or proxy cache either; static files may.
-    return "_user_id" in session and not path.startswith(_STATIC_PREFIXES)
+    # Static paths first: looking into the session adds "Vary: Cookie", which static files need not.
+    return not path.startswith(_STATIC_PREFIXES) and "_user_id" in session
 
 
 def _wants_json() -> bool:
