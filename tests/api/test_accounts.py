@@ -386,3 +386,16 @@ def test_hammering_the_sign_in_form_cannot_flood_the_audit_log(staff, database):
     # Summaries at 1 and 10 in a minute; the run may cross into a second minute, which starts at 1.
     assert summaries_by_minute(summaries) in ([[1, 10]], *two_minutes(55)), summaries
     assert len(details) == 5 + 20 + len(summaries)  # checked, refused one by one, summaries
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # rate-limit counts, not data
+def test_after_a_hundred_failures_in_a_day_the_account_takes_no_password_at_all(
+    database, db_url, fast_hashing
+):
+    """NIST SP 800-63B's ceiling: no more than 100 failed attempts on one account, however many
+    addresses they come from (each clean address gets one guess while the account is limited)."""
+    make_user(database, EDITOR, "department_editor", ("MPD",))
+    with gunicorn(db_url, proxy_hops="1") as base:
+        statuses = [_sign_in_from(base, f"198.51.100.{i}", EDITOR, "wrong" * 4) for i in range(100)]
+        assert statuses.count(401) == 5 and statuses.count(429) == 95
+        assert _sign_in_from(base, "203.0.113.10", EDITOR, PASSWORD) == 429
