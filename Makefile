@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
-WORKERS ?= 2
+# Two workers need Redis for the rate limits they share (gunicorn.conf.py refuses otherwise).
+WORKERS ?= $(if $(AIM_REDIS_URL),2,1)
 # PostgreSQL for the test suite; the tests create their own databases (aim_test_gw0, ...) on it
 # and skip the PostgreSQL half with a message when it is unreachable (outside CI).
 AIM_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_test

@@ -24,6 +24,7 @@ from layouts import shell
 from web.context import EXTENSION, current_principal
 
 SITE_NAME = "City Performance Dashboard"
+DESCRIPTION = "How the city is doing on its priorities: public measures, targets and published results."
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
 # Dash's default page, with two changes: the document language is set (WCAG 3.1.1), and Dash's
 # scripts are not wrapped in a <footer>, which would be a second "contentinfo" landmark.
@@ -148,11 +149,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         serve_locally=True,
         compress=True,
         enable_mcp=False,
+        # Dash's social-card tags echo the request's URL, Host header included (a forged Host would
+        # be served back); the page describes itself in one static tag instead.
+        include_pages_meta=False,
+        meta_tags=[{"name": "description", "content": DESCRIPTION}],
     )
     server = app.server
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
-    security.init_timing(server)
+    security.init_timing(server, settings)
     security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)

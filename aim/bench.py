@@ -343,7 +343,7 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
         database = Database(url)
         assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
         database.dispose()
-        with gunicorn(url) as base:
+        with gunicorn(url, server_timing="true") as base:
             print(
                 f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, "
                 f"{runs} warm runs)\n"

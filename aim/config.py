@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     #: Failed sign-ins allowed per account, and all sign-in attempts per client address.
     login_limit_per_account: str = "5 per minute"
     login_limit_per_address: str = "30 per minute"
+    #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
+    server_timing: bool = False
+    #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
+    refusal_limit_per_address: str = "20 per minute"
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +55,15 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("login_limit_per_account", "login_limit_per_address", "refusal_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f'{value!r} is not a rate limit; write one like "5 per minute"') from None
         return value
 
     @model_validator(mode="after")
@@ -63,6 +77,17 @@ class Settings(BaseSettings):
         if self.env == "production" and self.debug:
             raise ConfigurationError("AIM_DEBUG must not be enabled when AIM_ENV=production.")
         return self
+
+    def check_workers(self, workers: int) -> None:
+        """Refuse more than one worker process without a shared store (AIM_REDIS_URL): each
+        would keep its own sign-in and refusal counts, multiplying every limit by their number."""
+        if workers > 1 and not self.redis_url:
+            raise ConfigurationError(
+                f"{workers} worker processes need AIM_REDIS_URL: without Redis each worker counts "
+                "sign-in failures and refused requests on its own, so every rate limit would be "
+                f"{workers} times weaker. Set AIM_REDIS_URL, or run one worker (make run WORKERS=1, "
+                "gunicorn --workers 1; add --threads for more concurrency)."
+            )
 
     def resolved_secret_key(self) -> str:
         """The secret key; in development, one generated once and kept in instance/.

@@ -2,21 +2,23 @@
 
 Only public measures and published values, for anyone, no login. Every response says which period
 it describes and when the data last changed; a bad parameter gets a 400 saying what is wrong, an
-unknown code a 404. CSV cells that a spreadsheet would run as a formula are neutralised.
+unknown code a 404. CSV downloads come from aim/exports.py, which neutralises formula cells.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
 
+from aim.exports import csv_text
 from aim.periods import PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
@@ -28,6 +30,10 @@ from web.context import runtime
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
+# Read once: the document ships with the code and never changes while the app runs.
+_DOCUMENT = json.loads(OPENAPI.read_text(encoding="utf-8"))
+#: What every endpoint of this read-only API answers to.
+READ_METHODS = "GET, HEAD, OPTIONS"
 PERIOD_HELP = 'period must be a fiscal year "2024", a quarter "2024-Q3" or a month "2024-07"'
 
 
@@ -45,6 +51,33 @@ def _api_error(error: ApiError):
     return jsonify(body), error.status
 
 
+@blueprint.before_app_request
+def _read_only():
+    """Any method but GET and HEAD: a known endpoint answers 405 (OPTIONS: 204) naming the read
+    methods, an unknown path 404. Decided here because Flask would otherwise count the methods of
+    the catch-all route for unknown paths as the endpoint's own."""
+    if not request.path.startswith(blueprint.url_prefix or "/api/v1") or request.method in ("GET", "HEAD"):
+        return None
+    try:
+        endpoint, _args = current_app.url_map.bind("").match(request.path, method="GET")
+    except HTTPException:
+        endpoint = None
+    if endpoint is None or endpoint == f"{blueprint.name}.unknown":
+        # Returned, not raised: without a matched route, the blueprint's error handler is not asked.
+        return _api_error(
+            ApiError(404, f"No such API endpoint: {request.path}", ["See /api/v1 for the endpoints."])
+        )
+    headers = {
+        "Allow": READ_METHODS,
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": READ_METHODS,
+    }
+    if request.method == "OPTIONS":
+        return Response(status=204, headers=headers)
+    body = jsonify({"error": f"{request.path} is read-only: use {READ_METHODS}."})
+    return body, 405, headers
+
+
 @blueprint.after_request
 def _open_data_headers(response: Response) -> Response:
     # Open data: any site may read it; it changes when data is imported, so cache briefly.
@@ -53,8 +86,29 @@ def _open_data_headers(response: Response) -> Response:
     return response
 
 
+def _documented(rule: str) -> dict[str, dict]:
+    """The query parameters the OpenAPI document declares for a route, with their schemas."""
+    operation = _DOCUMENT["paths"].get(rule.replace("<code>", "{code}"), {}).get("get", {})
+    return {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
+    """Why the document's schema refuses `value`, in words; the keywords the document uses."""
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{name} must be one of {', '.join(schema['enum'])}; got {value!r}"
+    if len(value) < schema.get("minLength", 0):
+        return f"{name} is empty; leave the parameter out to mean any"
+    if len(value) > schema.get("maxLength", len(value)):
+        return f"{name} is longer than {schema['maxLength']} characters"
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        return f"{name} {value!r} does not have the documented form"
+    return None
+
+
 def _params(allowed: set[str]) -> dict[str, str]:
-    """The query parameters, refusing unknown and repeated ones (a typo should not pass silently)."""
+    """The query parameters, refusing unknown and repeated ones (a typo should not pass silently),
+    and any value the OpenAPI document refuses: the document is the contract, so the code checks
+    against it rather than against a second copy of its rules."""
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise ApiError(
@@ -65,7 +119,19 @@ def _params(allowed: set[str]) -> dict[str, str]:
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:
         raise ApiError(400, f"Parameter(s) given more than once: {', '.join(repeated)}.")
-    return {k: request.args[k] for k in request.args}
+    params = {k: request.args[k] for k in request.args}
+    schemas = _documented(request.url_rule.rule if request.url_rule else "")
+    for name, value in params.items():
+        problem = _refused_by_document(name, value, schemas.get(name, {}))
+        if problem and name == "period":
+            try:  # the calendar says best what is wrong with a period
+                runtime().calendar.parse(value)
+            except PeriodError as exc:
+                raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
+            raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
+        if problem:
+            raise ApiError(400, "Bad parameter(s).", [problem])
+    return params
 
 
 def _period(session, rt: Runtime, text: str | None):
@@ -279,26 +345,15 @@ def series_json(session, rt: Runtime, code: str):
     )
 
 
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, return) gets a leading quote.
-    Numbers are written from floats, so they are left as they are."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @blueprint.get("/measures/<code>/series.csv")
 @_read
 def series_csv(session, rt: Runtime, code: str):
     info, points, _explanations, updated = _series_or_404(session, rt, code)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("measure", "name", *SERIES_COLUMNS))
-    for p in points:
-        writer.writerow(
-            [safe_cell(v) for v in (info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS))]
-        )
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+    text = csv_text(
+        ("measure", "name", *SERIES_COLUMNS),
+        ((info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS)) for p in points),
+    )
+    response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{info.code}-series.csv"'
     # A CSV has no room for an envelope: the period and the update time travel in headers.
     response.headers["X-Period"] = _span(points)
@@ -325,7 +380,7 @@ def openapi():
     return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
 
 
-@blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@blueprint.get("/<path:rest>")
 def unknown(rest: str):
     # Without this, Dash's catch-all page route would answer unknown API paths with HTML.
     raise ApiError(404, f"No such API endpoint: /api/v1/{rest}", ["See /api/v1 for the endpoints."])

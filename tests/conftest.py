@@ -247,7 +247,7 @@ def live_server(dash_app) -> Iterator[str]:
 @contextmanager
 def _serving(dash_app, database: Database) -> Iterator[None]:
     """Point the one live server at `database` for a while; forget sign-in counts of earlier tests."""
-    from api.accounts import limiter
+    from api.limiting import limiter
     from web.context import EXTENSION
 
     runtime = dash_app.server.extensions[EXTENSION]

@@ -17,6 +17,7 @@ from aim.bench import gunicorn
 from aim.config import ROOT
 from aim.models import AuditEvent
 from callbacks._policy import ROUTER_OUTPUT
+from tests.accounts import summaries_by_minute, two_minutes
 from tests.web import TIMEOUT
 
 # Every route of the app, with who may use it and why. A new route fails the test below until it
@@ -145,20 +146,17 @@ def test_an_oversized_request_gets_413(site):
     assert response.status_code == 413
 
 
-def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app):
+def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app, monkeypatch):
+    import dash
+
     assert dash_app.server.debug is False
-    body = {
-        "output": ROUTER_OUTPUT,
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": {"not": "a path"}},
-            {"id": "_pages_location", "property": "search", "value": None},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
+
+    def broken_page(**_kwargs):
+        raise RuntimeError('Error: a bug in a page loader, File "/srv/site-packages/x.py"')
+
+    # The live server runs in this process: break one page's loader for this test only.
+    monkeypatch.setitem(dash.page_registry["methodology"], "layout", broken_page)
+    body = _router_call(pathname="/methodology")
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 500
     assert response.json() == {"error": "Something went wrong on our side. Please try again later."}
@@ -271,3 +269,177 @@ def csrf_token_in_layout(layout: str) -> str:
     walk(json.loads(layout))
     assert found and len(found[0]) > 20
     return found[0]
+
+
+def test_a_flood_of_refused_callbacks_is_rate_limited_and_summarised_in_the_audit_log(site, database):
+    """150 anonymous calls naming an unknown 600-character output: the first few are refused and
+    recorded one by one, the rest get 429 and are only counted; no row carries the whole id."""
+    body = {
+        "output": "x" * 600 + ".children",
+        "outputs": {"id": "x" * 600, "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+    }
+    with requests.Session() as http:
+        responses = [
+            http.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT) for _ in range(150)
+        ]
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {403, 429}
+    assert statuses.count(403) == 20 and statuses[:20] == [403] * 20
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    rows = _events(database, "denied")
+    assert all(len(detail) <= 300 for detail, _ in rows)
+    counts = [int(d.split()[0]) for d, _ in rows if "not recorded one by one" in d]
+    # 130 over the limit: a summary row when the count in a minute reaches 1, 10 and 100. The run
+    # may cross into the next minute, whose count starts again at 1.
+    assert summaries_by_minute(counts) in ([[1, 10, 100]], *two_minutes(130)), counts
+    assert len(rows) == 20 + len(counts)  # twenty one by one, then only summaries
+
+
+def test_refusals_are_counted_per_ipv4_address_and_per_ipv6_network(dash_app):
+    """The limit is per client: a flood from one address leaves the others' refusals recorded."""
+    from api.limiting import client_key as refusal_key
+
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}):
+        first = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff:4:5:6"}):
+        same_network = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        other = refusal_key()
+    # An IPv6 client owns a whole /64: counting each of its addresses apart would be no limit.
+    assert first == same_network != other
+
+
+def _router_call(pathname: object = "/", search: object = "") -> dict:
+    return {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (json.dumps(_router_call(pathname=5)), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="")), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="measures")), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(pathname={"not": "a path"})), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(search=5)), "_pages_location.search must be empty or a query string"),
+        (json.dumps(_router_call(search=["?q=a"])), "_pages_location.search must be empty or a query"),
+        (json.dumps(_router_call()).replace('"search", "value": ""', '"search", "value": NaN'), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100_000)), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100)), "nest deeper"),
+        (json.dumps(_router_call(pathname="/measures/homicides\x00")), "NUL"),
+        (json.dumps(_router_call(search="?q=\x00")), "NUL"),
+    ],
+    ids=[
+        "pathname-number",
+        "pathname-empty",
+        "pathname-no-slash",
+        "pathname-object",
+        "search-number",
+        "search-list",
+        "nan",
+        "nested-100000",
+        "nested-100",
+        "pathname-nul",
+        "search-nul",
+    ],
+)
+def test_malformed_callback_values_get_400_saying_what_is_wrong_before_dash_runs(site, body, problem, caplog):
+    response = requests.post(
+        f"{site}/_dash-update-component",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400, response.text[:300]
+    assert problem in response.json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/measures?q=%00",
+        "/api/v1/measures?q%00=x",
+        "/api/v1/measures/homicides%00",
+        "/api/v1/measures/homicides%00/series.json",
+        "/api/v1/measures/homicides%00/series.csv",
+        "/api/v1/scorecard?period=2024%00",
+        "/measures/homicides%00",
+    ],
+)
+def test_a_nul_byte_anywhere_in_the_address_gets_400_on_both_databases(site, path):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_a_nul_byte_in_the_sign_in_email_gets_400_on_both_databases(site):
+    from tests.accounts import csrf_token
+
+    http = requests.Session()
+    token = csrf_token(http.get(f"{site}/login", timeout=TIMEOUT).text)
+    response = http.post(
+        f"{site}/login",
+        data={"csrf_token": token, "email": "someone\x00@milwaukee.gov", "password": "x" * 20},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400 and "NUL" in response.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # static files, no data
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/dash/nothing-here.js",
+        "/_dash-component-suites/no_such_package/x.js",
+        "/_dash-component-suites/dash/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/_dash-component-suites/dash/deps/%2e%2e/%2e%2e/%2e%2e/app.py",
+        "/_dash-component-suites/os/__init__.py",
+    ],
+)
+def test_an_unknown_file_under_the_component_suites_gets_404_without_a_traceback(site, path, caplog):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 404
+    assert "Traceback" not in caplog.text and "Unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_the_page_does_not_tell_the_python_version(site):
+    import sys
+
+    page = requests.get(site + "/", timeout=TIMEOUT).text
+    assert "python_version" not in page and sys.version.split()[0] not in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_a_forged_host_header_is_not_echoed_into_the_page(site):
+    page = requests.get(site + "/measures/homicides", headers={"Host": "evil.example"}, timeout=TIMEOUT)
+    assert page.status_code == 200 and "evil.example" not in page.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_server_timing_is_sent_only_when_the_setting_asks_for_it(site):
+    assert "Server-Timing" not in requests.get(site + "/api/v1", timeout=TIMEOUT).headers
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a header, no data
+def test_server_timing_is_sent_with_aim_server_timing_for_benchmarks(db_url):
+    with gunicorn(db_url, server_timing="true") as base:
+        assert requests.get(base + "/api/v1", timeout=TIMEOUT).headers["Server-Timing"].startswith("app;dur=")

@@ -161,3 +161,23 @@ def test_every_page_loads_with_zero_csp_violations(browser, site, database, fast
             violations[path] = found
     assert violations == {}
     context.close()
+
+
+def test_markup_in_an_imported_unit_label_is_shown_as_text_in_the_chart_never_as_a_link(
+    browser, site, database
+):
+    """Plotly renders a subset of HTML (links, bold, line breaks) in titles and hover text: data
+    put into a figure must be escaped, or an imported unit label becomes a live link."""
+    label = '<a href="https://evil.example/">click</a> <b>bold</b>'
+    with database.write() as s:
+        s.scalars(select(Measure).where(Measure.code == "homicides")).one().unit_label = label
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(site + "/measures/homicides")
+    title = page.locator(".js-plotly-plot .g-ytitle text")
+    title.wait_for()
+    assert title.text_content() == label
+    assert page.locator(".js-plotly-plot a").count() == 0
+    assert page.locator(".js-plotly-plot .g-ytitle tspan[style*='bold']").count() == 0
+    context.close()
