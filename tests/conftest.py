@@ -91,6 +91,9 @@ def _recreate_pg(url, name: str, template: str | None = None) -> str:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+            # A commit need not wait for the disk: the tests check what a commit does, not that it
+            # survives a power cut, and each waited commit cost milliseconds to seconds on a busy disk.
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
@@ -177,12 +180,24 @@ def _fresh_copy(backend: str, request, folder: Path, name: str, *, leak: bool) -
     return _recreate_pg(pg_base, f"{pg_base.database}_{name}", template)
 
 
-def _truncate_all(db: Database) -> None:
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+def _empty_all(db: Database) -> None:
+    """Empty every table and restart every id sequence, as TRUNCATE ... RESTART IDENTITY would.
+
+    DELETE, because on tables of a few rows it takes about a tenth of the time: TRUNCATE gives each
+    table new files, which costs 0.3-1.4 s per test on a busy machine."""
     with db.engine.begin() as conn:
-        # Triggers refuse TRUNCATE of append-only tables; a superuser test run may bypass them.
+        # Triggers refuse to empty append-only tables; a superuser test run may bypass them, and with
+        # them the foreign keys, so the order of the tables does not matter.
         conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.exec_driver_sql(
+            "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables))
+        )
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -209,7 +224,7 @@ def database(db_url, backend, request) -> Iterator[Database]:
     for a test marked `leak_city`."""
     db = Database(db_url)
     if backend == "postgresql" and not request.node.get_closest_marker("leak_city"):
-        _truncate_all(db)
+        _empty_all(db)
     yield db
     db.dispose()
 
