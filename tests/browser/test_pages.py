@@ -23,8 +23,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def city(site) -> str:
-    return site
+def city(shared_site) -> str:
+    """The module's one copy of the leak city: these tests only read it."""
+    return shared_site
+
+
+@pytest.fixture
+def page(public_page):
+    """A tab of the module's browser context: no test here signs in."""
+    return public_page
 
 
 def open_page(page, url: str) -> None:

@@ -14,6 +14,7 @@ from aim.importing import run_recipe_import
 from aim.importing.recipes import RecipeError, load_recipe
 from aim.models import Activity, Actual, Department, Measure, Priority, Target
 from aim.periods import FiscalCalendar
+from tests.cli import run_aim
 from tests.conftest import require
 
 BALTIMORE = ROOT.parent / "shared" / "realdata" / "baltimore"
@@ -211,8 +212,6 @@ def test_the_recipe_holds_no_code_only_declarations():
 
 
 def test_the_command_line_imports_with_a_recipe_and_reports_refusals(database, db_url, tmp_path):
-    from tests.aim.test_cli import run_aim
-
     require(BALTIMORE, "../shared is beside the repository in CI")
     env = {"AIM_DATABASE_URL": db_url, "AIM_FISCAL_YEAR_START_MONTH": "7"}
     out = tmp_path / "report.json"
