@@ -342,7 +342,7 @@ def test_a_workbook_reports_its_sheet_and_row(database, tmp_path):
 
 
 def test_report_json_lists_every_problem(database, tmp_path):
-    from tests.aim.test_cli import run_aim
+    from tests.cli import run_aim
 
     folder = write(tmp_path / "bad", {"priorities": "slug,title\nBad Slug,X\nok,\n"})
     out = tmp_path / "report.json"
@@ -358,7 +358,7 @@ def test_report_json_lists_every_problem(database, tmp_path):
 
 
 def test_the_cli_import_succeeds_quietly_without_a_terminal(database, tmp_path):
-    from tests.aim.test_cli import run_aim
+    from tests.cli import run_aim
 
     db_url = str(database.engine.url.render_as_string(hide_password=False))
     result = run_aim("import", str(write(tmp_path / "city", CITY)), env={"AIM_DATABASE_URL": db_url})

@@ -134,7 +134,7 @@ def test_a_shifted_recipe_row_is_refused_as_malformed_not_mapped_with_shifted_ce
 
 
 def test_the_report_json_of_a_malformed_recipe_source_lists_every_line(database, db_url, tmp_path):
-    from tests.aim.test_cli import run_aim
+    from tests.cli import run_aim
 
     recipe, folder = othercity.write_city(tmp_path / "other", _export_with_bad_lines(TOTAL, BAD))
     out = tmp_path / "report.json"

@@ -8,7 +8,7 @@ import json
 from aim.importing.report import LINE, Problem, by_reason, reason_of
 from tests.aim.importing import othercity
 from tests.aim.importing.test_import import CITY, write
-from tests.aim.test_cli import run_aim
+from tests.cli import run_aim
 
 
 def _lines(result) -> list[str]:
