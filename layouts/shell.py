@@ -16,6 +16,7 @@ ROLE_NAMES = {
     "budget_analyst": "Budget analyst",
     "mayors_office": "Mayor's Office",
     "admin": "Administrator",
+    "data_coordinator": "Data coordinator",
 }
 
 
