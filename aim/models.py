@@ -32,6 +32,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 from aim.auth import Role
+from aim.opendata import (
+    ANSWER_STATUSES,
+    ASSET_CLASSIFICATIONS,
+    MODERATION_STATES,
+    RELEASE_STATUSES,
+    REQUEST_KINDS,
+    REQUEST_TEXT_MAX,
+    REQUEST_TITLE_MAX,
+    UPDATE_FREQUENCIES,
+)
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -427,15 +437,6 @@ class AuditEvent(Base):
 
 
 # -- the open data site (issue 15) ----------------------------------------------------------------
-ASSET_CLASSIFICATIONS = ("public", "restricted", "confidential")
-RELEASE_STATUSES = ("published", "planned", "under_review", "will_not_release")
-UPDATE_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annually", "irregular", "not_updated")
-REQUEST_KINDS = ("new", "support")
-MODERATION_STATES = ("pending", "approved", "rejected")
-ANSWER_STATUSES = ("open", "planned", "released", "declined")
-#: Longest texts a member of the public may send: enough to explain a need, too short to be a dump.
-REQUEST_TITLE_MAX = 200
-REQUEST_TEXT_MAX = 2000
 
 
 class DataAsset(Base):

@@ -9,6 +9,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+ASSET_CLASSIFICATIONS = ("public", "restricted", "confidential")
+RELEASE_STATUSES = ("published", "planned", "under_review", "will_not_release")
+UPDATE_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annually", "irregular", "not_updated")
+REQUEST_KINDS = ("new", "support")
+MODERATION_STATES = ("pending", "approved", "rejected")
+ANSWER_STATUSES = ("open", "planned", "released", "declined")
+#: Longest texts a member of the public may send: enough to explain a need, too short to be a dump.
+REQUEST_TITLE_MAX = 200
+REQUEST_TEXT_MAX = 2000
 DCAT_CONFORMS_TO = "https://project-open-data.cio.gov/v1.1/schema"
 DCAT_CONTEXT = "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld"
 DCAT_DESCRIBED_BY = "https://project-open-data.cio.gov/v1.1/schema/catalog.json"
@@ -51,6 +60,22 @@ FORMATS = (
     ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel (xlsx)"),
 )
 BULK_ZIP = "performance-data.zip"
+#: The columns of the inventory's CSV import, in order (aim/services/inventory.py).
+INVENTORY_CSV_COLUMNS = (
+    "slug",
+    "name",
+    "steward",
+    "classification",
+    "release_status",
+    "status_reason",
+    "update_frequency",
+    "priority",
+    "system_of_record",
+    "description",
+    "access_url",
+    "keywords",
+    "released_on",
+)
 
 
 class View(BaseModel):
@@ -105,6 +130,7 @@ class InventoryEntry(View):
     name: str
     steward: str
     classification: str
+    steward_code: str = ""
     release_status: str
     status_reason: str
     update_frequency: str

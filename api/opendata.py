@@ -5,20 +5,42 @@ The pages around them (/data, /data/<slug>, ...) are Dash pages (layouts/opendat
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, request
+import logging
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
 
 from aim.exports import csv_text, json_text, xlsx_bytes
-from aim.opendata import BULK_ZIP, FORMATS, data_json, datapackage, resource
-from aim.services import open_catalog
+from aim.opendata import (
+    BULK_ZIP,
+    FORMATS,
+    REQUEST_TEXT_MAX,
+    REQUEST_TITLE_MAX,
+    data_json,
+    datapackage,
+    resource,
+)
+from aim.services import data_requests, inventory, open_catalog
 from aim.services.site import site_info
-from web.context import runtime
+from api.accounts import limiter
+from web.context import client_address, current_principal, runtime
 
-blueprint = Blueprint("opendata", __name__)
+log = logging.getLogger(__name__)
+blueprint = Blueprint("opendata", __name__, template_folder="templates")
 MEDIA = {ext: media for ext, media, _ in FORMATS}
+REQUEST_FORM = "/data/requests/new"
+#: Where a sent request lands: the requests page, with a thank-you that promises nothing public yet.
+SENT = "/data/requests?sent=1"
 
 
 @blueprint.after_request
 def _open_data_headers(response: Response) -> Response:
+    if request.path.startswith(REQUEST_FORM):
+        # A form with a CSRF token tied to this visitor's session: never cached, never shared.
+        response.headers["Cache-Control"] = "no-store"
+        return response
     # Open data: any site may read it; it changes when data is published, so cache briefly.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers.setdefault("Cache-Control", "public, max-age=60")
@@ -87,3 +109,75 @@ def bulk_zip():
         return _download(
             open_catalog.zip_bytes(files, BULK_ZIP.removesuffix(".zip")), "application/zip", BULK_ZIP, session
         )
+
+
+# -- the public's data requests ---------------------------------------------------------------------
+class RequestForm(FlaskForm):
+    """The CSRF token and the texts; parse_request validates them (lengths, kinds)."""
+
+    title = StringField()
+    need = TextAreaField()
+    reason = TextAreaField()
+
+
+def _asset(slug: str):
+    if not slug:
+        return None
+    with runtime().database.read() as session:
+        return inventory.find_entry(session, current_principal(), slug[:80])
+
+
+def _form_page(form: RequestForm, status: int = 200, *, asset=None, **context):
+    return (
+        render_template(
+            "opendata/request.html",
+            form=form,
+            asset=asset,
+            title_max=REQUEST_TITLE_MAX,
+            text_max=REQUEST_TEXT_MAX,
+            **context,
+        ),
+        status,
+    )
+
+
+@blueprint.route(REQUEST_FORM, methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["AIM_DATA_REQUEST_LIMIT"], methods=["POST"])
+def new_request():
+    form = RequestForm()
+    if request.method == "GET":
+        return _form_page(form, asset=_asset(request.args.get("asset", "")))
+    asset = _asset(request.form.get("asset", ""))
+    if not form.validate_on_submit():  # the CSRF token is missing, expired or forged
+        return _form_page(
+            form,
+            400,
+            asset=asset,
+            kind="danger",
+            message="The form expired or was not sent from this site. Please send it again.",
+        )
+    if request.form.get("website"):
+        # Only a robot fills the field people never see: it gets the thank-you page and nothing
+        # is stored, so it learns nothing about the trap.
+        log.info("data request honeypot filled from %s", client_address())
+        return redirect(SENT, code=303)
+    try:
+        data = data_requests.parse_request(
+            {k: request.form.get(k, "") for k in ("kind", "asset", "title", "need", "reason")}
+        )
+        with runtime().database.write() as session:
+            data_requests.submit(session, data)
+    except inventory.InventoryError as exc:
+        return _form_page(form, 400, asset=asset, problems=exc.problems)
+    return redirect(SENT, code=303)
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def _too_many(_error: RateLimitExceeded):
+    body, status = _form_page(
+        RequestForm(),
+        429,
+        kind="danger",
+        message="Too many requests from your address. Please wait an hour, then try again.",
+    )
+    return body, status, {"Retry-After": "3600"}
