@@ -114,7 +114,7 @@ def _register_pages() -> None:
 
 
 def _register_open_data_pages() -> None:
-    from callbacks.opendata import catalog, inventory, manage
+    from callbacks.opendata import archive, catalog, inventory, manage
 
     # Numbered so that Dash tries the fixed paths before /data/<slug> (it matches in that order).
     dash.register_page(
@@ -128,6 +128,7 @@ def _register_open_data_pages() -> None:
     for name, path, title, layout, order in (
         ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
         ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
+        ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
         ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
     ):
         dash.register_page(name, path=path, name=title, title=_title(title), layout=layout, order=order)

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -22,7 +32,7 @@ from aim.opendata import (
     datapackage,
     resource,
 )
-from aim.services import data_requests, inventory, open_catalog
+from aim.services import archive, data_requests, inventory, open_catalog
 from aim.services.site import site_info
 from api.accounts import limiter
 from web.context import client_address, current_principal, runtime
@@ -109,6 +119,18 @@ def bulk_zip():
         return _download(
             open_catalog.zip_bytes(files, BULK_ZIP.removesuffix(".zip")), "application/zip", BULK_ZIP, session
         )
+
+
+@blueprint.get("/data/archive/<folder>/<name>")
+def archived_file(folder: str, name: str):
+    """A file of an archived release, as written: it never changes, so caches may keep it."""
+    path = archive.release_file(runtime().settings, folder, name)
+    if path is None:
+        abort(404)
+    media = "text/plain" if name == archive.CHECKSUMS else None
+    response = send_file(path, mimetype=media, as_attachment=name.endswith((".csv", ".xlsx")), max_age=0)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 # -- the public's data requests ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -319,7 +319,7 @@ def dataset_document(
 
 
 def performance_files(
-    session: Session, settings: Settings, *, created: datetime | None = None
+    session: Session, settings: Settings, *, created: datetime | date | None = None
 ) -> dict[str, bytes]:
     """Every performance dataset as CSV and JSON, and a data package describing the CSV files:
     the bulk download and the body of an archived release. The same data gives the same bytes."""

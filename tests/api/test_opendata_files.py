@@ -203,3 +203,36 @@ def test_a_published_inventory_entry_is_in_data_json_with_its_link(site, databas
     assert permits["distribution"][0]["accessURL"] == "https://data.example.gov/permits"
     assert permits["accrualPeriodicity"] == "R/P1D" and permits["keyword"] == ["permits", "buildings"]
     assert "Payroll" not in json.dumps(document)
+
+
+@pytest.fixture
+def archive_dir(dash_app, tmp_path, monkeypatch) -> Path:
+    from web.context import EXTENSION
+
+    folder = tmp_path / "archive"
+    monkeypatch.setattr(dash_app.server.extensions[EXTENSION].settings, "archive_dir", folder)
+    return folder
+
+
+def test_an_archived_release_is_served_as_written_and_listed(site, database, dash_app, archive_dir):
+    from datetime import date
+
+    from aim.services import archive
+    from web.context import EXTENSION
+
+    with database.write() as s:
+        view, _ = archive.write_release(s, date(2026, 12, 3), dash_app.server.extensions[EXTENSION].settings)
+    for name in ("manifest.json", "SHA256SUMS", "actuals.csv", "datapackage.json"):
+        response = get(f"{site}/data/archive/2026-12-03/{name}")
+        assert response.content == (archive_dir / "2026-12-03" / name).read_bytes()
+        assert "immutable" in response.headers["Cache-Control"]
+    for bad in ("2026-12-04/actuals.csv", "2026-12-03/nothing.csv", "2026-12-03/.hidden"):
+        get(f"{site}/data/archive/{bad}", 404)
+    # An encoded slash makes another route: Dash's page shell (HTML, no file), never a file outside.
+    escaped = requests.get(f"{site}/data/archive/2026-12-03/..%2Fmanifest.json", timeout=TIMEOUT)
+    assert escaped.headers["Content-Type"].startswith("text/html") and '"files"' not in escaped.text
+    from tests.api.test_opendata_requests import page_text
+
+    listed = page_text(site, "/data/archive")
+    assert "03 December 2026" in listed and view.manifest_sha256 in listed
+    assert "/data/archive/2026-12-03/targets.csv" in json.dumps(json.loads(page_text(site, "/data/targets")))

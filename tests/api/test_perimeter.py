@@ -42,6 +42,7 @@ REVIEWED_ROUTES = {
     "/api/v1/scorecard": "public open data API",
     "/assets/<path:filename>": "public: our CSS",
     "/data.json": "public: DCAT-US catalog of published datasets (open data)",
+    "/data/archive/<folder>/<name>": "public: a file of an archived release (dated folder, listed file only)",
     "/data/requests/new": "public: the data request form; CSRF token, honeypot, rate-limited per address",
     "/data/<slug>/<filename>": "public: a performance dataset's files (public measures, published values)",
     "/data/performance-data.zip": "public: every performance dataset in one zip",

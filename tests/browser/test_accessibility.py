@@ -43,6 +43,7 @@ PAGES = [
     "/data/requests?sent=1",
     "/data/requests/new",
     "/data/manage",
+    "/data/archive",
     "/internal/measures",
     "/login",
     "/logout",
@@ -173,7 +174,7 @@ def test_the_signed_in_pages_have_no_axe_violations(axe_page, city, database, fa
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_open_data_desk_and_filled_pages_have_no_axe_violations(
-    axe_page, city, database, fast_hashing, width
+    axe_page, city, database, fast_hashing, width, tmp_path
 ):
     """The coordinator's desk with a request in each state and inventory entries, and the public
     pages showing them."""
@@ -214,6 +215,8 @@ def test_the_open_data_desk_and_filled_pages_have_no_axe_violations(
         "/data/requests",
         "/data",
         "/data/permits",
+        "/data/archive",
+        "/data/actuals",
     ):
         page.goto(city + path)
         page.locator("main h1").first.wait_for()
