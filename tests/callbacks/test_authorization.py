@@ -375,3 +375,11 @@ def test_a_forged_inventory_import_by_a_non_coordinator_writes_nothing(
         assert (
             s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 1
         )
+
+
+def test_a_write_callback_cannot_be_declared_public():
+    from aim.auth import PUBLIC
+    from callbacks._policy import callback
+
+    with pytest.raises(TypeError, match="must name the roles"):
+        callback(PUBLIC, write=True)
