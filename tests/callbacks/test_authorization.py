@@ -316,7 +316,7 @@ def _moderation(request_id: int) -> dict:
     )
 
 
-def test_the_desks_callbacks_are_declared_writes_for_data_coordinators_only():
+def test_the_desks_callbacks_are_declared_writes_for_data_coordinators_only(dash_app):
     from aim.auth import Role
     from callbacks._policy import policy_for
 
