@@ -196,10 +196,10 @@ def new_request():
 
 @blueprint.errorhandler(RateLimitExceeded)
 def _too_many(_error: RateLimitExceeded):
-    body, status = _form_page(
+    # Flask-Limiter adds Retry-After itself (headers_enabled), counted to the end of the window.
+    return _form_page(
         RequestForm(),
         429,
         kind="danger",
         message="Too many requests from your address. Please wait an hour, then try again.",
     )
-    return body, status, {"Retry-After": "3600"}

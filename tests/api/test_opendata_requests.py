@@ -126,7 +126,8 @@ def test_two_hundred_requests_from_one_address_in_a_minute_are_mostly_refused(si
     assert _count(database) == 5
     refused = _send(http, site, token)
     assert refused.status_code == 429 and "Too many requests" in refused.text
-    assert refused.headers["Retry-After"] == "3600"
+    # The window is an hour, and the requests above may have crossed a second boundary.
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
 
 
 PAYLOADS = [
