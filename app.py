@@ -18,6 +18,7 @@ from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
 from api import accounts, security
+from api import opendata as api_opendata
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
 from layouts import shell
@@ -96,6 +97,7 @@ def _register_pages() -> None:
         title=_title("Methodology"),
         layout=methodology.layout,
     )
+    _register_open_data_pages()
     dash.register_page(
         "not_found_404",
         path="/404",
@@ -109,6 +111,35 @@ def _register_pages() -> None:
         name="Internal measures",
         title=_title("Internal measures"),
         layout=internal.layout,
+    )
+
+
+def _register_open_data_pages() -> None:
+    from callbacks.opendata import archive, catalog, inventory, manage
+
+    # Numbered so that Dash tries the fixed paths before /data/<slug> (it matches in that order).
+    dash.register_page(
+        "open_data",
+        path="/data",
+        name="Open data",
+        title=_title("Open data"),
+        layout=catalog.layout,
+        order=10,
+    )
+    for name, path, title, layout, order in (
+        ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
+        ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
+        ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
+        ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
+    ):
+        dash.register_page(name, path=path, name=title, title=_title(title), layout=layout, order=order)
+    dash.register_page(
+        "open_dataset",
+        path_template="/data/<slug>",
+        name="Dataset",
+        title=lambda slug=None: _title(f"Dataset {slug}"),
+        layout=catalog.dataset,
+        order=19,
     )
 
 
@@ -161,6 +192,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
+    server.register_blueprint(api_opendata.blueprint)
     accounts.init_accounts(server, settings)
     server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()

@@ -18,6 +18,7 @@ from alembic.util import CommandError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
+from aim.archive_cli import archive
 from aim.cli_common import UserError, fiscal_calendar, open_database, settings
 from aim.config import DEMO_CITY, ROOT
 from aim.db import Database
@@ -395,6 +396,7 @@ def bench(
 
 
 main.add_command(users)
+main.add_command(archive)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,12 +10,18 @@ from aim.auth import Principal
 from layouts import ids
 from layouts.components import aria
 
-NAVIGATION = [("Home", "/"), ("All measures", "/measures"), ("Methodology", "/methodology")]
+NAVIGATION = [
+    ("Home", "/"),
+    ("All measures", "/measures"),
+    ("Open data", "/data"),
+    ("Methodology", "/methodology"),
+]
 ROLE_NAMES = {
     "department_editor": "Department editor",
     "budget_analyst": "Budget analyst",
     "mayors_office": "Mayor's Office",
     "admin": "Administrator",
+    "data_coordinator": "Data coordinator",
 }
 
 

@@ -1,13 +1,16 @@
-"""CSV exports: cells a spreadsheet would run as a formula are neutralised, full-width forms too."""
+"""Downloads (aim/exports.py): cells a spreadsheet would run as a formula are neutralised in CSV
+and xlsx, full-width forms too; numbers, dates and booleans written plainly; JSON left as it is."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from aim.exports import csv_text, safe_cell
+from aim.exports import csv_text, json_records, safe_cell, xlsx_bytes
 
 
 @pytest.mark.parametrize(
@@ -39,3 +42,56 @@ def test_csv_text_has_a_header_crlf_rows_and_neutralised_cells():
     text = csv_text(("code", "name"), [("a", "\uff1d1+1"), ("b", "fine")])
     assert text.endswith("\r\n")
     assert list(csv.reader(io.StringIO(text))) == [["code", "name"], ["a", "'\uff1d1+1"], ["b", "fine"]]
+
+
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tleading tab",
+    "\rleading return",
+    "\uff1d1+1",  # full-width =
+    "\uff0bcmd",
+    "\uff0d1",
+    "\uff20SUM(1)",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_text_a_spreadsheet_would_run_gets_a_leading_quote(payload):
+    assert safe_cell(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("value", ["plain text", "a=b", "", -3.5, 12, None, True])
+def test_everything_else_is_left_alone(value):
+    assert safe_cell(value) == value
+
+
+def test_csv_cells_are_neutralised_and_values_written_plainly():
+    text = csv_text(
+        ["a", "b", "c", "d", "e"],
+        [(PAYLOADS[0], 8000.0, -2.5, date(2026, 1, 2), True), (None, Decimal("1.50"), 0.1, None, False)],
+    )
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [
+        ["a", "b", "c", "d", "e"],
+        ["'" + PAYLOADS[0], "8000", "-2.5", "2026-01-02", "true"],
+        ["", "1.5", "0.1", "", "false"],
+    ]
+    assert text.endswith("\r\n")
+
+
+def test_xlsx_cells_are_neutralised_and_numbers_stay_numbers():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx_bytes(["a", "b"], [(p, 1.5) for p in PAYLOADS])), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == ("a", "b")
+    # (an xlsx file stores a carriage return as a line feed)
+    assert [r[0] for r in rows[1:]] == ["'" + p.replace("\r", "\n") for p in PAYLOADS]
+    assert {r[1] for r in rows[1:]} == {1.5}
+
+
+def test_json_records_keep_text_as_it_is():
+    assert json_records(["a", "b"], [(PAYLOADS[0], 3.0)]) == [{"a": PAYLOADS[0], "b": 3}]
