@@ -243,7 +243,7 @@ class MeasureRow(Row):
     is_key: Flag(False) = Field(False, description="A headline measure of its priorities")  # type: ignore[valid-type]
     is_output: Flag(False) = Field(  # type: ignore[valid-type]
         False,
-        description="Counts what its activity produces; the activity's cost per unit divides its spending by it",
+        description="Counts what its activity produces: its cost per unit divides spending by this",
     )
     active_from: OptionalDate = Field(None, description="Date the measure started")
     retired_at: OptionalDate = Field(None, description="Date the measure was retired")
