@@ -235,7 +235,9 @@ class _Measure:
     department_name: str
 
 
-def _public_measures(session: Session, codes: Iterable[str] | None = None) -> list[_Measure]:
+def _public_measures(
+    session: Session, codes: Iterable[str] | None = None, include_internal: bool = False
+) -> list[_Measure]:
     query = (
         select(
             Measure.id,
@@ -259,8 +261,9 @@ def _public_measures(session: Session, codes: Iterable[str] | None = None) -> li
         )
         .join(Activity, Measure.activity_id == Activity.id)
         .join(Department, Activity.department_id == Department.id)
-        .where(Measure.is_public.is_(True))
     )
+    if not include_internal:
+        query = query.where(Measure.is_public.is_(True))
     if codes is not None:
         query = query.where(Measure.code.in_(sorted(codes)))
     # SQLAlchemy types the first 10 columns of a select and leaves the rest as a variadic Any, so
@@ -362,12 +365,15 @@ def scorecard(
     *,
     as_of: date | None = None,
     codes: Iterable[str] | None = None,
+    include_internal: bool = False,
 ) -> Scorecard:
     """Every public measure evaluated for `period` (default: see `default_period`).
 
     Measures reporting less often than the period (an annual measure in a quarter) are left out
     of that period's scorecard, as are measures not active during it. `codes` limits it to some
     measures (one measure's page); their figures are exactly those of the full scorecard.
+    `include_internal` adds the internal measures: only for a caller that has checked the reader
+    may see every department's internal data (the analyst workbench).
     """
     as_of = as_of or date.today()
     if period is None:
@@ -377,7 +383,7 @@ def scorecard(
     kinds = _kinds_within(period)
     measures = [
         m
-        for m in _public_measures(session, codes)
+        for m in _public_measures(session, codes, include_internal)
         if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)
     ]
     keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}

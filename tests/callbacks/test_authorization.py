@@ -124,6 +124,11 @@ API_ROUTES = [
     "/api/v1/measures/homicides/series.csv",
     "/api/v1/scorecard?period=2026",
     "/api/v1/openapi.json",
+    "/api/v1/departments",
+    "/api/v1/departments/MPD",
+    "/api/v1/departments/MPD?period=2026",
+    "/api/v1/budgets?department=MPD",
+    "/api/v1/budgets.csv",
 ]
 
 
