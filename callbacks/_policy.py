@@ -26,12 +26,15 @@ def callback(policy: Policy, *args, **kwargs):
     """dash.callback, plus the policy the gate enforces for it."""
     if not isinstance(policy, Policy):
         raise TypeError("callback() needs a Policy first: aim.auth.PUBLIC or aim.auth.roles(...)")
+    # dash.callback records the callback's outputs when called, before the function is decorated:
+    # compare the map from before that call, or the new outputs would go unnoticed.
+    before = set(_callback.GLOBAL_CALLBACK_MAP)
     register = dash.callback(*args, **kwargs)
+    added = set(_callback.GLOBAL_CALLBACK_MAP) - before
 
     def decorate(function):
-        before = set(_callback.GLOBAL_CALLBACK_MAP)
         wrapped = register(function)
-        for output in set(_callback.GLOBAL_CALLBACK_MAP) - before:
+        for output in added | (set(_callback.GLOBAL_CALLBACK_MAP) - before):
             _POLICIES[output] = policy
         return wrapped
 

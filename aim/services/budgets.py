@@ -509,10 +509,14 @@ def workbench(
 
     # Cost per unit, for output measures only: the rule is a scalar function, applied to the few
     # output rows (one per activity output), so there is one place that says how it is computed.
-    costs, costs_before, bases = [], [], []
+    costs: list[float | None] = []
+    costs_before: list[float | None] = []
+    bases: list[str | None] = []
     for r in table.itertuples(index=False):
         if not r.is_output:
-            costs.append(None), costs_before.append(None), bases.append(None)
+            costs.append(None)
+            costs_before.append(None)
+            bases.append(None)
             continue
         cost = rules.cost_per_unit(
             _none(r.adopted), _none(r.spent), Rollup(_none(r.value), r.reported, r.expected), r.aggregation
@@ -587,3 +591,116 @@ def _scatter(table: pd.DataFrame) -> list[ScatterPoint]:
         )
         for code, r in both.iterrows()
     ]
+
+
+GROUPS = ("", "department", "priority")
+GROUP_COLUMNS = [
+    Column(
+        field="measures",
+        header="Measures",
+        kind="number",
+        meaning="Measures in the group (internal included)",
+    ),
+    Column(field="internal", header="Internal", kind="number", meaning="Of which internal measures"),
+    Column(
+        field="on_track", header="On track", kind="number", meaning="Measures on track in the fiscal year"
+    ),
+    Column(field="at_risk", header="At risk", kind="number", meaning="Measures at risk"),
+    Column(field="off_track", header="Off track", kind="number", meaning="Measures off track"),
+    Column(
+        field="mean_score",
+        header="Average score",
+        kind="score",
+        meaning="Mean score of the measures with one",
+    ),
+    Column(field="activities", header="Activities", kind="number", meaning="Activities in the group"),
+    Column(
+        field="adopted",
+        header="Adopted",
+        kind="money",
+        meaning="Adopted budgets of the group's activities (each activity counted once per group)",
+    ),
+    Column(field="spent", header="Spent", kind="money", meaning="Spending of the group's activities"),
+    Column(field="variance", header="Variance", kind="money", meaning="spent - adopted"),
+    Column(field="variance_percent", header="Variance %", kind="percent", meaning="variance / adopted"),
+    Column(
+        field="spent_before", header="Spent, year before", kind="money", meaning="Spending a year earlier"
+    ),
+    Column(
+        field="spending_change",
+        header="Spending change",
+        kind="percent",
+        meaning="Spending against a year earlier",
+    ),
+]
+
+
+def shape_workbench(
+    view: Workbench, *, priority: str = "", department: str = "", group: str = ""
+) -> tuple[list[Column], list[dict[str, Any]]]:
+    """The workbench's rows narrowed to a priority and a department, one per measure, or grouped
+    into one row per department or per priority (an activity serving two priorities counts in
+    both). Pure: it reshapes the view model, so the grid and its exports agree."""
+    rows = [
+        r
+        for r in view.rows
+        if (not priority or priority in r["priority_slugs"])
+        and (not department or r["department_code"] == department)
+    ]
+    if group not in ("department", "priority"):
+        return view.columns, rows
+    title_of = dict(view.priorities)
+    frame = pd.DataFrame(
+        rows, columns=[*[c.field for c in view.columns], "department_code", "priority_slugs"]
+    )
+    frame = frame.astype({c: "float64" for c in ("adopted", "spent", "spent_before", "score")})
+    if group == "priority":
+        frame = frame.explode("priority_slugs")
+        frame = frame[frame["priority_slugs"].notna()]
+        frame["group"] = frame["priority_slugs"].map(title_of)
+    else:
+        frame["group"] = frame["department"]
+    heading = "Priority" if group == "priority" else "Department"
+    columns = [
+        Column(field="group", header=heading, kind="text", meaning=f"The {heading.lower()}"),
+        *GROUP_COLUMNS,
+    ]
+    if frame.empty:
+        return columns, []
+    measures = frame.groupby("group").agg(
+        measures=("code", "count"),
+        internal=("visibility", lambda v: int((v == "Internal").sum())),
+        on_track=("status", lambda v: int((v == "on_track").sum())),
+        at_risk=("status", lambda v: int((v == "at_risk").sum())),
+        off_track=("status", lambda v: int((v == "off_track").sum())),
+        mean_score=("score", "mean"),
+        activities=("activity", "nunique"),
+    )
+    money = (
+        frame.drop_duplicates(["group", "department", "activity"])
+        .groupby("group")[["adopted", "spent", "spent_before"]]
+        .sum(min_count=1)
+    )
+    table = measures.join(money)
+    table["variance"] = table["spent"] - table["adopted"]
+    table["variance_percent"] = table["variance"] / table["adopted"].where(table["adopted"] != 0)
+    table["spending_change"] = (table["spent"] - table["spent_before"]) / table["spent_before"].where(
+        table["spent_before"] != 0
+    )
+    table = table.reset_index().sort_values("group")
+    out = table.astype(object).where(table.notna(), None)
+    return columns, out.to_dict("records")
+
+
+def budget_years(session: Session) -> list[int]:
+    """The fiscal years holding any budget, newest first."""
+    return sorted(set(session.scalars(select(Budget.fiscal_year).distinct())), reverse=True)
+
+
+def activity_department(session: Session, activity_code: str) -> str | None:
+    """The code of the department an activity belongs to; None for an unknown activity."""
+    return session.scalar(
+        select(Department.code)
+        .join(Activity, Activity.department_id == Department.id)
+        .where(Activity.code == activity_code)
+    )
