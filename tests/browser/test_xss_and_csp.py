@@ -76,9 +76,11 @@ PAGES = [
     "/measures",
     "/measures?q=script",
     "/measures/homicides",
+    "/departments",
     "/departments/MPD",
     "/methodology",
     "/internal/measures",
+    "/analysis",
     "/measures/no-such-<script>",
 ]
 
