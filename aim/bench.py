@@ -115,10 +115,10 @@ def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: i
 def workbench_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int) -> dict:
     """The analyst workbench's server work: every measure (internal included) for two fiscal years,
     budgets, cost per unit and the scatter (aim.services.budgets.workbench), then one filter."""
-    from aim.auth import Principal
+    from aim.auth import Principal, Role
     from aim.services.budgets import shape_workbench, workbench
 
-    analyst = Principal(user_id=1, email="bench@example.org", role="budget_analyst")
+    analyst = Principal(user_id=1, email="bench@example.org", role=Role.BUDGET_ANALYST)
     database = Database(url)
     try:
         with database.read() as session:

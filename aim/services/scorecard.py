@@ -133,8 +133,8 @@ def _aggregate_actuals(
     result = session.execute(query)
     # Row._asdict() builds the key list again for every row (a fifth of a 2,500-measure scorecard);
     # the keys are the same for all rows, so take them once.
-    keys = list(result.keys())
-    return {row[0]: dict(zip(keys, row, strict=True)) for row in result}
+    names = list(result.keys())
+    return {row[0]: dict(zip(names, row, strict=True)) for row in result}
 
 
 def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> Rollup:
