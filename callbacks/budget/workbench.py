@@ -87,15 +87,20 @@ def layout(year=None, **_query):
     Input(ids.WORKBENCH_DEPARTMENT, "value"),
     Input(ids.WORKBENCH_GROUP, "value"),
     Input(ids.WORKBENCH_COLUMNS, "value"),
+    Input(ids.WORKBENCH_PIN, "value"),
     prevent_initial_call=True,
 )
-def update(year, priority, department, group, shown):
+def update(year, priority, department, group, shown, pinned):
     view, _known = _load(year)
     columns, rows = _shape(view, priority, department, group)
     grouped = columns is not view.columns
     kind = _choice(group, {"department", "priority"}) if grouped else ""
     return (
-        layout_module.column_defs(columns, None if grouped else _shown(shown)),
+        layout_module.column_defs(
+            columns,
+            None if grouped else _shown(shown),
+            _choice(pinned, {c.field for c in view.columns if c.kind == "text"}) or "measure",
+        ),
         rows,
         layout_module.count_text(len(rows), kind, view.fiscal_year, view.previous_year),
         layout_module.scatter(view.points, view.fiscal_year, view.previous_year),

@@ -76,6 +76,7 @@ def skeleton() -> html.Div:
             *[dbc.Select(id=i, options=[]) for i in (ids.WORKBENCH_YEAR, ids.WORKBENCH_PRIORITY)],
             *[dbc.Select(id=i, options=[]) for i in (ids.WORKBENCH_DEPARTMENT, ids.WORKBENCH_GROUP)],
             dcc.Checklist(id=ids.WORKBENCH_COLUMNS, options=[]),
+            dbc.Select(id=ids.WORKBENCH_PIN, options=[]),
             html.P(id=ids.WORKBENCH_COUNT),
             dbc.Button(id=ids.WORKBENCH_XLSX),
             dbc.Button(id=ids.WORKBENCH_CSV),
@@ -112,8 +113,11 @@ def not_for_role() -> html.Div:
     )
 
 
-def column_defs(columns: Sequence[Column], shown: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """AG Grid column definitions: numbers right-aligned and formatted, text filtered as text."""
+def column_defs(
+    columns: Sequence[Column], shown: Sequence[str] | None = None, pinned: str = "measure"
+) -> list[dict[str, Any]]:
+    """AG Grid column definitions: numbers right-aligned and formatted, text filtered as text; the
+    group column (grouped views) or the `pinned` one stays on the left while scrolling across."""
     defs = []
     for c in columns:
         definition: dict[str, Any] = {
@@ -136,9 +140,9 @@ def column_defs(columns: Sequence[Column], shown: Sequence[str] | None = None) -
                 + " : ".join(f"params.value == '{k}' ? '{v}'" for k, v in STATUS_WORDS.items())
                 + " : params.value)"
             }
-        if c.field in PINNED:
+        if c.field == "group" or c.field == pinned:
             definition["pinned"] = "left"
-        if shown is not None and c.field not in shown and c.field not in PINNED:
+        if shown is not None and c.field not in shown and c.field not in PINNED and c.field != pinned:
             definition["hide"] = True
         defs.append(definition)
     return defs
@@ -282,7 +286,8 @@ def build(
                 [
                     "Every department, activity and measure, internal ones included, with two fiscal years "
                     "side by side: values, status and score, the activity's budget, variance and cost per "
-                    "unit. Sort, filter and resize columns in the grid; pin one from its menu. ",
+                    "unit. Sort, filter and resize columns in the grid; choose which column stays "
+                    "pinned on the left. ",
                     dcc.Link("How each figure is calculated", href="/methodology"),
                     ".",
                 ],
@@ -312,6 +317,12 @@ def build(
                     ),
                     _select(
                         "Group by", ids.WORKBENCH_GROUP, [(v or "none", t) for v, t in GROUP_CHOICES], "none"
+                    ),
+                    _select(
+                        "Pin on the left",
+                        ids.WORKBENCH_PIN,
+                        [(c.field, c.header) for c in view.columns if c.kind == "text"],
+                        "measure",
                     ),
                 ],
                 className="d-flex flex-wrap align-items-end",

@@ -34,13 +34,16 @@ def _output(pairs) -> str:
     return f"..{'...'.join(names)}.." if len(names) > 1 else names[0]
 
 
-def update_body(year="2025", priority="all", department="all", group="none", columns=None) -> dict:
+def update_body(
+    year="2025", priority="all", department="all", group="none", columns=None, pin="measure"
+) -> dict:
     values = [
         (ids.WORKBENCH_YEAR, year),
         (ids.WORKBENCH_PRIORITY, priority),
         (ids.WORKBENCH_DEPARTMENT, department),
         (ids.WORKBENCH_GROUP, group),
         (ids.WORKBENCH_COLUMNS, columns if columns is not None else ["measure", "code", "value"]),
+        (ids.WORKBENCH_PIN, pin),
     ]
     return {
         "output": _output(UPDATE_OUTPUTS),
@@ -125,9 +128,11 @@ def test_every_workbench_callback_answers_only_its_roles(sessions, shared_site, 
 
 def test_the_analysts_grid_holds_the_internal_measure_and_the_download_too(sessions, shared_site):  # noqa: F811
     http = sessions["budget_analyst"]
-    grid = post(http, shared_site, update_body()).json()["response"]
+    grid = post(http, shared_site, update_body(pin="department")).json()["response"]
     rows = grid[ids.WORKBENCH_GRID]["rowData"]
     assert SECRET_CODE in {r["code"] for r in rows}
+    pinned = [c["field"] for c in grid[ids.WORKBENCH_GRID]["columnDefs"] if c.get("pinned") == "left"]
+    assert pinned == ["department"]
     book = xlsx_of(post(http, shared_site, download_body()))
     names = [row[0] for row in book["Data"].iter_rows(min_row=2, values_only=True)]
     assert SECRET_NAME in names
@@ -159,6 +164,8 @@ FORGED_UPDATES = [
     dict(group="../../etc"),
     dict(columns="measure"),
     dict(columns=[None, 7, {"x": 1}]),
+    dict(pin="value_change"),
+    dict(pin={"field": "measure"}),
 ]
 
 
