@@ -62,6 +62,7 @@ def _title(text: str):
 
 
 def _register_pages() -> None:
+    from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, priority
     from callbacks.staff import internal
 
@@ -84,6 +85,13 @@ def _register_pages() -> None:
         layout=measure.layout,
     )
     dash.register_page(
+        "departments",
+        path="/departments",
+        name="Departments",
+        title=_title("Departments"),
+        layout=departments.layout,
+    )
+    dash.register_page(
         "department",
         path_template="/departments/<code>",
         name="Department",
@@ -104,6 +112,13 @@ def _register_pages() -> None:
         name="Not found",
         title=_title("Page not found"),
         layout=methodology.not_found,
+    )
+    dash.register_page(
+        "analysis",
+        path="/analysis",
+        name="Analyst workbench",
+        title=_title("Analyst workbench"),
+        layout=workbench.layout,
     )
     dash.register_page(
         "internal_measures",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
@@ -180,6 +181,10 @@ class Measure(Base):
             "retired_at IS NULL OR active_from IS NULL OR retired_at >= active_from",
             name="retired_after_active",
         ),
+        # Cost per unit divides spending by this measure's yearly figure: it must count units.
+        CheckConstraint(
+            "NOT is_output OR (measure_type = 'output' AND unit_kind = 'count')", name="output_counts_units"
+        ),
     )
 
     id: Mapped[intpk]
@@ -198,6 +203,9 @@ class Measure(Base):
     measure_type: Mapped[str] = mapped_column(String(16))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Counts what its activity produces (tons collected, inspections made): the activity's cost
+    #: per unit is its spending divided by this measure's figure for the year (aim/budget.py).
+    is_output: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active_from: Mapped[date | None] = mapped_column(Date)
     retired_at: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from aim.auth import Principal
+from aim.auth import Principal, sees_all_departments
 from layouts import ids
 from layouts.components import aria
 
 NAVIGATION = [
     ("Home", "/"),
     ("All measures", "/measures"),
+    ("Departments", "/departments"),
     ("Open data", "/data"),
     ("Methodology", "/methodology"),
 ]
@@ -55,6 +56,12 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             ),
                             className="nav-item",
                         ),
+                        html.Li(
+                            dcc.Link("Analyst workbench", href="/analysis", className="nav-link py-0"),
+                            className="nav-item",
+                        )
+                        if sees_all_departments(user)
+                        else None,
                         html.Li(
                             html.A("Change password", href="/account/password", className="nav-link py-0"),
                             className="nav-item",

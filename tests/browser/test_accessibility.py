@@ -31,6 +31,7 @@ PAGES = [
     "/measures/violent-crimes",
     "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026",
+    "/departments",
     "/departments/DPW",
     "/methodology",
     "/measures/no-such-code",

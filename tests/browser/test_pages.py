@@ -142,7 +142,10 @@ def test_a_department_page_lists_activities_budgets_and_measures(page, city):
     police = api(city, "/measures?department=MPD&period=2025")["measures"]
     shown = page.locator("table.measure-table tbody th").all_inner_texts()
     assert sorted(shown) == sorted(m["name"] for m in police)
-    assert "adopted budget $" in page.locator("main").inner_text()
+    patrol = next(
+        a for a in api(city, "/departments/MPD?period=2025")["activities"] if a["code"] == "MPD-PATROL"
+    )
+    assert f"${patrol['years'][-1]['adopted']:,.0f}" in page.locator("#resource-table").inner_text()
 
 
 def test_methodology_explains_the_rules_and_the_update_schedule(page, city):
