@@ -130,6 +130,8 @@ def _params(allowed: set[str]) -> dict[str, str]:
             except PeriodError as exc:
                 raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
             raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
+        if problem and name == "fiscal_year":
+            raise ApiError(400, f"Bad fiscal_year: {value!r}.", ['fiscal_year must be a year such as "2025".'])
         if problem:
             raise ApiError(400, "Bad parameter(s).", [problem])
     return params
@@ -455,8 +457,10 @@ def _budget_lines(session):
     department = params.get("department") or None
     lines = budget_lines(session, department=department, fiscal_year=int(year) if year else None)
     if lines is None:
+        # 404, not 400: the request is well formed (the document accepts any code); what it names
+        # does not exist, as for /departments/<code>.
         raise ApiError(
-            400,
+            404,
             f"No department with the code {department!r}.",
             ["See /api/v1/departments for the department codes."],
         )

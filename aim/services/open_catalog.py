@@ -162,6 +162,7 @@ def _rows_measures(session: Session) -> list[tuple]:
             Measure.measure_type,
             Measure.is_public,
             Measure.is_key,
+            Measure.is_output,
             Measure.active_from,
             Measure.retired_at,
         )

@@ -130,6 +130,13 @@ def test_an_unknown_department_is_a_404_in_the_error_envelope(api):
     assert "Unknown parameter" in get(f"{api}/departments?year=2025", 400).json()["error"]
 
 
+def test_budgets_of_an_unknown_department_are_a_404_that_says_where_the_codes_are(api):
+    for path in ("/budgets", "/budgets.csv"):
+        body = get(f"{api}{path}?department=NOPE", 404).json()
+        assert body["error"] == "No department with the code 'NOPE'."
+        assert body["details"] == ["See /api/v1/departments for the department codes."]
+
+
 def test_budgets_filter_by_department_and_year_and_the_csv_has_the_same_numbers(api):
     body = get(f"{api}/budgets?department=DPW&fiscal_year=2025").json()
     assert body["period"] == "2025" and body["count"] == len(demo_activities("DPW")) == len(body["budgets"])
@@ -152,7 +159,6 @@ def test_budgets_filter_by_department_and_year_and_the_csv_has_the_same_numbers(
     "query, message",
     [
         ("fiscal_year=20x5", "Bad fiscal_year: '20x5'."),
-        ("department=NOPE", "No department with the code 'NOPE'."),
         ("dept=DPW", "Unknown parameter(s): dept."),
         ("fiscal_year=2025&fiscal_year=2024", "Parameter(s) given more than once: fiscal_year."),
     ],

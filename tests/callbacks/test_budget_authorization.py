@@ -158,13 +158,17 @@ def test_a_chart_point_opens_the_department_the_server_knows_and_nothing_else(se
 FORGED_UPDATES = [
     dict(priority="<script>alert(1)</script>"),
     dict(priority=["safe-neighborhoods"]),
-    dict(department={"$ne": ""}),
     dict(year="1999; DROP TABLE budgets"),
     dict(year=2025),
     dict(group="../../etc"),
     dict(columns="measure"),
-    dict(columns=[None, 7, {"x": 1}]),
     dict(pin="value_change"),
+]
+# Values no input of this kind can send (an object inside a `value`): the gate refuses the whole
+# request with 400 before the callback runs (issue 10's shape check).
+MALFORMED_UPDATES = [
+    dict(department={"$ne": ""}),
+    dict(columns=[None, 7, {"x": 1}]),
     dict(pin={"field": "measure"}),
 ]
 
@@ -176,6 +180,13 @@ def test_forged_workbench_inputs_fall_back_to_all_and_never_fail(sessions, share
     assert "Traceback" not in response.text
     rows = response.json()["response"][ids.WORKBENCH_GRID]["rowData"]
     assert rows  # unknown filters are "all"
+
+
+@pytest.mark.parametrize("forged", MALFORMED_UPDATES, ids=[str(f) for f in MALFORMED_UPDATES])
+def test_workbench_inputs_of_an_impossible_shape_are_refused_by_the_gate(sessions, shared_site, forged):  # noqa: F811
+    response = post(sessions["budget_analyst"], shared_site, update_body(**forged))
+    assert response.status_code == 400, response.text[:300]
+    assert "refused" in response.text and "Traceback" not in response.text
 
 
 def test_a_download_keeps_only_rows_the_server_has_with_the_servers_numbers(sessions, shared_site):  # noqa: F811
