@@ -106,6 +106,9 @@ def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
     return None
 
 
+FISCAL_YEAR_HELP = 'fiscal_year must be a year such as "2025".'
+
+
 def _params(allowed: set[str]) -> dict[str, str]:
     """The query parameters, refusing unknown and repeated ones (a typo should not pass silently),
     and any value the OpenAPI document refuses: the document is the contract, so the code checks
@@ -131,7 +134,7 @@ def _params(allowed: set[str]) -> dict[str, str]:
                 raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
             raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
         if problem and name == "fiscal_year":
-            raise ApiError(400, f"Bad fiscal_year: {value!r}.", ['fiscal_year must be a year such as "2025".'])
+            raise ApiError(400, f"Bad fiscal_year: {value!r}.", [FISCAL_YEAR_HELP])
         if problem:
             raise ApiError(400, "Bad parameter(s).", [problem])
     return params
@@ -453,7 +456,7 @@ def _budget_lines(session):
     params = _params({"department", "fiscal_year"})
     year = params.get("fiscal_year") or None
     if year is not None and not (year.isdigit() and len(year) == 4):
-        raise ApiError(400, f"Bad fiscal_year: {year!r}.", ['fiscal_year must be a year such as "2025".'])
+        raise ApiError(400, f"Bad fiscal_year: {year!r}.", [FISCAL_YEAR_HELP])
     department = params.get("department") or None
     lines = budget_lines(session, department=department, fiscal_year=int(year) if year else None)
     if lines is None:
