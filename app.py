@@ -20,10 +20,11 @@ from aim.runtime import Runtime
 from api import accounts, security
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
+from callbacks import routing
 from layouts import shell
 from web.context import EXTENSION, current_principal
 
-SITE_NAME = "City Performance Dashboard"
+SITE_NAME = routing.SITE_NAME
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
 # Dash's default page, with two changes: the document language is set (WCAG 3.1.1), and Dash's
 # scripts are not wrapped in a <footer>, which would be a second "contentinfo" landmark.
@@ -55,10 +56,6 @@ def _serve_bootstrap(server) -> None:
     server.add_url_rule(f"{BOOTSTRAP_URL}/<path:filename>", "vendor_bootstrap", bootstrap_file)
 
 
-def _title(text: str):
-    return f"{text} \u2013 {SITE_NAME}"
-
-
 def _register_pages() -> None:
     from callbacks.public import browse, department, home, measure, methodology, priority
     from callbacks.staff import internal
@@ -68,45 +65,49 @@ def _register_pages() -> None:
         "priority",
         path_template="/priorities/<slug>",
         name="Priority",
-        title=lambda slug=None: _title(f"Priority {slug}"),
+        title=routing.priority_title_of,
         layout=priority.layout,
     )
     dash.register_page(
-        "browse", path="/measures", name="Measures", title=_title("All measures"), layout=browse.layout
+        "browse",
+        path="/measures",
+        name="Measures",
+        title=routing.titled("All measures"),
+        layout=browse.layout,
     )
     dash.register_page(
         "measure",
         path_template="/measures/<code>",
         name="Measure",
-        title=lambda code=None: _title(f"Measure {code}"),
+        title=routing.measure_title,
         layout=measure.layout,
     )
     dash.register_page(
         "department",
         path_template="/departments/<code>",
         name="Department",
-        title=lambda code=None: _title(f"Department {code}"),
+        title=routing.department_title,
         layout=department.layout,
     )
     dash.register_page(
         "methodology",
         path="/methodology",
         name="Methodology",
-        title=_title("Methodology"),
+        title=routing.titled("Methodology"),
         layout=methodology.layout,
     )
     dash.register_page(
         "not_found_404",
         path="/404",
         name="Not found",
-        title=_title("Page not found"),
+        title=routing.titled("Page not found"),
         layout=methodology.not_found,
     )
     dash.register_page(
         "internal_measures",
         path="/internal/measures",
         name="Internal measures",
-        title=_title("Internal measures"),
+        title=routing.titled("Internal measures"),
         layout=internal.layout,
     )
 
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _register_pages()
     app.layout = _frame
     _mark_layout_requests(server)
+    routing.install(app)  # 404 for unknown pages and codes, human titles in the HTML
     callback_policies.check_declared(app)  # refuse to start with a callback nobody declared a policy for
     return app
 

@@ -112,6 +112,16 @@ def priorities(session: Session) -> list[tuple[str, str]]:
     ]
 
 
+def priority_title(session: Session, slug: str) -> str | None:
+    """A priority's title, or None when there is no priority with this slug."""
+    return session.scalar(select(Priority.title).where(Priority.slug == slug))
+
+
+def department_name(session: Session, code: str) -> str | None:
+    """A department's name, or None when there is no department with this code."""
+    return session.scalar(select(Department.name).where(Department.code == code))
+
+
 def departments_with_public_measures(session: Session) -> list[Named]:
     rows = session.execute(
         select(Department.code, Department.name)

@@ -199,18 +199,13 @@ def view_switch(detail: MeasureDetail, view: str) -> html.Nav | None:
     links = []
     for key, text in names.items():
         query = urlencode({"period": detail.period, **({"view": key} if key == "year" else {})})
-        current = key == view
-        links.append(
-            html.Li(
-                dcc.Link(
-                    text,
-                    href=f"/measures/{detail.info.code}?{query}",
-                    className="nav-link" + (" active" if current else ""),
-                    **(aria(current="page") if current else {}),
-                ),
-                className="nav-item",
-            )
+        # The view shown is text marked as current, not a link to itself.
+        item = (
+            html.Span(text, className="nav-link active", **aria(current="true"))
+            if key == view
+            else dcc.Link(text, href=f"/measures/{detail.info.code}?{query}", className="nav-link")
         )
+        links.append(html.Li(item, className="nav-item"))
     return html.Nav(
         html.Ul(links, className="nav nav-pills nav-sm"),
         className="mb-2",

@@ -271,3 +271,15 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
     # What they got back: pages without secrets (200), or refusals saying why (400 for a body that
     # does not match the callback's declared shape, 403 for an undeclared callback). Never a 500.
     assert set(statuses) == {"200", "400", "403"}, statuses
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_status_matrix_an_internal_measure_is_404_for_whoever_may_not_see_internal_data(
+    sessions, shared_site, role
+):
+    # 404, never 403: a reader who may not see it cannot tell it from a code that does not exist.
+    response = sessions[role].get(f"{shared_site}/measures/zz-secret-internal", timeout=TIMEOUT)
+    assert response.status_code == (200 if role in INTERNAL_READERS else 404)
+    assert (SECRET_NAME in response.text) is (role in INTERNAL_READERS)  # in the tab title
+    unknown = sessions[role].get(f"{shared_site}/measures/zz-no-such-measure", timeout=TIMEOUT)
+    assert unknown.status_code == 404
