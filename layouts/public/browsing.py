@@ -161,6 +161,7 @@ def build_browse(
     period_label: str,
     site: SiteInfo,
     notice: str | None = None,
+    corrected: dict[str, str] | None = None,
 ) -> html.Div:
     search = html.Div(
         [
@@ -183,10 +184,19 @@ def build_browse(
                 submit="Search",
                 label="Search and filter measures",
             ),
+            _spelling(corrected or {}),
             _count(len(measures), total),
             *_grouped(measures, period, grouped=wanted.sort == "department"),
         ]
     )
+
+
+def _spelling(corrected: dict[str, str]) -> html.P | None:
+    """Say which typed words were read as other words, so a surprising result explains itself."""
+    if not corrected:
+        return None
+    read = "; ".join(f"\u201c{typed}\u201d as \u201c{word}\u201d" for typed, word in corrected.items())
+    return html.P(f"Nothing matched as typed, so the search read {read}.", className="small mb-1")
 
 
 def skeleton() -> html.Div:
