@@ -137,7 +137,12 @@ def build_priority(
                 ],
                 className="lead",
             ),
-            status_counts(priority.counts.as_dict(), label=f"Measures by status: {priority.title}"),
+            status_counts(
+                priority.counts.as_dict(),
+                label=f"Measures by status: {priority.title}",
+                link=f"/priorities/{priority.slug}",
+                period=period,
+            ),
             html.H2("Measures", className="h4 mt-4"),
             filter_form(
                 f"/priorities/{priority.slug}",
