@@ -125,18 +125,20 @@ _HEADINGS = {
 
 
 def _cell(m: MeasureStatus, column: str) -> html.Td:
+    # data-label: on a phone each row becomes a card, and each cell says what it is (assets/aim.css).
+    label: dict[str, Any] = {"data-label": _HEADINGS[column]}
     if column == "department":
-        return html.Td(dcc.Link(m.department_name, href=f"/departments/{m.department_code}"))
+        return html.Td(dcc.Link(m.department_name, href=f"/departments/{m.department_code}"), **label)
     if column == "value":
-        return html.Td(amount(m.actual, m.unit_kind, m.unit_label), className="text-end text-nowrap")
+        return html.Td(amount(m.actual, m.unit_kind, m.unit_label), className="text-end text-nowrap", **label)
     if column == "target":
         has_target = m.target is not None or m.target_low is not None
-        return html.Td(target_text(m) if has_target else "\u2014", className="text-end text-nowrap")
+        return html.Td(target_text(m) if has_target else "\u2014", className="text-end text-nowrap", **label)
     if column == "status":
-        return html.Td(measure_status(m))
+        return html.Td(measure_status(m), className="status-cell", **label)
     if column == "score":
-        return html.Td(fmt.score(m.score), className="text-end")
-    return html.Td(trend(m))
+        return html.Td(fmt.score(m.score), className="text-end", **label)
+    return html.Td(trend(m), **label)
 
 
 def measure_table(

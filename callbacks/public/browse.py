@@ -5,13 +5,21 @@ from __future__ import annotations
 from aim.services.catalog import Search, departments_with_public_measures, filter_measures, priorities, search
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, periods, read_filter, read_period, runtime
+from callbacks._common import notices, page, page_number, periods, read_filter, read_period, runtime
 from layouts.public import browsing
 
 
 @page(browsing.skeleton)
 def layout(
-    q=None, priority=None, department=None, status=None, frequency=None, sort=None, period=None, **_query
+    q=None,
+    priority=None,
+    department=None,
+    status=None,
+    frequency=None,
+    sort=None,
+    period=None,
+    page=None,
+    **_query,
 ):
     rt = runtime()
     wanted, filter_notice = read_filter(
@@ -33,4 +41,5 @@ def layout(
             site_info(session),
             notices(period_notice, filter_notice),
             corrected=searched.corrected,
+            page=page_number(page),
         )
