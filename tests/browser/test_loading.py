@@ -127,3 +127,22 @@ def test_the_measure_page_does_not_shift_when_the_chart_draws(page, site):
         })"""
     )
     assert shift < 0.05
+
+
+def test_only_a_page_with_a_chart_loads_plotly_and_it_is_the_basic_bundle(page, site):
+    plotly = []
+    page.on("response", lambda r: plotly.append(r) if "plotly" in r.url else None)
+    page.goto(site + "/")
+    page.locator("main h1").first.wait_for()
+    page.goto(site + "/measures")
+    page.locator("main table.measure-table").first.wait_for()
+    assert plotly == []
+    page.goto(site + "/measures/violent-crimes")
+    page.locator("#measure-chart .main-svg").first.wait_for()
+    assert [r.url.split("/_dash-component-suites/")[-1] for r in plotly] == [
+        "plotly/package_data/plotly.min.js"
+    ]
+    assert int(plotly[0].headers.get("content-length") or len(plotly[0].body())) < 1_300_000
+    # The traces the chart uses are there; the full bundle's 3-D ones are not.
+    traces = page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces)")
+    assert "scatter" in traces and "scatter3d" not in traces
