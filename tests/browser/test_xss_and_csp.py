@@ -76,6 +76,7 @@ PAGES = [
     "/measures",
     "/measures?q=script",
     "/measures/homicides",
+    "/measures/homicides?view=year",
     "/departments/MPD",
     "/methodology",
     "/internal/measures",
