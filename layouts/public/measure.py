@@ -44,8 +44,6 @@ def _band(point: SeriesPoint, direction: str, tolerance: float) -> tuple[float |
     )
 
 
-#: The two ways the chart can show a monthly or quarterly measure (the `view` in the URL).
-VIEWS = ("period", "year")
 CHART_HEIGHT = 360  # reserved before Plotly loads, so nothing below the chart moves
 
 
