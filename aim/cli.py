@@ -372,7 +372,11 @@ def schema() -> None:
     show_default=True,
     help="Also time each page's server work (gunicorn over HTTP, demo city).",
 )
-@click.option("--lighthouse", is_flag=True, help="Also run Lighthouse on two pages (npx, Debian chromium).")
+@click.option(
+    "--lighthouse",
+    is_flag=True,
+    help="Also run Lighthouse (npx, Debian chromium) twice on two pages and on a blank Dash page.",
+)
 @click.option(
     "--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks."
 )

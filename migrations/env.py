@@ -15,7 +15,7 @@ from alembic import context
 
 from aim.config import get_settings
 from aim.db import make_engine
-from aim.models import Base
+from aim.models import Base, described_by_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,6 +31,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_name=described_by_models,  # the full-text search index is SQL the models cannot say
     )
     try:
         with context.begin_transaction():

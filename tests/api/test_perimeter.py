@@ -23,9 +23,10 @@ from tests.web import TIMEOUT
 # Every route of the app, with who may use it and why. A new route fails the test below until it
 # is reviewed and added here with its policy.
 REVIEWED_ROUTES = {
-    "/": "public: the page shell (no data)",
-    "/<path:path>": "public: the page shell for every page path (no data)",
+    "/": "public: the page shell (no data) with the page's title",
+    "/<path:path>": "public: the page shell; 404 for unknown pages and codes hidden from the reader",
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": "public: Dash's JavaScript",
+    "/_dash-component-suites/plotly/package_data/plotly.min.js": "public: Plotly's basic bundle (vendor/)",
     "/_dash-dependencies": "public: the declared callbacks' wiring (no data)",
     "/_dash-layout": "public frame; the staff bar only for the signed-in user it is served to",
     "/_dash-update-component": "gated: the callback's declared policy and the session's user",

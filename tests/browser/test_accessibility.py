@@ -12,7 +12,7 @@ import pytest
 
 from aim.config import ROOT
 from tests.conftest import require
-from tests.web import BROWSER_TIMEOUT_MS
+from tests.web import BROWSER_TIMEOUT_MS, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +28,9 @@ PAGES = [
     "/priorities/healthy-children?status=off_track",
     "/measures",
     "/measures?q=lead&sort=status",
+    "/measures?page=2",
     "/measures/violent-crimes",
+    "/measures/violent-crimes?view=year",
     "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026",
     "/departments",
@@ -147,7 +149,7 @@ def test_filters_work_by_keyboard_alone(axe_page, city):
     assert page.evaluate("document.activeElement.textContent") == "Apply"
     page.keyboard.press("Enter")
     page.wait_for_url("**status=at_risk**")
-    page.get_by_text("measures shown.").wait_for()
+    wait_until_shown(page)
     badges = page.locator("table.measure-table .status-badge").all_inner_texts()
     assert badges and all("At risk" in b or "Late" in b for b in badges)
 

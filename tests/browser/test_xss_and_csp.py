@@ -88,6 +88,7 @@ PAGES = [
     "/measures?q=script",
     "/measures/homicides",
     "/departments",
+    "/measures/homicides?view=year",
     "/departments/MPD",
     "/methodology",
     "/internal/measures",

@@ -408,3 +408,15 @@ def test_a_write_callback_cannot_be_declared_public():
 
     with pytest.raises(TypeError, match="must name the roles"):
         callback(PUBLIC, write=True)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_status_matrix_an_internal_measure_is_404_for_whoever_may_not_see_internal_data(
+    sessions, shared_site, role
+):
+    # 404, never 403: a reader who may not see it cannot tell it from a code that does not exist.
+    response = sessions[role].get(f"{shared_site}/measures/zz-secret-internal", timeout=TIMEOUT)
+    assert response.status_code == (200 if role in INTERNAL_READERS else 404)
+    assert (SECRET_NAME in response.text) is (role in INTERNAL_READERS)  # in the tab title
+    unknown = sessions[role].get(f"{shared_site}/measures/zz-no-such-measure", timeout=TIMEOUT)
+    assert unknown.status_code == 404

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from aim import migrate
 from aim.db import make_engine
-from aim.models import Base
+from aim.models import Base, described_by_models
 
 
 def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(empty_url):
@@ -17,7 +17,8 @@ def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(empty_
     engine = make_engine(empty_url)
     with engine.connect() as conn:
         assert migrate.current_revision(conn) == migrate.head_revision()
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        opts = {"compare_type": True, "include_name": described_by_models}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
         assert diff == []
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
     migrate.upgrade(empty_url)  # running it again changes nothing
