@@ -167,7 +167,9 @@ def _register_open_data_pages() -> None:
         ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
         ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
     ):
-        dash.register_page(name, path=path, name=title, title=routing.titled(title), layout=layout, order=order)
+        dash.register_page(
+            name, path=path, name=title, title=routing.titled(title), layout=layout, order=order
+        )
     dash.register_page(
         "open_dataset",
         path_template="/data/<slug>",
