@@ -27,6 +27,7 @@ from aim.periods import FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
 from aim.schemas import Scorecard
 from aim.services.catalog import published_years
+from aim.services.figures import publish_due
 from aim.services.scorecard import scorecard
 from aim.services.site import measure_count, site_info
 from aim.synthetic import write_city
@@ -104,6 +105,30 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     for p in card.priorities:
         counts = " ".join(f"{n:>9}" for n in p.counts.as_dict().values())
         click.echo(f"{p.title[:44]:<44} {_format(p.index):>6} {counts}")
+
+
+@main.command(
+    "publish",
+    help="Publish the figures approved on or before the latest publication day "
+    "(AIM_PUBLICATION_DAY, default the 15th). Safe to run again: run it daily from cron.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as if today were this day (YYYY-MM-DD).",
+)
+def publish(today) -> None:
+    day = settings().publication_day
+    database = open_database()
+    try:
+        with database.write() as session:
+            count = publish_due(session, today=today.date() if today else date.today(), publication_day=day)
+    finally:
+        database.dispose()
+    if count:
+        click.echo(f"Published {count} approved figure{'s' if count != 1 else ''}.", err=True)
+    else:
+        click.echo("Nothing is due for publication; nothing changed.", err=True)
 
 
 def _status_warning(

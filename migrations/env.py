@@ -17,14 +17,31 @@ target_metadata = Base.metadata
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if not sqlite:
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # SQLite rebuilds a table to change its constraints (drop, copy, rename). With foreign keys on,
+    # dropping a table that others refer to fails, so they are off while migrating (SQLite's own
+    # "12 steps" for ALTER TABLE), and checked before the transaction commits. The pragma only
+    # takes effect outside a transaction: set it on the raw connection before Alembic begins.
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"The migration left rows that break foreign keys: {problems[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
 
 
 def run_migrations_online() -> None:
