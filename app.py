@@ -61,7 +61,7 @@ def _title(text: str):
 
 def _register_pages() -> None:
     from callbacks.public import browse, department, home, measure, methodology, priority
-    from callbacks.staff import internal
+    from callbacks.staff import internal, workflow
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -108,6 +108,27 @@ def _register_pages() -> None:
         name="Internal measures",
         title=_title("Internal measures"),
         layout=internal.layout,
+    )
+    dash.register_page(
+        "reporting",
+        path="/reporting",
+        name="My reporting",
+        title=_title("My reporting"),
+        layout=workflow.reporting_layout,
+    )
+    dash.register_page(
+        "figure",
+        path_template="/reporting/<code>/<period>",
+        name="Figure",
+        title=lambda code=None, period=None: _title(f"{code} {period}"),
+        layout=workflow.figure_layout,
+    )
+    dash.register_page(
+        "review",
+        path="/review",
+        name="Review queue",
+        title=_title("Review queue"),
+        layout=workflow.review_layout,
     )
 
 

@@ -165,3 +165,18 @@ class PublishedFigure(View):
     value: float | None
     explanation: str
     published_at: datetime
+
+
+class FigurePage(View):
+    """One figure's page: the measure, the figure (None: not entered yet), and its history."""
+
+    measure: str
+    measure_name: str
+    department_name: str
+    unit_kind: str
+    unit_label: str
+    period: str
+    period_label: str
+    figure: Figure | None
+    editable: bool
+    history: list[RevisionView]

@@ -7,28 +7,38 @@ registry, so that the API and the callbacks never import each other."""
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
+import secrets
 import time
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import dash
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from aim.auth import Policy, allows
+from aim.auth import Policy, allows, is_signed_in
 from aim.config import Settings
 from aim.services import users
 from web.context import client_address, current_principal, runtime
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
+#: dash-renderer copies this cookie into the X-CSRFToken header of every callback request.
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+_CSRF_SESSION_KEY = "aim_csrf"
 
 
 class CallbackPolicies(Protocol):
     """Who may call each Dash callback, as declared beside the callbacks (callbacks/_policy.py)."""
 
     def policy_for(self, output: str) -> Policy | None: ...
+
+    def is_write(self, output: str) -> bool: ...
 
     def check_declared(self, app: dash.Dash) -> None: ...
 
@@ -67,6 +77,7 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
     server.after_request(_headers(app, settings))
+    server.after_request(_csrf_cookie(settings))
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _server_error)
 
@@ -116,17 +127,80 @@ def _gate(policies: CallbackPolicies):
         problem = _shape_problem(body, app.callback_map.get(output))
         if problem:
             return jsonify({"error": f"The request does not match the callback: {problem}."}), 400
+        if policies.is_write(output):
+            refusal = _write_refusal()
+            if refusal:
+                return _refuse(403, refusal, f"write callback {output[:200]} refused: {refusal}")
         return None
 
     return gate
 
 
+# -- writes: the CSRF token and the origin ---------------------------------------------------------
+def _session_token() -> str | None:
+    token = session.get(_CSRF_SESSION_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def _same_origin() -> bool:
+    """The request comes from a page of this site: its Origin (or, failing that, its Referer)
+    names this scheme, host and port."""
+    here = urlsplit(request.host_url)
+    claimed = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    there = urlsplit(claimed)
+    return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+
+
+def _write_refusal() -> str | None:
+    """Why a write callback request must be refused, or None. The token is the session's own
+    (double-submit cookie, bound to the signed session so another site cannot plant one)."""
+    if not _same_origin():
+        return "The request did not come from this site."
+    expected = _session_token()
+    header = request.headers.get(CSRF_HEADER, "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not header or not hmac.compare_digest(header, cookie):
+        return "The page's security token is missing or expired: reload the page and try again."
+    if not hmac.compare_digest(header, expected):
+        return "The page's security token is missing or expired: reload the page and try again."
+    return None
+
+
+def _csrf_cookie(settings: Settings):
+    """Give every signed-in session a token, in the session and in a cookie dash-renderer reads
+    (so not HttpOnly; SameSite=Strict so no other site's request carries it)."""
+
+    def add(response: Response) -> Response:
+        if not is_signed_in(current_principal()):
+            return response
+        token = _session_token()
+        if token is None:
+            token = secrets.token_urlsafe(32)
+            session[_CSRF_SESSION_KEY] = token
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(
+                CSRF_COOKIE, token, samesite="Strict", secure=settings.https, httponly=False, path="/"
+            )
+        return response
+
+    return add
+
+
+_WILDCARD = ("[wildcard]", "")
+
+
 def _pairs(items) -> list[tuple[str, str]] | None:
-    """(id, property) of each item, ids of pattern-matching callbacks as their sorted keys."""
+    """(id, property) of each item, ids of pattern-matching callbacks as their sorted keys; an
+    ALL/ALLSMALLER group (a list of items, possibly empty) as one wildcard pair."""
     if not isinstance(items, list):
         return None
     pairs = []
     for item in items:
+        if isinstance(item, list):
+            if _pairs(item) is None or not all(isinstance(i.get("id"), dict) for i in item):
+                return None
+            pairs.append(_WILDCARD)
+            continue
         if not isinstance(item, dict) or not isinstance(item.get("property"), str):
             return None
         component = item.get("id")
@@ -138,11 +212,19 @@ def _pairs(items) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _declared_pair(item) -> tuple[str, str]:
+    component = item["id"]
+    if isinstance(component, str) and component.startswith("{"):
+        component = json.loads(component)  # Dash keeps pattern-matching ids as JSON
+    if isinstance(component, dict):
+        if any(isinstance(v, list) and v and v[0] in ("ALL", "ALLSMALLER") for v in component.values()):
+            return _WILDCARD
+        return "{" + ",".join(sorted(component)) + "}", item["property"]
+    return component, item["property"]
+
+
 def _declared(items) -> list[tuple[str, str]]:
-    return [
-        ("{" + ",".join(sorted(i["id"])) + "}" if isinstance(i["id"], dict) else i["id"], i["property"])
-        for i in items
-    ]
+    return [_declared_pair(i) for i in items]
 
 
 def _shape_problem(body: dict, spec: dict | None) -> str | None:
@@ -200,7 +282,9 @@ def _headers(app: dash.Dash, settings: Settings):
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         if settings.https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.path in ("/login", "/logout", "/account/password") or request.path.startswith("/internal"):
+        if request.path in ("/login", "/logout", "/account/password") or request.path.startswith(
+            ("/internal", "/reporting", "/review")
+        ):
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -89,7 +89,7 @@ def _measure(session: Session, code: str, user: Principal) -> _Context:
     return _Context(row[0], row[1])
 
 
-def _targets(session: Session, measure_ids: Iterable[int]) -> dict[int, dict[str, rules.Target]]:
+def load_targets(session: Session, measure_ids: Iterable[int]) -> dict[int, dict[str, rules.Target]]:
     found: dict[int, dict[str, rules.Target]] = defaultdict(dict)
     ids = sorted(set(measure_ids))
     if not ids:
@@ -283,7 +283,7 @@ def save_draft(
     ctx = _measure(session, data.measure, user)
     if not may_report_for(user, ctx.department.id):
         raise NotAllowed(f"Only {ctx.department.name}'s editors enter its figures.")
-    ctx.targets = _targets(session, [ctx.measure.id])[ctx.measure.id]
+    ctx.targets = load_targets(session, [ctx.measure.id])[ctx.measure.id]
     value, explanation, _flags = check_figure(calendar, ctx.measure, ctx.targets, data, today)
     actual = _lock(session, ctx.measure.id, data.period)
     if actual is None:
@@ -347,7 +347,7 @@ def _load(session: Session, refs: Sequence[FigureRef], user: Principal) -> list[
         if actual is None:
             raise NotFound(f"{ctx.measure.name} has no figure for {ref.period}.")
         loaded.append(_Loaded(actual, ctx))
-    targets = _targets(session, [c.measure.id for c in contexts.values()])
+    targets = load_targets(session, [c.measure.id for c in contexts.values()])
     for ctx in contexts.values():
         ctx.targets = targets[ctx.measure.id]
     return loaded
