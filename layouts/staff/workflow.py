@@ -383,12 +383,11 @@ def queue_contents(queue: ReviewQueue, may_act: bool) -> list:
             html.Fieldset(
                 [
                     html.Legend(f"{title} ({len(group.figures)} submitted)", className="h5"),
-                    dcc.Checklist(
+                    dbc.Checklist(
                         id={"type": ids.REVIEW_SELECT, "index": n},
                         options=options,
                         value=[],
-                        inputClassName="form-check-input me-2",
-                        labelClassName="form-check d-block mb-2",
+                        class_name="mb-2",
                     )
                     if may_act
                     else html.Ul([html.Li(label) for label in labels]),
@@ -408,12 +407,11 @@ def queue_contents(queue: ReviewQueue, may_act: bool) -> list:
             html.Fieldset(
                 [
                     html.Legend("Approved figures", className="visually-hidden"),
-                    dcc.Checklist(
+                    dbc.Checklist(
                         id={"type": ids.REVIEW_SELECT, "index": len(queue.groups)},
                         options=options,
                         value=[],
-                        inputClassName="form-check-input me-2",
-                        labelClassName="form-check d-block mb-2",
+                        class_name="mb-2",
                     )
                     if may_act
                     else html.Ul([html.Li(text) for text in texts]),
