@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aim import status as rules
+from aim.auth import Principal, may_see_internal
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Period
 from aim.schemas import Explanation, MeasureDetail, MeasureInfo, SeriesPoint
@@ -53,6 +54,23 @@ def _info(session: Session, code: str) -> MeasureInfo | None:
         active_from=m.active_from,
         retired_at=m.retired_at,
     )
+
+
+def measure_visibility(session: Session, code: str, *, user: Principal) -> str | None:
+    """Whether `user` may open the page of measure `code`: "public" for a public measure,
+    "internal" for an internal one they may see, None for anyone else and for unknown codes alike
+    (a 404 either way: never a hint that an internal measure exists). The one place that decides."""
+    row = session.execute(
+        select(Measure.is_public, Activity.department_id)
+        .join(Activity, Measure.activity_id == Activity.id)
+        .where(Measure.code == code)
+    ).first()
+    if row is None:
+        return None
+    is_public, department_id = row
+    if is_public:
+        return "public"
+    return "internal" if may_see_internal(user, department_id) else None
 
 
 def series(

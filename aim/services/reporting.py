@@ -30,6 +30,7 @@ from aim.workflow_views import (
     ReportingView,
     ReviewQueue,
     RevisionView,
+    StaffMeasureView,
 )
 
 #: How many ended periods of each measure My reporting lists (the latest first).
@@ -296,4 +297,42 @@ def figure_page(
         figure=figure,
         editable=may_report_for(user, department.id),
         history=history,
+    )
+
+
+def staff_measure(
+    session: Session, calendar: FiscalCalendar, code: str, *, user: Principal
+) -> StaffMeasureView | None:
+    """A measure with every figure in any state and its revision history, for a reader who may see
+    the department's unpublished figures; None for anyone else (the same as an unknown code)."""
+    row = session.execute(
+        select(Measure, Department)
+        .join(Activity, Measure.activity_id == Activity.id)
+        .join(Department, Activity.department_id == Department.id)
+        .where(Measure.code == code)
+    ).first()
+    if row is None or not may_see_unpublished(user, row[1].id):
+        return None
+    measure, department = row
+    actuals = session.scalars(select(Actual).where(Actual.measure_id == measure.id)).all()
+    targets = load_targets(session, [measure.id])[measure.id]
+    previous = _previous_values(session, calendar, list(actuals))
+    views = [
+        figure_view(calendar, a, measure, department, targets, previous=previous.get(a.id)) for a in actuals
+    ]
+    views.sort(key=lambda f: calendar.parse(f.period).sort_key(), reverse=True)
+    return StaffMeasureView(
+        code=measure.code,
+        name=measure.name,
+        definition=measure.definition,
+        department_code=department.code,
+        department_name=department.name,
+        is_public=measure.is_public,
+        unit_kind=measure.unit_kind,
+        unit_label=measure.unit_label,
+        frequency=measure.frequency,
+        may_edit=may_report_for(user, department.id),
+        may_review=may_review(user),
+        figures=views,
+        history=figure_history(session, measure.id, user=user, department_id=department.id),
     )

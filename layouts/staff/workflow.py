@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from aim.explain import amount
 from aim.schemas import SiteInfo
-from aim.workflow_views import Figure, ReportingView, ReviewQueue, RevisionView
+from aim.workflow_views import Figure, ReportingView, ReviewQueue, RevisionView, StaffMeasureView
 from layouts import ids
 from layouts.components import aria, demonstration_notice, status_badge
 
@@ -470,5 +470,84 @@ def review(queue: ReviewQueue, may_act: bool, site: SiteInfo) -> html.Div:
             html.Div(id=ids.REVIEW_MESSAGE, role="status", **aria(live="polite")),
             html.Div(queue_contents(queue, may_act), id=ids.REVIEW_QUEUE),
             actions if may_act else html.P("Your role reads the queue; the budget office acts on it."),
+        ]
+    )
+
+
+# -- an internal measure's page, for staff -----------------------------------------------------
+def staff_measure(m: StaffMeasureView, site: SiteInfo) -> html.Div:
+    """Published figures apart from work in progress (drafts, submitted, returned, approved and
+    corrections, each marked), and every change with who, when, from what to what and why."""
+    published = [f for f in m.figures if f.published_value is not None]
+    pending = [f for f in m.figures if f.state != "published" or f.is_correction]
+
+    def link(f: Figure):
+        return dcc.Link(f.period_label, href=figure_href(m.code, f.period))
+
+    published_rows = [
+        html.Tr(
+            [
+                html.Th(link(f), scope="row"),
+                html.Td(amount(f.published_value, m.unit_kind, m.unit_label), className="text-end"),
+                html.Td(status_badge(f.status) if f.status and not f.is_correction else ""),
+                html.Td(f.explanation if not f.is_correction else ""),
+            ]
+        )
+        for f in published
+    ]
+    pending_rows = [
+        html.Tr(
+            [
+                html.Th(link(f), scope="row"),
+                html.Td(amount(f.value, m.unit_kind, m.unit_label), className="text-end"),
+                html.Td(state_badge("correction" if f.is_correction else f.state)),
+                html.Td(f.updated_by),
+                html.Td(f.review_comment),
+            ]
+        )
+        for f in pending
+    ]
+    history = [
+        html.Details(
+            [
+                html.Summary(f"{period}: {len(revisions)} changes"),
+                history_table(revisions, m.unit_kind, m.unit_label),
+            ],
+            className="mb-2",
+        )
+        for period, revisions in sorted(m.history.items(), reverse=True)
+    ]
+    return html.Div(
+        [
+            demonstration_notice(site),
+            html.H1(m.name),
+            html.P(
+                [
+                    html.Span(
+                        "Internal measure" if not m.is_public else "Public measure",
+                        className="badge text-bg-dark",
+                    ),
+                    f" {m.department_name}. ",
+                    m.definition,
+                ],
+                className="lead",
+            ),
+            html.P("Only staff who may see this department's internal figures see this page."),
+            html.H2("Not yet published", className="h4"),
+            _table(
+                f"{len(pending_rows)} figures in the review workflow, newest first",
+                ["Period", "Value", "State", "Changed by", "Reviewer's comment"],
+                pending_rows,
+            )
+            if pending_rows
+            else html.P("Nothing is waiting: every figure is published."),
+            html.H2("Published", className="h4 mt-4"),
+            _table(
+                f"{len(published_rows)} published figures, newest first",
+                ["Period", "Value", "Status", "Explanation"],
+                published_rows,
+            ),
+            html.H2("History", className="h4 mt-4"),
+            html.Div(history or html.P("No changes recorded.")),
         ]
     )

@@ -148,7 +148,12 @@ def test_the_workflow_pages_have_no_axe_violations(person, people, width):
     require(AXE, "`make test` installs axe-core with npm")
     site = people
     editor = person("ed@milwaukee.gov", width)
-    for path in ("/reporting", "/reporting/violent-crimes/2026-11", "/reporting/homicides/2026-12"):
+    for path in (
+        "/measures/zz-secret-internal",
+        "/reporting",
+        "/reporting/homicides/2026-12",
+        "/reporting/violent-crimes/2026-11",
+    ):
         editor.goto(site + path)
         editor.locator("main h1").first.wait_for()
         editor.wait_for_load_state("networkidle")

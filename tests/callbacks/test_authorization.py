@@ -85,7 +85,21 @@ RESOURCES = [
         "90,817,263",
     ),
     ("unpublished note on the public measure page", ("/measures/homicides", ""), set(), SECRET_EXPLANATION),
-    ("internal measure's own page", ("/measures/zz-secret-internal", ""), set(), SECRET_DEFINITION),
+    # Its page opens for the staff who may see it; for everyone else it is "not found", like an
+    # unknown code.
+    (
+        "internal measure's own page",
+        ("/measures/zz-secret-internal", ""),
+        INTERNAL_READERS,
+        SECRET_DEFINITION,
+    ),
+    (
+        "internal measure's page, not found",
+        ("/measures/zz-secret-internal", ""),
+        set(ROLES) - INTERNAL_READERS,
+        "Measure not found",
+    ),
+    ("unknown code, not found", ("/measures/zz-no-such-code", ""), set(ROLES), "Measure not found"),
     ("internal measure in search", ("/measures", "?q=Zebracorn"), set(), SECRET_NAME),
     ("public home page", ("/", ""), set(ROLES), "How is"),
     ("Police figures on My reporting", ("/reporting", ""), {"editor_police"}, "Homicides"),
