@@ -77,7 +77,8 @@ def _format(value: float | None, digits: int = 2) -> str:
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Evaluate staleness as of this day (YYYY-MM-DD) instead of today.",
+    help="The figures as published at the end of this day (YYYY-MM-DD), rebuilt from the revision "
+    "history, evaluated as of that day (as the API's as_of). Default: as published now, today.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def status(period: str | None, as_of, as_json: bool) -> None:
@@ -85,7 +86,8 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     calendar = fiscal_calendar()
     try:
         with database.read() as session:
-            card = scorecard(session, calendar, period, as_of=as_of.date() if as_of else date.today())
+            day = as_of.date() if as_of else None
+            card = scorecard(session, calendar, period, as_of=day or date.today(), published_on=day)
             span = published_years(session, calendar)
     except PeriodError as exc:
         raise UserError(f"--period: {exc}") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, cast
 
 from sqlalchemy import (
     Boolean,
@@ -272,6 +272,8 @@ class Actual(Base):
 
     #: Why the next change is made (not stored here: it goes into the ActualRevision).
     change_reason = ""
+    #: When the next change is made (None: now); the services set it once per action.
+    change_time = cast("datetime | None", None)
 
     @property
     def working_state(self) -> str:
@@ -368,6 +370,7 @@ def _write_actual_revisions(session: Session, flush_context, instances) -> None:
                     old_state=None,
                     state=obj.state or "draft",
                     changed_by=obj.updated_by or "",
+                    changed_at=obj.change_time or utcnow(),
                     reason=obj.change_reason,
                     explanation=obj.explanation or "",
                 )
@@ -395,6 +398,7 @@ def _write_actual_revisions(session: Session, flush_context, instances) -> None:
                 old_state=old_state,
                 state=new_state,
                 changed_by=obj.updated_by or "",
+                changed_at=obj.change_time or utcnow(),
                 reason=obj.change_reason,
                 explanation=new_explanation,
             )

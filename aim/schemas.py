@@ -224,6 +224,9 @@ class SeriesPoint(View):
     target_high: float | None = None
     status: str
     score: float | None = None
+    #: When a correction of this period's value was published, and the value it replaced.
+    revised_on: date | None = None
+    was: float | None = None
 
 
 class Explanation(View):
@@ -242,6 +245,8 @@ class MeasureDetail(View):
     series: list[SeriesPoint]
     explanations: list[Explanation]
     last_updated: datetime | None
+    #: Set when the page shows what was published on that day (rebuilt from the revisions).
+    published_on: date | None = None
 
 
 # The internal measure browser (aim.services.internal).

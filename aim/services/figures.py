@@ -240,11 +240,21 @@ def check_figure(
 
 
 # -- the actions ----------------------------------------------------------------------------------
-def _apply(actual: Actual, after: State, who: str, *, value=None, explanation=None, reason: str = "") -> None:
+def _apply(
+    actual: Actual,
+    after: State,
+    who: str,
+    *,
+    value=None,
+    explanation=None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
     """Move a figure to `after`, in the row or in its correction, as the state machine says."""
-    now = utcnow()
+    now = now or utcnow()
     actual.updated_by = who
     actual.updated_at = now
+    actual.change_time = now
     actual.change_reason = reason
     correcting = actual.state == State.PUBLISHED and (actual.pending_state or after != State.PUBLISHED)
     if correcting:
@@ -276,6 +286,7 @@ def save_draft(
     *,
     user: Principal,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Figure:
     """Enter or change a figure (a new one, a draft, a returned one, or a correction of a published
     one): it becomes a draft. Editors of the measure's department only."""
@@ -300,6 +311,9 @@ def save_draft(
             state=State.DRAFT.value,
             updated_by=user.email,
         )
+        if now is not None:
+            actual.updated_at = actual.created_at = now
+        actual.change_time = now
         actual.change_reason = "entered"
         try:
             with session.begin_nested():  # someone else may create it at the same moment
@@ -322,7 +336,7 @@ def save_draft(
         ):
             return figure_view(calendar, actual, ctx.measure, ctx.department, ctx.targets, today=today)
         after = workflow.next_state(actual.working_state, Action.EDIT)
-        _apply(actual, after, user.email, value=value, explanation=explanation)
+        _apply(actual, after, user.email, value=value, explanation=explanation, now=now)
         session.flush()
     return figure_view(calendar, actual, ctx.measure, ctx.department, ctx.targets, today=today)
 
@@ -380,6 +394,7 @@ def submit(
     *,
     user: Principal,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> list[Figure]:
     """Send drafts (or returned figures) for review. Refused for a period not yet ended or outside
     the measure's life, and for a value missing its required explanation."""
@@ -404,7 +419,7 @@ def submit(
                 {"explanation": "Required for a value off track or at risk."},
             )
     for item, after in zip(items, afters, strict=True):
-        _apply(item.actual, after, user.email)
+        _apply(item.actual, after, user.email, now=now)
         item.actual.review_comment = ""
     session.flush()
     return _views(calendar, items)
@@ -431,7 +446,12 @@ def _reviewable(user: Principal, what: str) -> None:
 
 
 def approve(
-    session: Session, calendar: FiscalCalendar, refs: Sequence[FigureRef], *, user: Principal
+    session: Session,
+    calendar: FiscalCalendar,
+    refs: Sequence[FigureRef],
+    *,
+    user: Principal,
+    now: datetime | None = None,
 ) -> list[Figure]:
     """Approve submitted figures. Never one the approver entered or changed since it was last
     published, whatever their role (separation of duties)."""
@@ -447,7 +467,7 @@ def approve(
                 "someone else must approve it."
             )
     for item, after in zip(items, afters, strict=True):
-        _apply(item.actual, after, user.email)
+        _apply(item.actual, after, user.email, now=now)
     session.flush()
     return _views(calendar, items)
 
@@ -459,6 +479,7 @@ def return_figures(
     comment: str,
     *,
     user: Principal,
+    now: datetime | None = None,
 ) -> list[Figure]:
     """Send submitted (or approved, not yet published) figures back to the department with a
     comment the editor sees."""
@@ -475,14 +496,19 @@ def return_figures(
     _check_versions(calendar, refs, items)
     afters = _transition(items, Action.RETURN)
     for item, after in zip(items, afters, strict=True):
-        _apply(item.actual, after, user.email, reason=comment)
+        _apply(item.actual, after, user.email, reason=comment, now=now)
         item.actual.review_comment = comment
     session.flush()
     return _views(calendar, items)
 
 
 def publish(
-    session: Session, calendar: FiscalCalendar, refs: Sequence[FigureRef], *, user: Principal
+    session: Session,
+    calendar: FiscalCalendar,
+    refs: Sequence[FigureRef],
+    *,
+    user: Principal,
+    now: datetime | None = None,
 ) -> list[Figure]:
     """Publish approved figures now (a reviewer's choice, instead of waiting for the publication
     day). The data version moves on."""
@@ -491,7 +517,7 @@ def publish(
     _check_versions(calendar, refs, items)
     afters = _transition(items, Action.PUBLISH)
     for item, after in zip(items, afters, strict=True):
-        _apply(item.actual, after, user.email)
+        _apply(item.actual, after, user.email, now=now)
     session.flush()
     advance_data_version(session)
     return _views(calendar, items)

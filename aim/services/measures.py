@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from aim import status as rules
 from aim.auth import Principal, may_see_internal
-from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
+from aim.models import Activity, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Period
 from aim.schemas import Explanation, MeasureDetail, MeasureInfo, SeriesPoint
+from aim.services.publication import published_source, revisions_of
 from aim.services.scorecard import PUBLISHED, default_period, scorecard
 
 
@@ -74,9 +75,10 @@ def measure_visibility(session: Session, code: str, *, user: Principal) -> str |
 
 
 def series(
-    session: Session, calendar: FiscalCalendar, code: str
+    session: Session, calendar: FiscalCalendar, code: str, *, published_on: date | None = None
 ) -> tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None] | None:
-    """The whole published series of a public measure, oldest first; None if there is no such measure."""
+    """The whole published series of a public measure, oldest first (as published at the end of
+    `published_on`, when given); None if there is no such measure."""
     info = _info(session, code)
     if info is None:
         return None
@@ -89,11 +91,13 @@ def series(
             )
         )
     }
+    src = published_source(published_on)
     rows = session.execute(
-        select(Actual.period, Actual.value, Actual.explanation).where(
-            Actual.measure_id == measure_id, Actual.state == PUBLISHED
+        select(src.c.period, src.c.value, src.c.explanation).where(
+            src.c.measure_id == measure_id, src.c.state == PUBLISHED
         )
     ).all()
+    revised = revisions_of(session, measure_id, published_on) if measure_id is not None else {}
     kind = FREQUENCY_KIND[info.frequency]
     points, explanations = [], []
     for key, value, explanation in sorted(rows, key=lambda r: calendar.parse(r[0]).sort_key()):
@@ -110,12 +114,14 @@ def series(
                 target_high=target.high if target else None,
                 status=evaluation.status.value,
                 score=evaluation.score,
+                revised_on=revised[key].revised_on if key in revised else None,
+                was=revised[key].was if key in revised else None,
             )
         )
         if explanation.strip():
             explanations.append(Explanation(period=key, label=calendar.label(period), text=explanation))
     updated = session.scalar(
-        select(func.max(Actual.updated_at)).where(Actual.measure_id == measure_id, Actual.state == PUBLISHED)
+        select(func.max(src.c.updated_at)).where(src.c.measure_id == measure_id, src.c.state == PUBLISHED)
     )
     return info, points, explanations[::-1], updated
 
@@ -127,18 +133,20 @@ def measure_detail(
     period: Period | str | None = None,
     *,
     as_of: date | None = None,
+    published_on: date | None = None,
 ) -> MeasureDetail | None:
-    """A public measure for `period` (default: the scorecard's default); None if not public or unknown."""
-    found = series(session, calendar, code)
+    """A public measure for `period` (default: the scorecard's default); None if not public or
+    unknown. With `published_on`, as the public saw it at the end of that day."""
+    found = series(session, calendar, code, published_on=published_on)
     if found is None:
         return None
     info, points, explanations, updated = found
-    as_of = as_of or date.today()
+    as_of = as_of or published_on or date.today()
     if period is None:
-        period = default_period(session, calendar, as_of)
+        period = default_period(session, calendar, as_of, published_on=published_on)
     elif isinstance(period, str):
         period = calendar.parse(period)
-    card = scorecard(session, calendar, period, as_of=as_of, codes=[code])
+    card = scorecard(session, calendar, period, as_of=as_of, codes=[code], published_on=published_on)
     return MeasureDetail(
         info=info,
         period=period.key,
@@ -147,4 +155,5 @@ def measure_detail(
         series=points,
         explanations=explanations,
         last_updated=updated,
+        published_on=published_on,
     )

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from aim.services.measures import measure_detail, measure_visibility
 from aim.services.reporting import staff_measure
 from aim.services.site import site_info
-from callbacks._common import current_principal, page, periods, read_period, runtime
+from callbacks._common import current_principal, notices, page, periods, read_period, runtime
 from layouts.public import measure
 from layouts.staff import workflow
 
 
+def read_as_of(text: object) -> tuple[date | None, str | None]:
+    """The `as_of` day in the URL, or none with a notice saying what was wrong."""
+    if not text:
+        return None, None
+    try:
+        day = date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None, f"{str(text)[:20]!r} is not a day (YYYY-MM-DD); showing the current figures."
+    if day > date.today():
+        return None, f"{day} is in the future; showing the current figures."
+    return day, None
+
+
 @page(measure.skeleton)
-def layout(code: str | None = None, period: str | None = None, **_query):
+def layout(code: str | None = None, period: str | None = None, as_of: str | None = None, **_query):
     rt = runtime()
+    published_on, as_of_notice = read_as_of(as_of)
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period)
-        detail = measure_detail(session, rt.calendar, code or "", chosen)
+        notice = notices(notice, as_of_notice)
+        detail = measure_detail(session, rt.calendar, code or "", chosen, published_on=published_on)
         site = site_info(session)
         if detail is None:
             # An internal measure opens for the staff who may see it, and is "not found" for

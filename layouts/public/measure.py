@@ -4,7 +4,7 @@ how, published explanations, and downloads."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
@@ -154,7 +154,19 @@ def data_table(detail: MeasureDetail) -> html.Div:
         html.Tr(
             [
                 html.Th(p.label, scope="row"),
-                html.Td(amount(p.actual, info.unit_kind, info.unit_label), className="text-end"),
+                html.Td(
+                    [
+                        amount(p.actual, info.unit_kind, info.unit_label),
+                        html.Div(
+                            f"revised on {p.revised_on:%Y-%m-%d}, "
+                            f"was {amount(p.was, info.unit_kind, info.unit_label)}",
+                            className="small text-body-secondary",
+                        )
+                        if p.revised_on
+                        else None,
+                    ],
+                    className="text-end",
+                ),
                 html.Td(target(p), className="text-end"),
                 html.Td(status_badge(p.status)),
                 html.Td(fmt.score(p.score), className="text-end"),
@@ -250,6 +262,7 @@ def build(
         [
             demonstration_notice(site),
             dbc.Alert(notice, color="warning") if notice else None,
+            as_published_label(info.code, detail.period, detail.published_on),
             html.Nav(
                 html.Ol(
                     [
@@ -272,6 +285,7 @@ def build(
                 **aria(label=f"Status for {detail.period_label}"),
             ),
             period_form(f"/measures/{info.code}", periods, detail.period),
+            as_published_form(info.code, detail.period, detail.published_on),
             html.Section(
                 [
                     html.H2("Trend", className="h4"),
@@ -313,14 +327,76 @@ def build(
                     html.Ul(
                         [
                             html.Li(
-                                html.A("CSV (spreadsheet)", href=f"/api/v1/measures/{info.code}/series.csv")
+                                html.A(
+                                    "CSV (spreadsheet)",
+                                    href=f"/api/v1/measures/{info.code}/series.csv{_as_of_query(detail)}",
+                                )
                             ),
-                            html.Li(html.A("JSON", href=f"/api/v1/measures/{info.code}/series.json")),
+                            html.Li(
+                                html.A(
+                                    "JSON",
+                                    href=f"/api/v1/measures/{info.code}/series.json{_as_of_query(detail)}",
+                                )
+                            ),
                         ]
                     ),
                 ]
             ),
         ]
+    )
+
+
+def _as_of_query(detail: MeasureDetail) -> str:
+    return f"?as_of={detail.published_on:%Y-%m-%d}" if detail.published_on else ""
+
+
+def as_published_label(code: str, period: str, published_on: date | None) -> dbc.Alert | None:
+    """The visible label of a page showing what the public saw on an earlier day."""
+    if published_on is None:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong(f"As published on {published_on:%Y-%m-%d}. "),
+            "These are the figures the public saw at the end of that day; later corrections are not shown. ",
+            dcc.Link(
+                "See the current figures",
+                href=f"/measures/{code}?" + urlencode({"period": period}),
+                className="alert-link",
+            ),
+            ".",
+        ],
+        color="info",
+        id=ids.AS_PUBLISHED_LABEL,
+    )
+
+
+def as_published_form(code: str, period: str, published_on: date | None) -> html.Form:
+    """ "View as published on": a GET form, so the earlier view has its own address."""
+    return html.Form(
+        html.Div(
+            [
+                html.Div(
+                    [
+                        dbc.Label("View as published on", html_for=ids.AS_PUBLISHED_DATE, className="me-2"),
+                        dbc.Input(
+                            id=ids.AS_PUBLISHED_DATE,
+                            type="date",
+                            name="as_of",
+                            value=f"{published_on:%Y-%m-%d}" if published_on else "",
+                            max=f"{date.today():%Y-%m-%d}",
+                            size="sm",
+                        ),
+                    ],
+                    className="me-2 mb-2",
+                ),
+                dcc.Input(type="hidden", name="period", value=period),
+                html.Div(dbc.Button("View", type="submit", color="secondary", size="sm"), className="mb-2"),
+            ],
+            className="d-flex flex-wrap align-items-end",
+        ),
+        action=f"/measures/{code}",
+        method="get",
+        **aria(label="View the figures as published on an earlier day"),
     )
 
 

@@ -31,6 +31,7 @@ PAGES = [
     "/measures/violent-crimes",
     "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026",
+    "/measures/violent-crimes?as_of=2026-01-15",  # as published on an earlier day
     "/departments/DPW",
     "/methodology",
     "/measures/no-such-code",

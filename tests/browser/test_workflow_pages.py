@@ -5,6 +5,8 @@ also prove the gate lets a real page write."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 import requests
 
@@ -126,6 +128,18 @@ def test_the_whole_loop_as_an_editor_an_analyst_and_the_public(person, people):
     row = public.locator("#measure-data-table tr", has=public.locator("th", has_text="Nov 2026"))
     row.wait_for(state="attached")
     assert "610" in row.text_content()
+    # The day before, the public saw no November figure: ask the page's "view as published on".
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    public.get_by_label("View as published on").fill(yesterday)
+    public.get_by_role("button", name="View", exact=True).click()
+    public.locator("#as-published-label").get_by_text(f"As published on {yesterday}").wait_for()
+    assert (
+        public.locator("#measure-data-table tr", has=public.locator("th", has_text="Nov 2026")).count() == 0
+    )
+    before = requests.get(
+        f"{site}/api/v1/measures/violent-crimes/series.json?as_of={yesterday}", timeout=TIMEOUT
+    ).json()
+    assert not any(p["period"] == "2026-11" for p in before["series"])
 
 
 def test_a_stale_edit_from_a_second_tab_is_refused_and_the_input_is_kept(person, people):
