@@ -61,7 +61,7 @@ def _title(text: str):
 
 def _register_pages() -> None:
     from callbacks.public import browse, department, home, measure, methodology, priority
-    from callbacks.staff import internal, workflow
+    from callbacks.staff import internal, targets, workflow
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -122,6 +122,13 @@ def _register_pages() -> None:
         name="Figure",
         title=lambda code=None, period=None: _title(f"{code} {period}"),
         layout=workflow.figure_layout,
+    )
+    dash.register_page(
+        "targets",
+        path_template="/targets/<code>",
+        name="Targets",
+        title=lambda code=None: _title(f"Targets of {code}"),
+        layout=targets.layout,
     )
     dash.register_page(
         "review",

@@ -283,7 +283,7 @@ def _headers(app: dash.Dash, settings: Settings):
         if settings.https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if request.path in ("/login", "/logout", "/account/password") or request.path.startswith(
-            ("/internal", "/reporting", "/review")
+            ("/internal", "/reporting", "/review", "/targets")
         ):
             headers["Cache-Control"] = "no-store"
         return response

@@ -294,7 +294,14 @@ def figure_page(
             demonstration_notice(site),
             html.Nav(dcc.Link("\u2190 My reporting", href="/reporting"), **aria(label="Breadcrumb")),
             html.H1(f"{measure_name}: {period_label}"),
-            html.P(department_name, className="lead"),
+            html.P(
+                [
+                    department_name,
+                    ". ",
+                    dcc.Link("Targets and their history", href=f"/targets/{quote(measure, safe='')}"),
+                ],
+                className="lead",
+            ),
             html.Div(figure_state(figure, editable), id=ids.FIGURE_STATE),
             html.Div(id=ids.FIGURE_MESSAGE, role="status", **aria(live="polite")),
             form,
@@ -532,7 +539,13 @@ def staff_measure(m: StaffMeasureView, site: SiteInfo) -> html.Div:
                 ],
                 className="lead",
             ),
-            html.P("Only staff who may see this department's internal figures see this page."),
+            html.P(
+                [
+                    "Only staff who may see this department's internal figures see this page. ",
+                    dcc.Link("Targets and their history", href=f"/targets/{quote(m.code, safe='')}"),
+                    ".",
+                ]
+            ),
             html.H2("Not yet published", className="h4"),
             _table(
                 f"{len(pending_rows)} figures in the review workflow, newest first",

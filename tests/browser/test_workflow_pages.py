@@ -163,6 +163,7 @@ def test_the_workflow_pages_have_no_axe_violations(person, people, width):
     site = people
     editor = person("ed@milwaukee.gov", width)
     for path in (
+        "/targets/violent-crimes",
         "/measures/zz-secret-internal",
         "/reporting",
         "/reporting/homicides/2026-12",
@@ -175,8 +176,27 @@ def test_the_workflow_pages_have_no_axe_violations(person, people, width):
     save(editor, "1")  # the page after a write, with its messages
     assert violations(editor) == []
     analyst = person("an@milwaukee.gov", width)
-    for path in ("/review", "/reporting/homicides/2027-01"):
+    for path in ("/review", "/reporting/homicides/2027-01", "/targets/violent-crimes"):
         analyst.goto(site + path)
         analyst.locator("main h1").first.wait_for()
         analyst.wait_for_load_state("networkidle")
         assert violations(analyst) == [], path
+
+
+def test_a_department_proposes_a_target_and_the_budget_office_approves_it(person, people):
+    site = people
+    editor = person("ed@milwaukee.gov")
+    editor.goto(site + "/targets/violent-crimes")
+    editor.get_by_label("Period (a fiscal year such as 2027)").fill("2027")
+    editor.get_by_label("Target", exact=True).fill("7400")
+    editor.get_by_label("Why this target").fill("The violence reduction plan's second year.")
+    editor.get_by_role("button", name="Save proposal").click()
+    editor.locator("#target-message").get_by_text("Proposal saved").wait_for()
+    editor.get_by_role("button", name="Submit for approval").click()
+    editor.locator("#target-message").get_by_text("Submitted for approval.").wait_for()
+    analyst = person("an@milwaukee.gov")
+    analyst.goto(site + "/targets/violent-crimes")
+    analyst.get_by_role("button", name="Approve target").click()
+    analyst.locator("#target-message").get_by_text("it is now the target in force").wait_for()
+    row = analyst.locator("#target-history tr", has=analyst.locator("th", has_text="2027"))
+    assert "7,400" in row.inner_text() and "Approved" in row.inner_text()

@@ -203,3 +203,45 @@ def test_the_analyst_approves_but_never_a_figure_they_entered(city, database):
     response = post(city, analyst, review_body(city, ["violent-crime|2026-10|2"]))
     assert "Approved 1 figure" in response.text
     assert figures_in(database) == [("2026-10", 640, "approved", 3)]
+
+
+def target_body(site: str, store: dict, action=ids.TARGET_SAVE, value="7400") -> dict:
+    output = _output(site, f"{ids.TARGET_MESSAGE}.children")
+    buttons = (ids.TARGET_SAVE, ids.TARGET_SUBMIT, ids.TARGET_APPROVE, ids.TARGET_RETURN)
+    fields = {
+        ids.TARGET_PERIOD: "2027",
+        ids.TARGET_VALUE: value,
+        ids.TARGET_LOW: "",
+        ids.TARGET_HIGH: "",
+        ids.TARGET_EXPLANATION: "",
+        ids.TARGET_COMMENT: "",
+    }
+    return {
+        "output": output,
+        "outputs": [
+            {"id": ids.TARGET_MESSAGE, "property": "children"},
+            {"id": ids.TARGET_STORE, "property": "data"},
+            {"id": ids.TARGET_HISTORY, "property": "children"},
+        ],
+        "inputs": [{"id": b, "property": "n_clicks", "value": 1 if b == action else None} for b in buttons],
+        "state": [{"id": i, "property": "value", "value": v} for i, v in fields.items()]
+        + [{"id": ids.TARGET_STORE, "property": "data", "value": store}],
+        "changedPropIds": [f"{action}.n_clicks"],
+    }
+
+
+def test_target_proposals_go_through_the_same_gate(city, database):
+    from aim.models import TargetProposal
+
+    store = {"measure": "violent-crime", "proposal": None, "version": None}
+    assert post(city, requests.Session(), target_body(city, store), {"Origin": city}).status_code == 403
+    editor = http_sign_in(city, "ed@city.gov")
+    assert post(city, editor, target_body(city, store), {"Origin": city}).status_code == 403  # no token
+    works = http_sign_in(city, "works@city.gov")
+    assert "no measure" in post(city, works, target_body(city, store)).text
+    with database.read() as s:
+        assert s.scalars(select(TargetProposal)).all() == []
+    assert "Proposal saved" in post(city, editor, target_body(city, store)).text
+    analyst = http_sign_in(city, "an@city.gov")
+    saved = {**store, "proposal": 1, "version": 1}
+    assert "cannot be approved" in post(city, analyst, target_body(city, saved, ids.TARGET_APPROVE)).text
