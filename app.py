@@ -117,6 +117,13 @@ def _register_pages() -> None:
         layout=workflow.reporting_layout,
     )
     dash.register_page(
+        "upload",
+        path="/reporting/upload",
+        name="Upload values",
+        title=_title("Upload values"),
+        layout=workflow.upload_layout,
+    )
+    dash.register_page(
         "figure",
         path_template="/reporting/<code>/<period>",
         name="Figure",

@@ -6,6 +6,8 @@ checks its CSRF header and origin."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 
 from dash import ALL, Input, Output, State, ctx, no_update
@@ -15,6 +17,7 @@ from aim.auth import Role, is_signed_in, may_review, roles
 from aim.services import figures
 from aim.services.reporting import figure_page, my_reporting, review_queue
 from aim.services.site import site_info
+from aim.services.upload import upload_drafts
 from aim.workflow_views import FigureInput, FigureRef
 from callbacks._common import current_principal, page, runtime
 from callbacks._policy import callback
@@ -220,3 +223,42 @@ def review_action(_approve, _return, _publish, selected, comment):
         "",
         view.queue_contents(queue, True),
     )
+
+
+# -- uploads -------------------------------------------------------------------------------------
+@page(view.upload_skeleton)
+def upload_layout(**_query):
+    user = current_principal()
+    if not is_signed_in(user):
+        return view.sign_in_prompt("Upload values", "/reporting/upload")
+    if not user.department_ids or user.role is not Role.DEPARTMENT_EDITOR:
+        return view.not_for_role("Upload values", "Uploads are for department editors.")
+    with runtime().database.read() as session:
+        site = site_info(session)
+    return view.upload_page(site)
+
+
+@callback(
+    EDITORS,
+    Output(ids.UPLOAD_RESULT, "children"),
+    Input(ids.UPLOAD, "contents"),
+    State(ids.UPLOAD, "filename"),
+    prevent_initial_call=True,
+    write=True,
+)
+def upload_values(contents, filename):
+    """All or nothing: every row checked with the importer's validators and the form's rules."""
+    name = filename if isinstance(filename, str) else ""
+    if not isinstance(contents, str) or "," not in contents:
+        return view.upload_result(0, [(0, "", "", "No file was received; choose one again.")], name)
+    try:
+        content = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (ValueError, binascii.Error):
+        return view.upload_result(0, [(0, "", "", "The file could not be read; choose it again.")], name)
+    rt = runtime()
+    with rt.database.write() as session:
+        result = upload_drafts(session, rt.calendar, name, content, user=current_principal())
+        if not result.ok:
+            session.rollback()
+    problems = [(p.row, p.column, p.value, p.message) for p in result.problems]
+    return view.upload_result(result.saved, problems, name)

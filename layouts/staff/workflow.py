@@ -4,6 +4,7 @@ queue (approve, return with a comment, publish). Pure builders of the views in a
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
@@ -134,6 +135,11 @@ def reporting(view: ReportingView, site: SiteInfo) -> html.Div:
                 className="lead",
             ),
             html.P(f"Today: {summary}.", id="reporting-summary"),
+            dcc.Link(
+                "Upload a file of values",
+                href="/reporting/upload",
+                className="btn btn-outline-secondary mb-3",
+            ),
             _table(
                 f"{len(view.rows)} figures of your departments, most urgent first",
                 ["Measure", "Department", "Period", "Due", "Status", "Value", "Reviewer's comment", "Action"],
@@ -564,3 +570,83 @@ def staff_measure(m: StaffMeasureView, site: SiteInfo) -> html.Div:
             html.Div(history or html.P("No changes recorded.")),
         ]
     )
+
+
+# -- uploading a file of values ------------------------------------------------------------------
+def upload_skeleton() -> html.Div:
+    return html.Div([html.H1("Upload values"), dcc.Upload(id=ids.UPLOAD), html.Div(id=ids.UPLOAD_RESULT)])
+
+
+#: assets/upload-label.js names the upload's file input from this attribute.
+UPLOAD_LABEL: dict[str, Any] = {"data-upload-label": "Choose a CSV or xlsx file of values to upload"}
+
+
+def upload_page(site: SiteInfo) -> html.Div:
+    return html.Div(
+        [
+            demonstration_notice(site),
+            html.Nav(dcc.Link("\u2190 My reporting", href="/reporting"), **aria(label="Breadcrumb")),
+            html.H1("Upload values"),
+            html.P(
+                [
+                    "A CSV file, or an .xlsx workbook with a sheet named ",
+                    html.Code("actuals"),
+                    ", with the columns ",
+                    html.Code("measure, period, value, explanation"),
+                    " (the import format's values table). Every row is checked first; if one is wrong "
+                    "nothing is saved and every problem is listed with its row and column. The values "
+                    "become drafts for you to submit.",
+                ],
+                className="lead",
+            ),
+            html.Div(
+                dcc.Upload(
+                    html.Div(
+                        [
+                            "Drop a file here, or ",
+                            html.Span("choose one", className="text-decoration-underline"),
+                        ]
+                    ),
+                    id=ids.UPLOAD,
+                    accept=".csv,.xlsx",
+                    multiple=False,
+                    className="border border-2 border-secondary rounded p-4 text-center mb-3",
+                ),
+                # assets/upload-label.js names the file input from this (dcc.Upload cannot).
+                **UPLOAD_LABEL,
+            ),
+            html.Div(id=ids.UPLOAD_RESULT, role="status"),
+        ]
+    )
+
+
+def upload_result(saved: int, problems: list[tuple[int, str, str, str]], filename: str) -> list:
+    if not problems:
+        return [
+            dbc.Alert(
+                [
+                    f"Saved {saved} value{'s' if saved != 1 else ''} from {filename} as drafts. ",
+                    dcc.Link("My reporting", href="/reporting", className="alert-link"),
+                    ".",
+                ],
+                color="success",
+            )
+        ]
+    rows = [
+        html.Tr(
+            [
+                html.Td(str(row) if row else "file"),
+                html.Td(column or "\u2014"),
+                html.Td(value),
+                html.Td(message),
+            ]
+        )
+        for row, column, value, message in problems
+    ]
+    return [
+        dbc.Alert(
+            f"Nothing was saved: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {filename}.",
+            color="danger",
+        ),
+        _table("Every problem, by row and column", ["Row", "Column", "Value", "Problem"], rows),
+    ]

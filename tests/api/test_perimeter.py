@@ -40,7 +40,7 @@ REVIEWED_ROUTES = {
     "/api/v1/openapi.json": "public",
     "/api/v1/priorities": "public open data API",
     "/api/v1/scorecard": "public open data API",
-    "/assets/<path:filename>": "public: our CSS",
+    "/assets/<path:filename>": "public: our CSS and the upload input's label script",
     "/login": "public; CSRF-protected, rate-limited per account and per address",
     "/logout": "POST with CSRF token ends the session everywhere",
     "/static/<path:filename>": "public (Flask default; the folder does not exist)",
@@ -64,9 +64,14 @@ def test_only_declared_callbacks_are_exposed(site):
     assert ROUTER_OUTPUT in declared
     # The review workflow's write callbacks (callbacks/staff/), and nothing else.
     assert {o for o in declared if o != ROUTER_OUTPUT} == {
-        o for o in declared if "figure-message" in o or "review-message" in o or "target-message" in o
+        o
+        for o in declared
+        if any(
+            f"{name}." in o
+            for name in ("figure-message", "review-message", "target-message", "values-upload-result")
+        )
     }
-    assert len(declared) == 4
+    assert len(declared) == 5
 
 
 def _events(database, event: str) -> list[tuple[str, str]]:

@@ -200,3 +200,29 @@ def test_a_department_proposes_a_target_and_the_budget_office_approves_it(person
     analyst.locator("#target-message").get_by_text("it is now the target in force").wait_for()
     row = analyst.locator("#target-history tr", has=analyst.locator("th", has_text="2027"))
     assert "7,400" in row.inner_text() and "Approved" in row.inner_text()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_upload_with_bad_rows_lists_each_and_a_good_one_becomes_drafts(person, people, tmp_path, width):
+    site = people
+    editor = person("ed@milwaukee.gov", width)
+    editor.goto(site + "/reporting")
+    editor.get_by_role("link", name="Upload a file of values").click()
+    bad = tmp_path / "november.csv"
+    bad.write_text("measure,period,value,explanation\nviolent-crimes,2026-11,many,\nhomicides,2026-10,-3,\n")
+    editor.locator("#values-upload input[type=file]").set_input_files(str(bad))
+    editor.get_by_text("Nothing was saved: 2 problems in november.csv.").wait_for()
+    rows = editor.locator("#values-upload-result tbody tr").all_inner_texts()
+    assert any(r.startswith("2\tvalue") for r in rows) and any(r.startswith("3\tvalue") for r in rows)
+    if violations_available():
+        assert violations(editor) == []
+    good = tmp_path / "november-fixed.csv"
+    good.write_text("measure,period,value,explanation\nviolent-crimes,2026-11,600,\n")
+    editor.locator("#values-upload input[type=file]").set_input_files(str(good))
+    editor.get_by_text("Saved 1 value from november-fixed.csv as drafts.").wait_for()
+    editor.goto(site + "/reporting/violent-crimes/2026-11")
+    assert editor.locator("#figure-value").input_value() == "600"
+
+
+def violations_available() -> bool:
+    return AXE.exists()
