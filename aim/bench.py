@@ -215,7 +215,7 @@ def _workload(url: str, calendar: FiscalCalendar, share: float = 0.1) -> tuple[i
         database.dispose()
 
 
-BENCH_PASSWORD = "benchmark lighthouse over the river"
+BENCH_PASSWORD = "violet harbor under quiet stars"
 
 
 def _sign_in(http, base: str, email: str) -> None:

@@ -5,13 +5,22 @@ from __future__ import annotations
 from aim.services.catalog import departments_with_public_measures, filter_measures, priorities
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, periods, read_filter, read_period, runtime
+from callbacks._common import as_published, notices, page, periods, read_filter, read_period, runtime
 from layouts.public import browsing
 
 
 @page(browsing.skeleton)
+@as_published
 def layout(
-    q=None, priority=None, department=None, status=None, frequency=None, sort=None, period=None, **_query
+    q=None,
+    priority=None,
+    department=None,
+    status=None,
+    frequency=None,
+    sort=None,
+    period=None,
+    published_on=None,
+    **_query,
 ):
     rt = runtime()
     wanted, filter_notice = read_filter(
@@ -19,7 +28,7 @@ def layout(
     )
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
-        card = scorecard(session, rt.calendar, chosen)
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         return browsing.build_browse(
             filter_measures(session, card.measures, wanted),
             len(card.measures),

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aim.services.measures import measure_detail, measure_visibility
 from aim.services.reporting import staff_measure
 from aim.services.site import site_info
-from callbacks._common import current_principal, notices, page, periods, read_period, runtime
+from callbacks._common import current_principal, notices, page, periods, read_as_of, read_period, runtime
 from layouts.public import measure
 from layouts.staff import workflow
-
-
-def read_as_of(text: object) -> tuple[date | None, str | None]:
-    """The `as_of` day in the URL, or none with a notice saying what was wrong."""
-    if not text:
-        return None, None
-    try:
-        day = date.fromisoformat(str(text)[:10])
-    except ValueError:
-        return None, f"{str(text)[:20]!r} is not a day (YYYY-MM-DD); showing the current figures."
-    if day > date.today():
-        return None, f"{day} is in the future; showing the current figures."
-    return day, None
 
 
 @page(measure.skeleton)

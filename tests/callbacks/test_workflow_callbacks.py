@@ -245,3 +245,18 @@ def test_target_proposals_go_through_the_same_gate(city, database):
     analyst = http_sign_in(city, "an@city.gov")
     saved = {**store, "proposal": 1, "version": 1}
     assert "cannot be approved" in post(city, analyst, target_body(city, saved, ids.TARGET_APPROVE)).text
+
+
+def test_public_pages_take_as_of_with_a_visible_label_and_a_notice_for_a_bad_day(city):
+    from tests.callbacks.test_authorization import route
+
+    # The tiny city's figures were published on 2 January 2026 (tests/builders.py).
+    http = requests.Session()
+    home = route(http, city, "/", "?as_of=2026-01-03&period=2025")
+    assert "As published on 2026-01-03" in home
+    before = route(http, city, "/priorities/safe", "?as_of=2026-01-01&period=2025")
+    after = route(http, city, "/priorities/safe", "?as_of=2026-01-03&period=2025")
+    assert "As published on 2026-01-01" in before and "8,466" not in before
+    assert "As published on 2026-01-03" in after and "8,466" in after
+    bad = route(http, city, "/departments/MPD", "?as_of=someday")
+    assert "is not a day (YYYY-MM-DD)" in bad and "As published on" not in bad
