@@ -296,3 +296,10 @@ def test_an_import_that_changes_data_moves_the_data_version_and_one_that_changes
             select(func.count()).select_from(ActualRevision).where(ActualRevision.explanation != "")
         )
         assert explained == s.scalar(select(func.count()).select_from(Actual).where(Actual.explanation != ""))
+
+
+def test_every_workflow_state_has_a_word_on_the_internal_page():
+    from aim.workflow import STATES
+    from layouts.staff import internal, workflow
+
+    assert set(STATES) <= set(internal.STATE_TEXT) and set(STATES) <= set(workflow.STATE_TEXT)
