@@ -165,7 +165,7 @@ def _workload(url: str, calendar: FiscalCalendar, share: float = 0.1) -> tuple[i
     """An editor of every department and an analyst; a month's values entered and submitted for
     `share` of the monthly measures, so the queue and My reporting have work in them."""
     from aim.auth import Principal, Role
-    from aim.models import Department, Measure
+    from aim.models import Activity, Department, Measure
     from aim.services import figures
     from aim.services import users as accounts
     from aim.workflow_views import FigureInput, FigureRef
@@ -189,6 +189,24 @@ def _workload(url: str, calendar: FiscalCalendar, share: float = 0.1) -> tuple[i
                 BENCH_PASSWORD,
                 "budget_analyst",
                 (),
+                actor=None,
+                client_address="bench",
+            )
+            # A typical editor reports for one department: the one with the most measures.
+            biggest = session.execute(
+                select(Department.code)
+                .join(Activity, Activity.department_id == Department.id)
+                .join(Measure, Measure.activity_id == Activity.id)
+                .group_by(Department.code)
+                .order_by(func.count().desc())
+                .limit(1)
+            ).scalar_one()
+            accounts.create_user(
+                session,
+                "bench.one@city.gov",
+                BENCH_PASSWORD,
+                "department_editor",
+                (biggest,),
                 actor=None,
                 client_address="bench",
             )
@@ -242,13 +260,16 @@ def workflow_benchmark(url: str, calendar: FiscalCalendar, runs: int) -> None:
     departments, submitted = _workload(url, calendar)
     with gunicorn(url) as base:
         print(
-            f"\nReview workflow pages: {submitted:,} values submitted for review; My reporting for an "
-            f"editor of all {departments} departments (every measure); server time from Server-Timing, "
-            f"{runs} warm runs.\n"
+            f"\nReview workflow pages: {submitted:,} values submitted for review; server time from "
+            f"Server-Timing (the page's callback, service and layout), {runs} warm runs.\n"
         )
-        print("| page | server time (median) | p90 | min |")
-        print("|---|---:|---:|---:|")
-        for path, email in (("/reporting", "bench.editor@city.gov"), ("/review", "bench.analyst@city.gov")):
+        print("| page | who | server time (median) | p90 | min |")
+        print("|---|---|---:|---:|---:|")
+        for path, email, who in (
+            ("/reporting", "bench.one@city.gov", "editor of the largest department"),
+            ("/reporting", "bench.editor@city.gov", f"editor of all {departments} departments (worst case)"),
+            ("/review", "bench.analyst@city.gov", "budget analyst"),
+        ):
             with requests.Session() as http:
                 _sign_in(http, base, email)
                 _method, target, body = _page_requests(base, path)[-1]
@@ -259,8 +280,8 @@ def workflow_benchmark(url: str, calendar: FiscalCalendar, runs: int) -> None:
                     if i >= 3:
                         times.append(_server_ms(response))
                 times.sort()
-                p90 = times[int(0.9 * (len(times) - 1))]
-                print(f"| `{path}` | {statistics.median(times):.0f} ms | {p90:.0f} ms | {times[0]:.0f} ms |")
+                median, p90 = statistics.median(times), times[int(0.9 * (len(times) - 1))]
+                print(f"| `{path}` | {who} | {median:.0f} ms | {p90:.0f} ms | {times[0]:.0f} ms |")
 
 
 # -- pages: server work per page, measured over HTTP against gunicorn --------------------------

@@ -243,6 +243,8 @@ class Actual(Base):
         # The scorecard reads published values of a few periods across all measures: with the
         # value in the index it never touches the table (4x faster at 600,000 values).
         Index("ix_actuals_state_period_value", "state", "period", "measure_id", "value"),
+        # Corrections in progress (few, among many published figures): the review queue finds them.
+        Index("ix_actuals_pending_state", "pending_state"),
     )
 
     id: Mapped[intpk]

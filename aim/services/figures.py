@@ -21,7 +21,7 @@ from aim import workflow
 from aim.auth import Principal, may_report_for, may_review, may_see_unpublished
 from aim.importing.values import parse_number
 from aim.models import Activity, Actual, ActualRevision, Department, Measure, Target, utcnow
-from aim.periods import FREQUENCY_KIND, FiscalCalendar, PeriodError
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, PeriodError
 from aim.services.site import advance_data_version
 from aim.workflow import Action, State
 from aim.workflow_views import Figure, FigureInput, FigureRef
@@ -89,16 +89,40 @@ def _measure(session: Session, code: str, user: Principal) -> _Context:
     return _Context(row[0], row[1])
 
 
-def load_targets(session: Session, measure_ids: Iterable[int]) -> dict[int, dict[str, rules.Target]]:
+def target_keys(calendar: FiscalCalendar, period_keys: Iterable[str]) -> set[str]:
+    """Every target period that can be in force for these periods: each period's own, those of
+    the quarter and year holding it, and the parts of each (rules.resolve_target reads no more)."""
+    keys: set[str] = set()
+    for key in set(period_keys):
+        try:
+            period = calendar.parse(key)
+        except PeriodError:
+            continue
+        for kind in (Kind.YEAR, Kind.QUARTER, Kind.MONTH):
+            if kind.months < period.length:
+                continue
+            outer = calendar.containing(period, kind)
+            keys.add(outer.key)
+            for inner in (Kind.QUARTER, Kind.MONTH):
+                if inner.months < outer.length:
+                    keys.update(p.key for p in calendar.children(outer, inner))
+    return keys
+
+
+def load_targets(
+    session: Session, measure_ids: Iterable[int], keys: Iterable[str] | None = None
+) -> dict[int, dict[str, rules.Target]]:
+    """The targets of some measures, by measure and period (only periods `keys` when given)."""
     found: dict[int, dict[str, rules.Target]] = defaultdict(dict)
     ids = sorted(set(measure_ids))
     if not ids:
         return found
-    for measure_id, key, value, low, high in session.execute(
-        select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
-            Target.measure_id.in_(ids)
-        )
-    ):
+    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
+        Target.measure_id.in_(ids)
+    )
+    if keys is not None:
+        query = query.where(Target.period.in_(sorted(set(keys))))
+    for measure_id, key, value, low, high in session.execute(query):
         found[measure_id][key] = rules.Target(value, low, high)
     return found
 

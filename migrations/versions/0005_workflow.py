@@ -124,6 +124,7 @@ def upgrade() -> None:
         for statement in SQLITE_APPEND_ONLY:
             op.execute(statement)
     op.create_index("ix_actual_revisions_state_changed_at", "actual_revisions", ["state", "changed_at"])
+    op.create_index("ix_actuals_pending_state", "actuals", ["pending_state"])
     # A figure imported as published was published when it was last changed.
     op.execute("UPDATE actuals SET published_at = updated_at WHERE state = 'published'")
 
@@ -176,6 +177,7 @@ def downgrade() -> None:
     with op.batch_alter_table("city_info") as batch:
         batch.drop_column("data_version")
     op.drop_index("ix_actual_revisions_state_changed_at", table_name="actual_revisions")
+    op.drop_index("ix_actuals_pending_state", table_name="actuals")
     # The old schema has no word for "returned", and revisions are never changed or deleted: going
     # back is refused while any figure or revision is in that state, rather than rewriting history.
     bind = op.get_bind()
