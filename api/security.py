@@ -20,7 +20,7 @@ from flask import Flask, Response, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from aim.auth import Policy, allows, is_signed_in
+from aim.auth import Policy, allows
 from aim.config import Settings
 from aim.services import users
 from web.context import client_address, current_principal, runtime
@@ -171,7 +171,9 @@ def _csrf_cookie(settings: Settings):
     (so not HttpOnly; SameSite=Strict so no other site's request carries it)."""
 
     def add(response: Response) -> Response:
-        if not is_signed_in(current_principal()):
+        # Flask-Login's key in the signed session: no database read here (static files included);
+        # a session whose account was disabled gets a token, but the gate's policy refuses it.
+        if "_user_id" not in session:
             return response
         token = _session_token()
         if token is None:
