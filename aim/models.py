@@ -548,3 +548,17 @@ class TargetProposal(Base):
     measure: Mapped[Measure] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class FigureComment(Base):
+    """A remark on a figure by staff who may read it (the Mayor's Office comments; it does not
+    approve). Kept with the figure; shown on its page beside the revision history."""
+
+    __tablename__ = "figure_comments"
+
+    id: Mapped[intpk]
+    actual_id: Mapped[int] = mapped_column(ForeignKey("actuals.id"), index=True)
+    author: Mapped[who]
+    role: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[created]
+    text: Mapped[str] = mapped_column(Text, default="")

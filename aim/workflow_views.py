@@ -167,6 +167,13 @@ class PublishedFigure(View):
     published_at: datetime
 
 
+class CommentView(View):
+    author: str
+    role: str
+    at: datetime
+    text: str
+
+
 class FigurePage(View):
     """One figure's page: the measure, the figure (None: not entered yet), and its history."""
 
@@ -180,3 +187,4 @@ class FigurePage(View):
     figure: Figure | None
     editable: bool
     history: list[RevisionView]
+    comments: list[CommentView] = []

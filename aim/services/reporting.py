@@ -18,11 +18,12 @@ from aim.auth import (
     sees_all_departments,
     visible_department_ids,
 )
-from aim.models import Activity, Actual, ActualRevision, Department, Measure
+from aim.models import Activity, Actual, ActualRevision, Department, FigureComment, Measure
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Period, PeriodError
-from aim.services.figures import figure_view, load_targets, target_keys
+from aim.services.figures import InvalidFigure, NotFound, figure_view, load_targets, target_keys
 from aim.workflow import State
 from aim.workflow_views import (
+    CommentView,
     Figure,
     FigurePage,
     QueueGroup,
@@ -318,6 +319,7 @@ def figure_page(
         figure=figure,
         editable=may_report_for(user, department.id),
         history=history,
+        comments=comments_of(session, actual.id) if actual is not None else [],
     )
 
 
@@ -357,3 +359,34 @@ def staff_measure(
         figures=views,
         history=figure_history(session, measure.id, user=user, department_id=department.id),
     )
+
+
+def add_comment(session: Session, code: str, period_key: str, text: str, *, user: Principal) -> CommentView:
+    """A remark on a figure by anyone who may read it (the Mayor's Office's way to take part: it
+    comments, it does not approve). Nothing about the figure changes."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidFigure("Write the comment first.", {"comment": "Required."})
+    if len(text) > 2000:
+        raise InvalidFigure("A comment is 2,000 characters at most.", {"comment": "Too long."})
+    row = session.execute(
+        select(Actual.id, Activity.department_id)
+        .join(Measure, Actual.measure_id == Measure.id)
+        .join(Activity, Measure.activity_id == Activity.id)
+        .where(Measure.code == code, Actual.period == period_key)
+    ).first()
+    if row is None or not may_see_unpublished(user, row[1]):
+        raise NotFound("There is no such figure that you may comment on.")
+    comment = FigureComment(actual_id=row[0], author=user.email, role=str(user.role or ""), text=text)
+    session.add(comment)
+    session.flush()
+    return CommentView(author=comment.author, role=comment.role, at=comment.at, text=comment.text)
+
+
+def comments_of(session: Session, actual_id: int) -> list[CommentView]:
+    return [
+        CommentView(author=c.author, role=c.role, at=c.at, text=c.text)
+        for c in session.scalars(
+            select(FigureComment).where(FigureComment.actual_id == actual_id).order_by(FigureComment.id)
+        )
+    ]

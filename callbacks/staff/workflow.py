@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from aim.auth import Role, is_signed_in, may_review, roles
 from aim.services import figures
-from aim.services.reporting import figure_page, my_reporting, review_queue
+from aim.services.reporting import add_comment, figure_page, my_reporting, review_queue
 from aim.services.site import site_info
 from aim.services.upload import upload_drafts
 from aim.workflow_views import FigureInput, FigureRef
@@ -262,3 +262,29 @@ def upload_values(contents, filename):
             session.rollback()
     problems = [(p.row, p.column, p.value, p.message) for p in result.problems]
     return view.upload_result(result.saved, problems, name)
+
+
+@callback(
+    roles(Role.DEPARTMENT_EDITOR, Role.BUDGET_ANALYST, Role.MAYORS_OFFICE),
+    Output(ids.COMMENT_MESSAGE, "children"),
+    Output(ids.COMMENT_LIST, "children"),
+    Output(ids.COMMENT_TEXT, "value"),
+    Input(ids.COMMENT_ADD, "n_clicks"),
+    State(ids.COMMENT_TEXT, "value"),
+    State(ids.FIGURE_STORE, "data"),
+    prevent_initial_call=True,
+    write=True,
+)
+def add_figure_comment(_add, text, store):
+    """A comment on the figure (the Mayor's Office comments; it does not approve)."""
+    if not isinstance(store, dict):
+        return _message("The form was not understood; reload the page.", "danger"), no_update, no_update
+    rt, user = runtime(), current_principal()
+    code, period = str(store.get("measure", ""))[:64], str(store.get("period", ""))[:7]
+    try:
+        with rt.database.write() as session:
+            add_comment(session, code, period, text if isinstance(text, str) else "", user=user)
+            found = figure_page(session, rt.calendar, code, period, user=user)
+    except figures.WorkflowError as exc:
+        return _message(str(exc), "danger"), no_update, no_update
+    return _message("Comment added.", "success"), view.comment_list(found.comments if found else []), ""

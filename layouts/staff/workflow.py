@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from aim.explain import amount
 from aim.schemas import SiteInfo
-from aim.workflow_views import Figure, ReportingView, ReviewQueue, RevisionView, StaffMeasureView
+from aim.workflow_views import CommentView, Figure, ReportingView, ReviewQueue, RevisionView, StaffMeasureView
 from layouts import ids
 from layouts.components import aria, demonstration_notice, status_badge
 
@@ -163,6 +163,10 @@ def figure_skeleton() -> html.Div:
             html.Div(id=ids.FIGURE_VALUE_ERROR),
             html.Div(id=ids.FIGURE_EXPLANATION_ERROR),
             html.Div(id=ids.FIGURE_STATE),
+            dcc.Textarea(id=ids.COMMENT_TEXT),
+            html.Button(id=ids.COMMENT_ADD),
+            html.Div(id=ids.COMMENT_LIST),
+            html.Div(id=ids.COMMENT_MESSAGE),
         ]
     )
 
@@ -232,6 +236,7 @@ def figure_page(
     editable: bool,
     history: list[RevisionView],
     site: SiteInfo,
+    comments: list[CommentView] | None = None,
 ) -> html.Div:
     unit = {"percent": "percent, 0 to 100", "count": "a count"}.get(unit_kind, unit_label or unit_kind)
     store = {"measure": measure, "period": period, "version": figure.version if figure else None}
@@ -313,7 +318,38 @@ def figure_page(
             form,
             html.H2("History", className="h4 mt-4"),
             history_table(history, unit_kind, unit_label),
+            html.Section(
+                [
+                    html.H2("Comments", className="h4 mt-4"),
+                    html.Div(comment_list(comments or []), id=ids.COMMENT_LIST),
+                    dbc.Label(
+                        "Add a comment (staff who may read this figure see it)", html_for=ids.COMMENT_TEXT
+                    ),
+                    dcc.Textarea(id=ids.COMMENT_TEXT, className="form-control mb-2", rows=2, maxLength=2000),
+                    html.Button(
+                        "Add comment", id=ids.COMMENT_ADD, type="button", className="btn btn-outline-primary"
+                    ),
+                    html.Div(id=ids.COMMENT_MESSAGE, role="status"),
+                ]
+            )
+            if figure is not None
+            else None,
         ]
+    )
+
+
+def comment_list(comments: list[CommentView]) -> html.Div:
+    if not comments:
+        return html.Div(html.P("No comments yet."))
+    return html.Div(
+        html.Ul(
+            [
+                html.Li(
+                    [html.Strong(f"{c.author} ({c.role.replace('_', ' ')}), {c.at:%Y-%m-%d %H:%M}: "), c.text]
+                )
+                for c in comments
+            ]
+        )
     )
 
 

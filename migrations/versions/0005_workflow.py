@@ -7,6 +7,7 @@ published value, explanations in the revision history, target proposals, and the
 - actual_revisions: `returned` allowed; `explanation` (what the figure said after the change); an
   index on (state, changed_at) for "what was published on a date". Still append-only.
 - target_proposals: targets proposed by departments and approved by the budget office.
+- figure_comments: remarks on figures (the Mayor's Office comments; it does not approve).
 - city_info.data_version: moves on every change of published data.
 
 Revision ID: 0005_workflow
@@ -168,10 +169,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_target_proposals")),
     )
     op.create_index("ix_target_proposals_measure_id_period", "target_proposals", ["measure_id", "period"])
+    op.create_table(
+        "figure_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actual_id", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(200), nullable=False),
+        sa.Column("role", sa.String(32), nullable=False),
+        sa.Column("at", UTC, nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actual_id"], ["actuals.id"], name=op.f("fk_figure_comments_actual_id_actuals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_figure_comments")),
+    )
+    op.create_index(op.f("ix_figure_comments_actual_id"), "figure_comments", ["actual_id"])
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.drop_index(op.f("ix_figure_comments_actual_id"), table_name="figure_comments")
+    op.drop_table("figure_comments")
     op.drop_index("ix_target_proposals_measure_id_period", table_name="target_proposals")
     op.drop_table("target_proposals")
     with op.batch_alter_table("city_info") as batch:

@@ -68,10 +68,16 @@ def test_only_declared_callbacks_are_exposed(site):
         for o in declared
         if any(
             f"{name}." in o
-            for name in ("figure-message", "review-message", "target-message", "values-upload-result")
+            for name in (
+                "figure-message",
+                "review-message",
+                "target-message",
+                "values-upload-result",
+                "comment-message",
+            )
         )
     }
-    assert len(declared) == 5
+    assert len(declared) == 6
 
 
 def _events(database, event: str) -> list[tuple[str, str]]:

@@ -286,7 +286,7 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
         for c in requests.get(f"{shared_site}/_dash-dependencies", timeout=TIMEOUT).json()
         if not c.get("clientside_function")
     ]
-    assert ROUTER_OUTPUT in callbacks and len(callbacks) == 5  # the router and the workflow's writes
+    assert ROUTER_OUTPUT in callbacks and len(callbacks) == 6  # the router and the workflow's writes
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
         for name, body in _bodies(output):

@@ -24,6 +24,7 @@ def city(site, database, fast_hashing):
     make_user(database, "ed@city.gov", "department_editor", ("MPD",))
     make_user(database, "works@city.gov", "department_editor", ("DCD",))
     make_user(database, "an@city.gov", "budget_analyst")
+    make_user(database, "mayor@city.gov", "mayors_office")
     return site
 
 
@@ -260,3 +261,33 @@ def test_public_pages_take_as_of_with_a_visible_label_and_a_notice_for_a_bad_day
     assert "As published on 2026-01-03" in after and "8,466" in after
     bad = route(http, city, "/departments/MPD", "?as_of=someday")
     assert "is not a day (YYYY-MM-DD)" in bad and "As published on" not in bad
+
+
+def test_the_mayors_office_comments_through_the_gate_and_the_public_cannot(city, database):
+    from aim.models import FigureComment
+
+    editor = http_sign_in(city, "ed@city.gov")
+    post(city, editor, save_body(city, STORE))
+    output = _output(city, f"{ids.COMMENT_MESSAGE}.children")
+    body = {
+        "output": output,
+        "outputs": [
+            {"id": ids.COMMENT_MESSAGE, "property": "children"},
+            {"id": ids.COMMENT_LIST, "property": "children"},
+            {"id": ids.COMMENT_TEXT, "property": "value"},
+        ],
+        "inputs": [{"id": ids.COMMENT_ADD, "property": "n_clicks", "value": 1}],
+        "state": [
+            {"id": ids.COMMENT_TEXT, "property": "value", "value": "Why is October so high?"},
+            {"id": ids.FIGURE_STORE, "property": "data", "value": {**STORE, "version": 1}},
+        ],
+        "changedPropIds": [f"{ids.COMMENT_ADD}.n_clicks"],
+    }
+    assert post(city, requests.Session(), body, {"Origin": city}).status_code == 403
+    mayor = http_sign_in(city, "mayor@city.gov")
+    assert post(city, mayor, body, {"Origin": city}).status_code == 403  # no token
+    response = post(city, mayor, body)
+    assert response.status_code == 200 and "Comment added" in response.text
+    with database.read() as s:
+        assert [c.text for c in s.scalars(select(FigureComment))] == ["Why is October so high?"]
+    assert figures_in(database) == [("2026-10", 640, "draft", 1)]  # the figure itself is untouched

@@ -97,3 +97,24 @@ def test_the_review_queue_groups_by_department_and_period_with_previous_value_an
     assert figure.explanation == "A heat wave."
     assert mayor.allowed and mayor.count == 1  # reads the queue
     assert not nobody.allowed and nobody.count == 0  # editors do not
+
+
+def test_the_mayors_office_comments_on_a_figure_and_others_outside_it_cannot(database, calendar, city):  # noqa: F811
+    import pytest
+
+    from aim.services.figures import InvalidFigure, NotFound
+    from aim.services.reporting import add_comment, figure_page
+
+    _enter(database, calendar, editor(city), "2026-01", "95")
+    mayor = Principal(9, "mayor@city.gov", Role.MAYORS_OFFICE)
+    with database.write() as s:
+        add_comment(s, "crime", "2026-01", "Why so low?", user=mayor)
+    with pytest.raises(InvalidFigure), database.write() as s:
+        add_comment(s, "crime", "2026-01", "  ", user=mayor)
+    with pytest.raises(NotFound), database.write() as s:
+        add_comment(s, "crime", "2026-01", "Hello", user=editor(city, "w@city.gov", "DPW"))
+    with database.read() as s:
+        page = figure_page(s, calendar, "crime", "2026-01", user=editor(city))
+    assert [(c.author, c.role, c.text) for c in page.comments] == [
+        ("mayor@city.gov", "mayors_office", "Why so low?")
+    ]
