@@ -54,3 +54,4 @@ COMMENT_TEXT = "comment-text"
 COMMENT_ADD = "comment-add"
 COMMENT_LIST = "comment-list"
 COMMENT_MESSAGE = "comment-message"
+REVIEW_GROUP_APPROVE = "review-group-approve"  # pattern-matching: one per department and period

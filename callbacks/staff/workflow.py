@@ -188,18 +188,31 @@ def _refs(selected) -> list[FigureRef]:
     Input(ids.REVIEW_APPROVE, "n_clicks"),
     Input(ids.REVIEW_RETURN, "n_clicks"),
     Input(ids.REVIEW_PUBLISH, "n_clicks"),
+    Input({"type": ids.REVIEW_GROUP_APPROVE, "index": ALL}, "n_clicks"),
     State({"type": ids.REVIEW_SELECT, "index": ALL}, "value"),
+    State({"type": ids.REVIEW_SELECT, "index": ALL}, "options"),
     State(ids.REVIEW_COMMENT, "value"),
     prevent_initial_call=True,
     write=True,
 )
-def review_action(_approve, _return, _publish, selected, comment):
-    """Approve, return (with the comment) or publish the ticked figures, all or none."""
+def review_action(_approve, _return, _publish, _groups, selected, options, comment):
+    """Approve, return (with the comment) or publish the ticked figures, or approve a whole
+    department's period with its own button; all or none."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):  # "Approve all" of one group: every figure listed in it
+        if not any(_groups or []):
+            return no_update, no_update, no_update
+        index = trigger.get("index")
+        groups = options if isinstance(options, list) else []
+        chosen = groups[index] if isinstance(index, int) and 0 <= index < len(groups) else []
+        selected = (
+            [[o.get("value") for o in chosen if isinstance(o, dict)]] if isinstance(chosen, list) else []
+        )
+        trigger = ids.REVIEW_APPROVE
     refs = _refs(selected)
     if not refs:
         return _message("Tick at least one figure first.", "warning"), "", no_update
     rt, user = runtime(), current_principal()
-    trigger = ctx.triggered_id
     try:
         with rt.database.write() as session:
             if trigger == ids.REVIEW_RETURN:

@@ -432,6 +432,14 @@ def queue_contents(queue: ReviewQueue, may_act: bool) -> list:
             html.Fieldset(
                 [
                     html.Legend(f"{title} ({len(group.figures)} submitted)", className="h5"),
+                    html.Button(
+                        f"Approve all {len(group.figures)} of {title}",
+                        id={"type": ids.REVIEW_GROUP_APPROVE, "index": n},
+                        type="button",
+                        className="btn btn-sm btn-outline-success mb-2",
+                    )
+                    if may_act
+                    else None,
                     dbc.Checklist(
                         id={"type": ids.REVIEW_SELECT, "index": n},
                         options=options,

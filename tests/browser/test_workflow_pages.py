@@ -109,9 +109,8 @@ def test_the_whole_loop_as_an_editor_an_analyst_and_the_public(person, people):
     submit(editor)
 
     analyst.goto(site + "/review")
-    tick(analyst, "Violent crimes reported")
-    tick(analyst, "Property crimes reported")
-    review(analyst, "Approve selected", "Approved 2 figures.")
+    # A department's whole period at once, with its own button.
+    review(analyst, "Approve all 2 of Milwaukee Police Department, Nov 2026", "Approved 2 figures.")
     # Approved figures wait for the publication day below the queue; publish these two now.
     tick(analyst, "Violent crimes reported, Nov 2026")
     tick(analyst, "Property crimes reported, Nov 2026")

@@ -74,11 +74,15 @@ def review_body(site: str, refs: list[str], action=ids.REVIEW_APPROVE, comment="
             {"id": ids.REVIEW_QUEUE, "property": "children"},
         ],
         "inputs": [
-            {"id": b, "property": "n_clicks", "value": 1 if b == action else None}
-            for b in (ids.REVIEW_APPROVE, ids.REVIEW_RETURN, ids.REVIEW_PUBLISH)
+            *[
+                {"id": b, "property": "n_clicks", "value": 1 if b == action else None}
+                for b in (ids.REVIEW_APPROVE, ids.REVIEW_RETURN, ids.REVIEW_PUBLISH)
+            ],
+            [{"id": {"type": ids.REVIEW_GROUP_APPROVE, "index": 0}, "property": "n_clicks", "value": None}],
         ],
         "state": [
             [{"id": {"type": ids.REVIEW_SELECT, "index": 0}, "property": "value", "value": refs}],
+            [{"id": {"type": ids.REVIEW_SELECT, "index": 0}, "property": "options", "value": []}],
             {"id": ids.REVIEW_COMMENT, "property": "value", "value": comment},
         ],
         "changedPropIds": [f"{action}.n_clicks"],
