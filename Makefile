@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
-WORKERS ?= 2
+# Two workers need Redis for the rate limits they share (gunicorn.conf.py refuses otherwise).
+WORKERS ?= $(if $(AIM_REDIS_URL),2,1)
 # PostgreSQL for the test suite; the tests create their own databases (aim_test_gw0, ...) on it
 # and skip the PostgreSQL half with a message when it is unreachable (outside CI).
 AIM_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_test
@@ -95,9 +96,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 
-# The gates first: they take seconds, the suite minutes.
+# The gates first: they take seconds, the suite minutes. Whole files go to each worker in the order
+# tests/conftest.py gives them (the slowest first), which --no-loadscope-reorder keeps.
 test: install-test lint
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # Edit requirements.in or requirements-test.in, then run this; the current pins are kept unless an
 # .in file asks for another version (add --upgrade-package NAME to PIP_COMPILE_FLAGS to move one).

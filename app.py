@@ -18,12 +18,14 @@ from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
 from api import accounts, security
+from api import opendata as api_opendata
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
 from layouts import shell
 from web.context import EXTENSION, current_principal
 
 SITE_NAME = "City Performance Dashboard"
+DESCRIPTION = "How the city is doing on its priorities: public measures, targets and published results."
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
 # Dash's default page, with two changes: the document language is set (WCAG 3.1.1), and Dash's
 # scripts are not wrapped in a <footer>, which would be a second "contentinfo" landmark.
@@ -60,6 +62,7 @@ def _title(text: str):
 
 
 def _register_pages() -> None:
+    from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, priority
     from callbacks.staff import internal, targets, workflow
 
@@ -82,6 +85,13 @@ def _register_pages() -> None:
         layout=measure.layout,
     )
     dash.register_page(
+        "departments",
+        path="/departments",
+        name="Departments",
+        title=_title("Departments"),
+        layout=departments.layout,
+    )
+    dash.register_page(
         "department",
         path_template="/departments/<code>",
         name="Department",
@@ -95,12 +105,20 @@ def _register_pages() -> None:
         title=_title("Methodology"),
         layout=methodology.layout,
     )
+    _register_open_data_pages()
     dash.register_page(
         "not_found_404",
         path="/404",
         name="Not found",
         title=_title("Page not found"),
         layout=methodology.not_found,
+    )
+    dash.register_page(
+        "analysis",
+        path="/analysis",
+        name="Analyst workbench",
+        title=_title("Analyst workbench"),
+        layout=workbench.layout,
     )
     dash.register_page(
         "internal_measures",
@@ -146,6 +164,35 @@ def _register_pages() -> None:
     )
 
 
+def _register_open_data_pages() -> None:
+    from callbacks.opendata import archive, catalog, inventory, manage
+
+    # Numbered so that Dash tries the fixed paths before /data/<slug> (it matches in that order).
+    dash.register_page(
+        "open_data",
+        path="/data",
+        name="Open data",
+        title=_title("Open data"),
+        layout=catalog.layout,
+        order=10,
+    )
+    for name, path, title, layout, order in (
+        ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
+        ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
+        ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
+        ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
+    ):
+        dash.register_page(name, path=path, name=title, title=_title(title), layout=layout, order=order)
+    dash.register_page(
+        "open_dataset",
+        path_template="/data/<slug>",
+        name="Dataset",
+        title=lambda slug=None: _title(f"Dataset {slug}"),
+        layout=catalog.dataset,
+        order=19,
+    )
+
+
 def _frame():
     """The page frame: with the staff bar for a signed-in user, but only while Dash serves
     /_dash-layout to that user. Dash also calls this to build the validation layout it sends to
@@ -183,14 +230,19 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         serve_locally=True,
         compress=True,
         enable_mcp=False,
+        # Dash's social-card tags echo the request's URL, Host header included (a forged Host would
+        # be served back); the page describes itself in one static tag instead.
+        include_pages_meta=False,
+        meta_tags=[{"name": "description", "content": DESCRIPTION}],
     )
     server = app.server
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
-    security.init_timing(server)
+    security.init_timing(server, settings)
     security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
+    server.register_blueprint(api_opendata.blueprint)
     accounts.init_accounts(server, settings)
     server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()

@@ -18,11 +18,14 @@ from alembic.util import CommandError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
+from aim.archive_cli import archive
 from aim.cli_common import UserError, fiscal_calendar, open_database, settings
 from aim.config import DEMO_CITY, ROOT
 from aim.db import Database
 from aim.importing import ImportReport, RecipeError, import_source, run_recipe_import
 from aim.importing.readers import read_source
+from aim.importing.recipes import RecipeOutcome
+from aim.importing.report import TERMINAL_ROWS, terminal_lines
 from aim.periods import FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
 from aim.schemas import Scorecard
@@ -161,7 +164,8 @@ def _status_warning(
 
 
 def print_import_report(report: ImportReport, report_json: Path | None, extra: dict | None = None) -> None:
-    """The import's outcome: counts to stdout, every problem to stderr, JSON to a file if asked."""
+    """The import's outcome: counts to stdout; problems to stderr, summed up by reason with the
+    first TERMINAL_ROWS of them, one bounded line each; every problem in the JSON file if asked."""
     if report_json:
         document = report.as_dict() | (extra or {})
         report_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -173,11 +177,14 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
     if len(report.problems) == 1 and report.problems[0].row == 0:
         # The path itself is wrong (missing, empty, not an import source): one message says so.
         raise UserError(f"{report.problems[0]} Nothing was written.")
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
+    shown = str(report_json) if report_json else None
+    for line in terminal_lines(
+        report.problems, rows=TERMINAL_ROWS, verb="refused ", report_json=shown, indent=""
+    ):
+        click.echo(line, err=True)
     fix = "the rows above" if any(p.row for p in report.problems) else "the files above"
     raise UserError(
-        f"{len(report.problems)} problem(s) found in {report.path}; nothing was written. "
+        f"{len(report.problems):,} problem(s) found in {report.path}; nothing was written. "
         f"Fix {fix} and import again."
     )
 
@@ -192,7 +199,8 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
 @click.option(
     "--report-json",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report, with every problem, to this JSON file.",
+    help="Also write the report, with every refused row, to this JSON file (the terminal shows the "
+    "first 50; the shape is in docs/import-format.md).",
 )
 @click.option(
     "--user",
@@ -204,8 +212,8 @@ def print_import_report(report: ImportReport, report_json: Path | None, extra: d
 @click.option(
     "--recipe",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Map another city's files in the folder PATH with this recipe (a JSON file, see "
-    "data/recipes/ and docs/import-format.md).",
+    help="Map another city's files in the folder PATH (or the sheets of the workbook PATH) with this "
+    "recipe (a JSON file, see data/recipes/ and docs/import-format.md).",
 )
 def import_command(
     path: Path, dry_run: bool, report_json: Path | None, who: str, recipe: Path | None
@@ -223,19 +231,22 @@ def import_command(
         raise UserError(str(exc)) from None
     finally:
         database.dispose()
+    # At most TERMINAL_ROWS rows in all: the problems that stopped the import come first.
+    refused_rows = TERMINAL_ROWS - min(len(report.problems), TERMINAL_ROWS)
     if outcome is not None:
-        _print_recipe_outcome(outcome)
-    print_import_report(report, report_json, extra={"recipe": outcome.as_dict()} if outcome else None)
+        _print_recipe_outcome(outcome, refused_rows, report_json)
+    print_import_report(report, report_json, {"recipe": outcome.as_dict()} if outcome else None)
 
 
-def _print_recipe_outcome(outcome) -> None:
+def _print_recipe_outcome(outcome: RecipeOutcome, rows: int, report_json: Path | None) -> None:
     click.echo("Read: " + ", ".join(f"{name} {rows:,} rows" for name, rows in outcome.read.items()))
-    for (table, reason), rows in sorted(outcome.skipped.items()):
-        click.echo(f"  skipped  {rows:>6,} {table}: {reason}")
-    for table, rows in sorted(outcome.merged.items()):
-        click.echo(f"  merged   {rows:>6,} {table}: superseded by a later plan row for the same key")
-    for (table, reason), rows in sorted(outcome.refused_reasons().items()):
-        click.echo(f"  refused  {rows:>6,} {table}: {reason}")
+    for (table, reason), n in sorted(outcome.skipped.items()):
+        click.echo(f"  skipped  {n:>6,} {table}: {reason}")
+    for table, n in sorted(outcome.merged.items()):
+        click.echo(f"  merged   {n:>6,} {table}: superseded by a later plan row for the same key")
+    shown = str(report_json) if report_json else None
+    for line in terminal_lines(outcome.refused, rows=rows, verb="refused ", report_json=shown):
+        click.echo(line)
 
 
 def _run_import(database: Database, path: Path, who: str, dry_run: bool = False) -> ImportReport:
@@ -412,6 +423,7 @@ def bench(
 
 
 main.add_command(users)
+main.add_command(archive)
 
 
 if __name__ == "__main__":  # pragma: no cover

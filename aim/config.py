@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,6 +48,21 @@ class Settings(BaseSettings):
     #: The day of the month a period's figure is due, in the last month of the following reporting
     #: period (0: that month's last day, the methodology's rule: September's is due by Oct 31).
     reporting_due_day: int = Field(default=0, ge=0, le=28)
+    #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
+    server_timing: bool = False
+    #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
+    refusal_limit_per_address: str = "20 per minute"
+    #: The open data site (issue 15): where releases are archived (default instance/archive), the
+    #: licence every dataset is published under, and who answers questions about the data.
+    archive_dir: Path = Field(default_factory=lambda: INSTANCE_DIR / "archive")
+    open_data_license_id: str = "CC0-1.0"
+    open_data_license_url: str = "https://creativecommons.org/publicdomain/zero/1.0/"
+    open_data_license_title: str = "Creative Commons Zero v1.0 Universal"
+    open_data_contact_name: str = "Open data coordinator"
+    open_data_contact_email: str = ""
+    #: Data requests the public may send per client address (Flask-Limiter syntax; shared through
+    #: AIM_REDIS_URL); a request is cheap to send and costs a coordinator's time to read.
+    data_request_limit_per_address: str = "5 per hour"
 
     @field_validator("database_url")
     @classmethod
@@ -55,6 +71,15 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("login_limit_per_account", "login_limit_per_address", "refusal_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f'{value!r} is not a rate limit; write one like "5 per minute"') from None
         return value
 
     @model_validator(mode="after")
@@ -68,6 +93,17 @@ class Settings(BaseSettings):
         if self.env == "production" and self.debug:
             raise ConfigurationError("AIM_DEBUG must not be enabled when AIM_ENV=production.")
         return self
+
+    def check_workers(self, workers: int) -> None:
+        """Refuse more than one worker process without a shared store (AIM_REDIS_URL): each
+        would keep its own sign-in and refusal counts, multiplying every limit by their number."""
+        if workers > 1 and not self.redis_url:
+            raise ConfigurationError(
+                f"{workers} worker processes need AIM_REDIS_URL: without Redis each worker counts "
+                "sign-in failures and refused requests on its own, so every rate limit would be "
+                f"{workers} times weaker. Set AIM_REDIS_URL, or run one worker (make run WORKERS=1, "
+                "gunicorn --workers 1; add --threads for more concurrency)."
+            )
 
     def resolved_secret_key(self) -> str:
         """The secret key; in development, one generated once and kept in instance/.

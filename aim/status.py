@@ -320,6 +320,48 @@ def resolve_target(
     return None
 
 
+def target_to_date(
+    targets: Mapping[str, Target],
+    period: Period,
+    calendar: FiscalCalendar,
+    kind: Kind,
+    aggregation: Aggregation | str,
+    rolled: Rollup,
+    last_reported: Period | None,
+) -> Target | None:
+    """The target for the part of `period` reported so far, when no target covers all of it.
+
+    Cities that set a target every month (CityScore style) have none yet for the months to come,
+    so a year or quarter under way, or one whose data ends part way, has no whole-period target.
+    When every quarter (or month) from the period's start to the one holding the latest value
+    reported has a target, those targets are combined like the values (summed, averaged or the
+    last) and compared with the values reported. A sum with a gap (8 of the 9 months to date
+    reported) is compared with the same share of that target, as the partial-period rule does.
+    Returns a target to compare with the rolled-up value as it is (no further scaling).
+    """
+    aggregation = _aggregation(aggregation)
+    if last_reported is None or not rolled.present:
+        return None
+    for shorter in (Kind.QUARTER, Kind.MONTH):
+        if shorter.months >= period.length or shorter.months < kind.months:
+            continue
+        children = calendar.children(period, shorter)
+        holder = calendar.containing(last_reported, shorter)
+        keys = [p.key for p in children]
+        if holder.key not in keys:
+            return None
+        to_date = children[: keys.index(holder.key) + 1]
+        parts = [t for p in to_date if (t := targets.get(p.key)) is not None]
+        if not parts or len(parts) < len(to_date):
+            continue
+        combined = _combine_targets(parts, aggregation)
+        expected = len(to_date) * shorter.months // kind.months
+        if aggregation == Aggregation.SUM and rolled.present < expected:
+            return combined.scaled(rolled.present / expected)
+        return combined
+    return None
+
+
 def _combine_targets(parts: Sequence[Target], aggregation: Aggregation) -> Target:
     def combine(values: list[float | None]) -> float | None:
         if any(v is None for v in values):

@@ -2,25 +2,28 @@
 
 Only public measures and published values, for anyone, no login. Every response says which period
 it describes and when the data last changed; a bad parameter gets a 400 saying what is wrong, an
-unknown code a 404. CSV cells that a spreadsheet would run as a formula are neutralised.
+unknown code a 404. CSV downloads come from aim/exports.py, which neutralises formula cells.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
 
+from aim.exports import csv_text, table_csv
 from aim.periods import PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
-from aim.services.catalog import filter_measures
+from aim.services.budgets import budget_lines, department_budget, departments_index
+from aim.services.catalog import filter_measures, sort_measures
 from aim.services.measures import measure_detail, series
 from aim.services.scorecard import default_period, scorecard
 from aim.services.site import site_info
@@ -28,6 +31,10 @@ from web.context import runtime
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
+# Read once: the document ships with the code and never changes while the app runs.
+_DOCUMENT = json.loads(OPENAPI.read_text(encoding="utf-8"))
+#: What every endpoint of this read-only API answers to.
+READ_METHODS = "GET, HEAD, OPTIONS"
 PERIOD_HELP = 'period must be a fiscal year "2024", a quarter "2024-Q3" or a month "2024-07"'
 
 
@@ -45,6 +52,33 @@ def _api_error(error: ApiError):
     return jsonify(body), error.status
 
 
+@blueprint.before_app_request
+def _read_only():
+    """Any method but GET and HEAD: a known endpoint answers 405 (OPTIONS: 204) naming the read
+    methods, an unknown path 404. Decided here because Flask would otherwise count the methods of
+    the catch-all route for unknown paths as the endpoint's own."""
+    if not request.path.startswith(blueprint.url_prefix or "/api/v1") or request.method in ("GET", "HEAD"):
+        return None
+    try:
+        endpoint, _args = current_app.url_map.bind("").match(request.path, method="GET")
+    except HTTPException:
+        endpoint = None
+    if endpoint is None or endpoint == f"{blueprint.name}.unknown":
+        # Returned, not raised: without a matched route, the blueprint's error handler is not asked.
+        return _api_error(
+            ApiError(404, f"No such API endpoint: {request.path}", ["See /api/v1 for the endpoints."])
+        )
+    headers = {
+        "Allow": READ_METHODS,
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": READ_METHODS,
+    }
+    if request.method == "OPTIONS":
+        return Response(status=204, headers=headers)
+    body = jsonify({"error": f"{request.path} is read-only: use {READ_METHODS}."})
+    return body, 405, headers
+
+
 @blueprint.after_request
 def _open_data_headers(response: Response) -> Response:
     # Open data: any site may read it; it changes when data is imported, so cache briefly.
@@ -53,8 +87,33 @@ def _open_data_headers(response: Response) -> Response:
     return response
 
 
+def _documented(rule: str) -> dict[str, dict]:
+    """The query parameters the OpenAPI document declares for a route, with their schemas."""
+    operation = _DOCUMENT["paths"].get(rule.replace("<code>", "{code}"), {}).get("get", {})
+    return {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
+    """Why the document's schema refuses `value`, in words; the keywords the document uses."""
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{name} must be one of {', '.join(schema['enum'])}; got {value!r}"
+    if len(value) < schema.get("minLength", 0):
+        return f"{name} is empty; leave the parameter out to mean any"
+    if len(value) > schema.get("maxLength", len(value)):
+        return f"{name} is longer than {schema['maxLength']} characters"
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        return f"{name} {value!r} does not have the documented form"
+    return None
+
+
+FISCAL_YEAR_HELP = 'fiscal_year must be a year such as "2025".'
+AS_OF_HELP = "Write a day as YYYY-MM-DD, e.g. 2026-11-15."
+
+
 def _params(allowed: set[str]) -> dict[str, str]:
-    """The query parameters, refusing unknown and repeated ones (a typo should not pass silently)."""
+    """The query parameters, refusing unknown and repeated ones (a typo should not pass silently),
+    and any value the OpenAPI document refuses: the document is the contract, so the code checks
+    against it rather than against a second copy of its rules."""
     unknown = sorted(set(request.args) - allowed)
     if unknown:
         raise ApiError(
@@ -65,7 +124,23 @@ def _params(allowed: set[str]) -> dict[str, str]:
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:
         raise ApiError(400, f"Parameter(s) given more than once: {', '.join(repeated)}.")
-    return {k: request.args[k] for k in request.args}
+    params = {k: request.args[k] for k in request.args}
+    schemas = _documented(request.url_rule.rule if request.url_rule else "")
+    for name, value in params.items():
+        problem = _refused_by_document(name, value, schemas.get(name, {}))
+        if problem and name == "period":
+            try:  # the calendar says best what is wrong with a period
+                runtime().calendar.parse(value)
+            except PeriodError as exc:
+                raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
+            raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
+        if problem and name == "fiscal_year":
+            raise ApiError(400, f"Bad fiscal_year: {value!r}.", [FISCAL_YEAR_HELP])
+        if problem and name == "as_of":
+            raise ApiError(400, f"Bad as_of: {value[:40]!r}.", [AS_OF_HELP])
+        if problem:
+            raise ApiError(400, "Bad parameter(s).", [problem])
+    return params
 
 
 def _as_of(params: dict[str, str]) -> date | None:
@@ -76,9 +151,7 @@ def _as_of(params: dict[str, str]) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ApiError(
-            400, f"Bad as_of: {text[:40]!r}.", ["Write a day as YYYY-MM-DD, e.g. 2026-11-15."]
-        ) from None
+        raise ApiError(400, f"Bad as_of: {text[:40]!r}.", [AS_OF_HELP]) from None
     if day > date.today():
         raise ApiError(400, f"as_of {day} is in the future.", ["Choose today or an earlier day."])
     return day
@@ -158,6 +231,10 @@ def index():
                 "/api/v1/measures/{code}/series.json",
                 "/api/v1/measures/{code}/series.csv",
                 "/api/v1/scorecard",
+                "/api/v1/departments",
+                "/api/v1/departments/{code}",
+                "/api/v1/budgets",
+                "/api/v1/budgets.csv",
             ],
             "openapi": "/api/v1/openapi.json",
         }
@@ -314,26 +391,15 @@ def series_json(session, rt: Runtime, code: str):
     )
 
 
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, return) gets a leading quote.
-    Numbers are written from floats, so they are left as they are."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @blueprint.get("/measures/<code>/series.csv")
 @_read
 def series_csv(session, rt: Runtime, code: str):
     info, points, _explanations, updated = _series_or_404(session, rt, code)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("measure", "name", *SERIES_COLUMNS))
-    for p in points:
-        writer.writerow(
-            [safe_cell(v) for v in (info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS))]
-        )
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+    text = csv_text(
+        ("measure", "name", *SERIES_COLUMNS),
+        ((info.code, info.name, *(getattr(p, c) for c in SERIES_COLUMNS)) for p in points),
+    )
+    response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{info.code}-series.csv"'
     # A CSV has no room for an envelope: the period and the update time travel in headers.
     response.headers["X-Period"] = _span(points)
@@ -362,12 +428,126 @@ def scorecard_endpoint(session, rt: Runtime):
     )
 
 
+# -- budgets: public data in most cities; internal measures stay out --------------------------------
+@blueprint.get("/departments")
+@_read
+def departments(session, rt: Runtime):
+    params = _params({"period"})
+    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
+    found = departments_index(session, rt.calendar, card, rt.calendar.parse(card.period))
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            fiscal_year=found.fiscal_year,
+            departments=[
+                {
+                    **d.model_dump(exclude={"counts"}),
+                    "counts": d.counts.as_dict(),
+                    "url": f"/api/v1/departments/{d.code}",
+                }
+                for d in found.departments
+            ],
+        )
+    )
+
+
+@blueprint.get("/departments/<code>")
+@_read
+def department(session, rt: Runtime, code: str):
+    params = _params({"period"})
+    period = _period(session, rt, params.get("period"))
+    card = scorecard(session, rt.calendar, period)
+    found = department_budget(session, rt.calendar, code, period)
+    if found is None:
+        raise ApiError(
+            404,
+            f"No department with the code {code!r}.",
+            ["See /api/v1/departments for the list of departments."],
+        )
+    measures = sort_measures([m for m in card.measures if m.department_code == code], "department")
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            department={"code": found.code, "name": found.name},
+            fiscal_years=found.years,
+            totals=[t.model_dump() for t in found.totals],
+            activities=[a.model_dump() for a in found.activities],
+            measures=[_measure_json(m) for m in measures],
+        )
+    )
+
+
+BUDGET_COLUMNS = (
+    ("department_code", "department_code"),
+    ("department_name", "department_name"),
+    ("activity_code", "activity_code"),
+    ("activity_name", "activity_name"),
+    ("fiscal_year", "fiscal_year"),
+    ("adopted", "adopted"),
+    ("spent", "spent"),
+    ("variance", "variance"),
+    ("variance_percent", "variance_percent"),
+    ("fte", "fte"),
+)
+
+
+def _budget_lines(session):
+    params = _params({"department", "fiscal_year"})
+    year = params.get("fiscal_year") or None
+    if year is not None and not (year.isdigit() and len(year) == 4):
+        raise ApiError(400, f"Bad fiscal_year: {year!r}.", [FISCAL_YEAR_HELP])
+    department = params.get("department") or None
+    lines = budget_lines(session, department=department, fiscal_year=int(year) if year else None)
+    if lines is None:
+        # 404, not 400: the request is well formed (the document accepts any code); what it names
+        # does not exist, as for /departments/<code>.
+        raise ApiError(
+            404,
+            f"No department with the code {department!r}.",
+            ["See /api/v1/departments for the department codes."],
+        )
+    span = sorted({line.fiscal_year for line in lines})
+    return lines, (f"{span[0]}/{span[-1]}" if len(span) > 1 else str(span[0])) if span else ""
+
+
+@blueprint.get("/budgets")
+@_read
+def budgets(session, rt: Runtime):
+    lines, span = _budget_lines(session)
+    return jsonify(
+        _envelope(
+            session,
+            span,
+            f"Fiscal years {span.replace('/', ' to ')}" if span else "",
+            count=len(lines),
+            budgets=[line.model_dump() for line in lines],
+            csv="/api/v1/budgets.csv",
+        )
+    )
+
+
+@blueprint.get("/budgets.csv")
+@_read
+def budgets_csv(session, rt: Runtime):
+    lines, span = _budget_lines(session)
+    response = Response(table_csv(BUDGET_COLUMNS, [line.model_dump() for line in lines]), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="budgets.csv"'
+    response.headers["X-Period"] = span
+    updated = site_info(session).data_updated_at
+    response.headers["X-Data-Updated-At"] = (updated or date.min).isoformat()
+    return response
+
+
 @blueprint.get("/openapi.json")
 def openapi():
     return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
 
 
-@blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@blueprint.get("/<path:rest>")
 def unknown(rest: str):
     # Without this, Dash's catch-all page route would answer unknown API paths with HTML.
     raise ApiError(404, f"No such API endpoint: /api/v1/{rest}", ["See /api/v1 for the endpoints."])

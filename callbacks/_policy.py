@@ -32,7 +32,7 @@ def callback(policy: Policy, *args, write: bool = False, **kwargs):
     if not isinstance(policy, Policy):
         raise TypeError("callback() needs a Policy first: aim.auth.PUBLIC or aim.auth.roles(...)")
     if write and policy.public:
-        raise TypeError("A write callback cannot be PUBLIC: name the roles that may change data.")
+        raise TypeError("A write callback cannot be PUBLIC: it must name the roles that may change data.")
     # Dash 4 records the callback when dash.callback() is called, before the function is wrapped:
     # compare the registry from before that call.
     before = set(_callback.GLOBAL_CALLBACK_MAP)

@@ -6,16 +6,23 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from aim.auth import Principal
+from aim.auth import Principal, sees_all_departments
 from layouts import ids
 from layouts.components import aria
 
-NAVIGATION = [("Home", "/"), ("All measures", "/measures"), ("Methodology", "/methodology")]
+NAVIGATION = [
+    ("Home", "/"),
+    ("All measures", "/measures"),
+    ("Departments", "/departments"),
+    ("Open data", "/data"),
+    ("Methodology", "/methodology"),
+]
 ROLE_NAMES = {
     "department_editor": "Department editor",
     "budget_analyst": "Budget analyst",
     "mayors_office": "Mayor's Office",
     "admin": "Administrator",
+    "data_coordinator": "Data coordinator",
 }
 
 
@@ -60,6 +67,12 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             )
                             if str(user.role) == role
                         ],
+                        html.Li(
+                            dcc.Link("Analyst workbench", href="/analysis", className="nav-link py-0"),
+                            className="nav-item",
+                        )
+                        if sees_all_departments(user)
+                        else None,
                         html.Li(
                             html.A("Change password", href="/account/password", className="nav-link py-0"),
                             className="nav-item",

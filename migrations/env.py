@@ -2,6 +2,12 @@
 
 render_as_batch lets SQLite alter tables (it rebuilds them), and compare_type makes autogenerate
 notice column type changes, so "no difference from the models" means what it says.
+
+On SQLite, migrations run with foreign keys off, as SQLite's own procedure for altering a table
+says (https://www.sqlite.org/lang_altertable.html#otheralter): rebuilding a table that others
+refer to (users in 0005_open_data; actuals and others in 0007_workflow) would otherwise fire their
+ON DELETE CASCADE, or fail, when the old table is dropped. `PRAGMA foreign_key_check` then proves
+the result consistent before it is committed.
 """
 
 from __future__ import annotations
@@ -18,30 +24,25 @@ target_metadata = Base.metadata
 
 def _run(connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
+    if sqlite and not connection.in_transaction():
+        # On the DBAPI connection, outside any transaction: inside one, SQLite ignores the pragma.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
     )
-    if not sqlite:
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    # SQLite rebuilds a table to change its constraints (drop, copy, rename). With foreign keys on,
-    # dropping a table that others refer to fails, so they are off while migrating (SQLite's own
-    # "12 steps" for ALTER TABLE), and checked before the transaction commits. The pragma only
-    # takes effect outside a transaction: set it on the raw connection before Alembic begins.
-    raw = connection.connection.driver_connection
-    raw.execute("PRAGMA foreign_keys = OFF")
     try:
         with context.begin_transaction():
             context.run_migrations()
-            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise RuntimeError(f"The migration left rows that break foreign keys: {problems[:5]}")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows with broken foreign keys: {broken[:10]}")
     finally:
-        raw.execute("PRAGMA foreign_keys = ON")
+        if sqlite and not connection.in_transaction():
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def run_migrations_online() -> None:

@@ -1,4 +1,5 @@
-"""Test helpers for user accounts: a cheap password hasher and accounts created through the service."""
+"""Test helpers for user accounts: a cheap password hasher, accounts created through the service,
+signing in over HTTP, and reading the audit log's summaries of refused requests."""
 
 from __future__ import annotations
 
@@ -83,3 +84,22 @@ def http_sign_out(site: str, http) -> None:
     token = csrf_token(http.get(f"{site}/logout", timeout=TIMEOUT).text)
     response = http.post(f"{site}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=TIMEOUT)
     assert response.status_code == 303
+
+
+def summaries_by_minute(counts: list[int]) -> list[list[int]]:
+    """The summary counts split into minutes: each minute's count starts again at 1."""
+    minutes: list[list[int]] = []
+    for count in counts:
+        if count == 1 or not minutes:
+            minutes.append([])
+        minutes[-1].append(count)
+    return minutes
+
+
+def two_minutes(over: int) -> list[list[list[int]]]:
+    """Every way `over` refusals beyond the limit can be summarised across a minute boundary."""
+    marks = [1, 10, 100]
+    return [
+        [[m for m in marks if m <= first], [m for m in marks if m <= over - first]]
+        for first in range(1, over)
+    ]

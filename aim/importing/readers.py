@@ -114,64 +114,114 @@ def _check_header(header: list[str], table: str, where: str, source: Source) -> 
     return names if ok else None
 
 
-def _read_csv(path: Path, table: str, source: Source) -> None:
-    where = path.name
-    raw = RawTable(table, where)
-    names: list[str] | None = None
-    record = line = 0
+@dataclass
+class Grid:
+    """A CSV file or a sheet as read: its header, then its rows (spreadsheet row, cells), each with
+    exactly as many cells as the header. Rows of another shape are problems, never data."""
+
+    where: str
+    header: list[str]
+    rows: list[tuple[int, list[object]]] = field(default_factory=list)
+
+
+def read_csv_grid(path: Path, problems: list[Problem], where: str | None = None) -> Grid | None:
+    """Read a CSV file, reporting every malformed line (a cell count that differs from the
+    header's, a quote closed mid-cell, a quote never closed) and carrying on past it.
+
+    Returns None when the file cannot be read at all (not UTF-8, no header). Blank lines are
+    skipped. Row numbers are records as a spreadsheet numbers them (the header is row 1); a value
+    with a line break inside quotes makes one record of several lines, so messages give the line
+    too when it differs.
+    """
+    where = where or path.name
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
             try:
                 header = next(reader)
             except StopIteration:
-                source.problems.append(Problem(where, 1, "", "", "The file is empty: it needs a header row."))
-                return
-            names = _check_header(header, table, where, source)
-            record = 1
-            line = reader.line_num
-            for cells in reader:
+                problems.append(Problem(where, 1, "", "", "The file is empty: it needs a header row."))
+                return None
+            except csv.Error as exc:
+                problems.append(Problem(where, 1, "", "", f"The header row is malformed CSV: {exc}."))
+                return None
+            grid = Grid(where, header)
+            record, line = 1, reader.line_num
+            while True:
+                start_line = line + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    record += 1
+                    line = reader.line_num
+                    problems.append(_malformed_line(where, record, start_line, line, str(exc)))
+                    continue
                 record += 1
-                start_line, line = line + 1, reader.line_num
+                line = reader.line_num
                 if not any(c.strip() for c in cells):
                     continue  # blank lines, e.g. at the end of a hand-edited file
-                if len(cells) > len(header):
-                    extra = [c for c in cells[len(header) :] if c.strip()]
-                    if extra:
-                        source.problems.append(
-                            Problem(
-                                where,
-                                record,
-                                "",
-                                ", ".join(extra)[:80],
-                                f"Line {start_line} has {len(cells)} cells but the header has "
-                                f"{len(header)}: an unquoted comma or an unbalanced quote?",
-                            )
-                        )
-                        continue
-                if names is not None:
-                    raw.rows.append((record, dict(zip(names, cells, strict=False))))
-    except csv.Error as exc:
-        source.problems.append(
-            Problem(
-                where,
-                record + 1,
-                "",
-                "",
-                f"Malformed CSV from line {line + 1}: {exc}. A quoted value is probably never closed "
-                "(unbalanced quotes).",
-            )
-        )
-        return
+                if len(cells) != len(header):
+                    problems.append(_wrong_shape(where, record, start_line, cells, len(header)))
+                    continue
+                grid.rows.append((record, list(cells)))
     except UnicodeDecodeError as exc:
-        source.problems.append(
+        problems.append(
             Problem(
                 where, 0, "", "", f"The file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'."
             )
         )
+        return None
+    except OSError as exc:
+        problems.append(Problem(where, 0, "", "", f"Cannot read the file: {exc.strerror or exc}."))
+        return None
+    return grid
+
+
+def _line(record: int, start_line: int) -> str:
+    return f"Line {start_line}" if start_line == record else f"Line {start_line} (row {record})"
+
+
+def _malformed_line(where: str, record: int, start_line: int, end_line: int, error: str) -> Problem:
+    if "unexpected end of data" in error:
+        # The reader ran on to the end of the file looking for the closing quote.
+        why = (
+            f"{_line(record, start_line)} opens a quoted value that is never closed (unbalanced "
+            "quotes): the rest of the file was read as one value."
+        )
+    else:
+        lines = f" (to line {end_line})" if end_line > start_line else ""
+        why = f"{_line(record, start_line)}{lines} is malformed CSV ({error}): a quote inside a value?"
+    return Problem(where, record, "", "", why)
+
+
+def _wrong_shape(where: str, record: int, start_line: int, cells: list[str], expected: int) -> Problem:
+    hint = "an unquoted comma?" if len(cells) > expected else "a missing cell or an unquoted line break?"
+    return Problem(
+        where,
+        record,
+        "",
+        _shorten(",".join(cells), 80),
+        f"{_line(record, start_line)} has {len(cells)} cells but the header has {expected}: {hint}",
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _keyed(names: list[str], grid: Grid) -> list[tuple[int, Mapping[str, object]]]:
+    return [(n, dict(zip(names, cells, strict=True))) for n, cells in grid.rows]
+
+
+def _read_csv(path: Path, table: str, source: Source) -> None:
+    grid = read_csv_grid(path, source.problems)
+    if grid is None:
         return
+    names = _check_header(grid.header, table, grid.where, source)
     if names is not None:
-        source.tables.append(raw)
+        source.tables.append(RawTable(table, grid.where, _keyed(names, grid)))
 
 
 def _cell(cell) -> object:
@@ -194,14 +244,56 @@ def _cell(cell) -> object:
     return str(value)
 
 
-def _read_workbook(path: Path, source: Source) -> None:
+def open_workbook(path: Path, problems: list[Problem]):
+    """The workbook, read-only with cached values, or None (and a problem) if it cannot be read."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        source.problems.append(Problem(path.name, 0, "", "", f"Cannot read the workbook: {exc}."))
+        problems.append(Problem(path.name, 0, "", "", f"Cannot read the workbook: {exc}."))
+        return None
+
+
+def read_sheet_grid(sheet, where: str, problems: list[Problem]) -> Grid | None:
+    """Read one sheet: the first row is the header (trailing empty columns are formatting); a
+    row with values beyond the last named column is reported, never trimmed."""
+    rows = sheet.iter_rows()
+    header_cells = next(rows, None)
+    if header_cells is None:
+        problems.append(Problem(where, 1, "", "", "The sheet is empty: it needs a header row."))
+        return None
+    header = [str(_cell(c)) for c in header_cells]
+    while header and not header[-1].strip():
+        header.pop()
+    grid = Grid(where, header)
+    width = len(header)
+    for number, row in enumerate(rows, start=2):
+        cells = [_cell(c) for c in row]
+        if not any(str(c).strip() for c in cells):
+            continue
+        extra = [str(c) for c in cells[width:] if str(c).strip()]
+        if extra:
+            problems.append(
+                Problem(
+                    where,
+                    number,
+                    "",
+                    _shorten(", ".join(extra), 80),
+                    f"Row {number} has values beyond the last named column (column {width}): "
+                    "a value typed in the wrong column, or a column without a name?",
+                )
+            )
+            continue
+        cells = cells[:width] + [""] * (width - len(cells))
+        grid.rows.append((number, cells))
+    return grid
+
+
+def _read_workbook(path: Path, source: Source) -> None:
+    workbook = open_workbook(path, source.problems)
+    if workbook is None:
         return
     try:
         for sheet in workbook.worksheets:
@@ -209,39 +301,12 @@ def _read_workbook(path: Path, source: Source) -> None:
             if table not in TABLES:
                 source.ignored.append(f"sheet {sheet.title}")
                 continue
-            where = f"{path.name}, sheet {sheet.title}"
-            rows = sheet.iter_rows()
-            header_cells = next(rows, None)
-            if header_cells is None:
-                source.problems.append(
-                    Problem(where, 1, "", "", "The sheet is empty: it needs a header row.")
-                )
+            grid = read_sheet_grid(sheet, f"{path.name}, sheet {sheet.title}", source.problems)
+            if grid is None:
                 continue
-            header = [str(_cell(c)) for c in header_cells]
-            while header and not header[-1].strip():
-                header.pop()  # trailing empty columns are formatting, not data
-            names = _check_header(header, table, where, source)
-            raw = RawTable(table, where)
-            for number, row in enumerate(rows, start=2):
-                cells = [_cell(c) for c in row]
-                if not any(str(c).strip() for c in cells):
-                    continue
-                extra = [str(c) for c in cells[len(header) :] if str(c).strip()]
-                if extra:
-                    source.problems.append(
-                        Problem(
-                            where,
-                            number,
-                            "",
-                            ", ".join(extra)[:80],
-                            "This row has values beyond the last named column.",
-                        )
-                    )
-                    continue
-                if names is not None:
-                    raw.rows.append((number, dict(zip(names, cells, strict=False))))
+            names = _check_header(grid.header, table, grid.where, source)
             if names is not None:
-                source.tables.append(raw)
+                source.tables.append(RawTable(table, grid.where, _keyed(names, grid)))
         if not source.tables and not source.problems:
             source.problems.append(Problem(path.name, 0, "", "", _no_tables_message("sheets")))
     finally:

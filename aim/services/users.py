@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +28,12 @@ _EMAIL_MAX = 254
 _ADDRESS_MAX = 100
 #: How many department codes an error message lists before "...".
 _CODES_SHOWN = 20
+#: Wrong current passwords given while changing the password, within GUESS_WINDOW, that end every
+#: session of the account: someone using a session left open on a shared computer gets this many
+#: guesses, then must sign in, which the sign-in limits guard.
+GUESSES_BEFORE_SIGN_OUT = 3
+GUESS_WINDOW = timedelta(minutes=15)
+WRONG_CURRENT_PASSWORD = "wrong current password when changing the password"
 
 
 class AccountError(ValueError):
@@ -433,13 +440,58 @@ def principal_for_session(session: Session, user_id: int, session_version: int) 
     return _principal(user)
 
 
-def end_sessions(session: Session, user_id: int, *, client_address: str = "") -> bool:
+def end_sessions(session: Session, user_id: int, *, client_address: str = "", detail: str = "") -> bool:
     """End every session of the account (logout, here and everywhere) and record the logout.
     False when there is no such account."""
     user = session.get(User, user_id)
     if user is None:
         return False
     _end_every_session(user)
-    record(session, "logout", user_id=user.id, email=user.email, client_address=client_address)
+    record(session, "logout", user_id=user.id, email=user.email, client_address=client_address, detail=detail)
     session.flush()
     return True
+
+
+def wrong_current_password(session: Session, user_id: int, *, client_address: str) -> bool:
+    """Record a wrong current password given by a signed-in user changing their password; after
+    GUESSES_BEFORE_SIGN_OUT of them within GUESS_WINDOW (counted since the account's last logout),
+    end every session of the account. True when the sessions were ended.
+
+    The count is kept in the audit log, which every worker and server shares, so it is exact
+    without Redis."""
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    record(
+        session,
+        "login_failed",
+        user_id=user.id,
+        email=user.email,
+        client_address=client_address,
+        detail=WRONG_CURRENT_PASSWORD,
+    )
+    session.flush()
+    since = utcnow() - GUESS_WINDOW
+    last_logout = session.scalar(
+        select(func.max(AuditEvent.at)).where(AuditEvent.user_id == user.id, AuditEvent.event == "logout")
+    )
+    if last_logout is not None and last_logout > since:
+        since = last_logout
+    failures = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.user_id == user.id,
+            AuditEvent.event == "login_failed",
+            AuditEvent.detail == WRONG_CURRENT_PASSWORD,
+            AuditEvent.at >= since,
+        )
+    )
+    if (failures or 0) < GUESSES_BEFORE_SIGN_OUT:
+        return False
+    return end_sessions(
+        session,
+        user.id,
+        client_address=client_address,
+        detail=f"signed out everywhere after {failures} wrong current passwords",
+    )

@@ -18,6 +18,7 @@ from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, measure_status, status_badge
+from layouts.figures import figure_text, figure_texts
 from layouts.public.home import period_form
 
 TARGET_COLOUR = "#6c757d"
@@ -44,10 +45,11 @@ def _band(point: SeriesPoint, direction: str, tolerance: float) -> tuple[float |
 
 
 def chart(detail: MeasureDetail, calendar: FiscalCalendar) -> go.Figure:
-    """plotly.graph_objects, not plotly.express: much cheaper per call in a page request."""
+    """plotly.graph_objects, not plotly.express: much cheaper per call in a page request. Every
+    text from data goes through figure_text (Plotly renders HTML in figure text)."""
     info, points = detail.info, detail.series
     x = [calendar.start_date(calendar.parse(p.period)) for p in points]
-    labels = [p.label for p in points]
+    labels = figure_texts(p.label for p in points)
     figure = go.Figure()
     bands = [_band(p, info.direction, info.tolerance) for p in points]
     if any(b[0] is not None for b in bands):
@@ -121,7 +123,7 @@ def chart(detail: MeasureDetail, calendar: FiscalCalendar) -> go.Figure:
         fillcolor="#212529",
         opacity=0.08,
         line_width=0,
-        annotation_text=f"Selected: {detail.period_label}",
+        annotation_text=f"Selected: {figure_text(detail.period_label)}",
         annotation_position="top left",
     )
     figure.update_layout(
@@ -131,7 +133,7 @@ def chart(detail: MeasureDetail, calendar: FiscalCalendar) -> go.Figure:
         legend={"orientation": "h", "y": -0.15},
         plot_bgcolor="white",
         yaxis={
-            "title": info.unit_label or ("percent" if info.unit_kind == "percent" else ""),
+            "title": figure_text(info.unit_label or ("percent" if info.unit_kind == "percent" else "")),
             "gridcolor": "#dee2e6",
             "rangemode": "tozero" if info.unit_kind in ("count", "currency") else "normal",
         },

@@ -1,31 +1,16 @@
-"""`python -m aim`, run as a user runs it: in a subprocess, reading AIM_* from the environment."""
+"""`python -m aim`, run as a user runs it, reading AIM_* from the environment: in this process through
+tests/cli.py (the same entry point), and once as a real subprocess."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from aim import migrate
-from aim.config import ROOT
 from aim.services.site import measure_count
 from tests.cities import RESPONSE_SCORE, SAFE_INDEX, VIOLENT_SCORE, load_tiny_city
-
-
-def run_aim(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "aim", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.cli import run_aim, run_aim_process
 
 
 def test_status_json_prints_the_hand_computed_figures(database, db_url):
@@ -94,7 +79,8 @@ def test_production_without_a_secret_key_refuses_to_start_with_a_clear_message(t
 
 
 def test_an_unreachable_database_is_reported_not_a_traceback():
-    result = run_aim("status", env={"AIM_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    # A real interpreter, so that "no traceback" is what a user of `python -m aim` sees.
+    result = run_aim_process("status", env={"AIM_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     assert result.returncode != 0
     assert "Cannot connect to the database" in result.stderr and "Traceback" not in result.stderr
 

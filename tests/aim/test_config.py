@@ -38,3 +38,18 @@ def test_production_refuses_debug():
 @pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
 def test_postgres_urls_get_the_psycopg_driver(url):
     assert Settings(database_url=url).database_url == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    "name", ["AIM_LOGIN_LIMIT_PER_ACCOUNT", "AIM_LOGIN_LIMIT_PER_ADDRESS", "AIM_REFUSAL_LIMIT_PER_ADDRESS"]
+)
+def test_a_rate_limit_that_is_not_one_is_refused_at_start_with_its_name(monkeypatch, name):
+    from aim.config import get_settings
+
+    monkeypatch.setenv(name, "five a minute")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match=f'{name}: .*write one like "5 per minute"'):
+            get_settings()
+    finally:
+        get_settings.cache_clear()

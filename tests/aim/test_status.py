@@ -210,3 +210,50 @@ def test_stale_needs_an_active_measure_without_its_latest_due_value():
     assert is_stale(has_value_for_last_due=False, active_for_last_due=True)
     assert not is_stale(has_value_for_last_due=True, active_for_last_due=True)
     assert not is_stale(has_value_for_last_due=False, active_for_last_due=False)
+
+
+# -- the target for the part of a period reported so far (monthly targets, data ending part way) --
+_MONTHLY = {f"2025-{m:02d}": T(10.0 * m) for m in (1, 2, 3)}  # targets set for January to March only
+
+
+@pytest.mark.parametrize(
+    "period, aggregation, present, last, expected",
+    [
+        # sums: the targets of the months to date added up (10 + 20 + 30)
+        ("2025", "sum", 3, "2025-03", T(60.0)),
+        # a gap (February not reported): the same share of the target to date, 2 of 3 months
+        ("2025", "sum", 2, "2025-03", T(40.0)),
+        # means and last values: combined like the values
+        ("2025", "mean", 3, "2025-03", T(20.0)),
+        ("2025", "last", 3, "2025-03", T(30.0)),
+        # data up to February: March's target is not used
+        ("2025", "sum", 2, "2025-02", T(30.0)),
+        # a quarter under way
+        ("2025-Q1", "sum", 2, "2025-02", T(30.0)),
+        # a reported month without a target (April): no target, as before
+        ("2025", "sum", 4, "2025-04", None),
+    ],
+)
+def test_a_period_reported_part_way_is_judged_against_the_targets_of_the_months_reported(
+    period, aggregation, present, last, expected
+):
+    from aim.status import target_to_date
+
+    got = target_to_date(
+        _MONTHLY,
+        JAN.parse(period),
+        JAN,
+        Kind.MONTH,
+        aggregation,
+        Rollup(1.0, present, 12 if period == "2025" else 3),
+        JAN.parse(last),
+    )
+    assert got == expected
+
+
+def test_no_value_reported_means_no_target_to_date():
+    from aim.status import target_to_date
+
+    assert (
+        target_to_date(_MONTHLY, JAN.parse("2025"), JAN, Kind.MONTH, "sum", Rollup(None, 0, 12), None) is None
+    )

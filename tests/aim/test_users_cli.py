@@ -1,42 +1,23 @@
-"""The `users` command group, run as an operator runs it: in a subprocess, reading AIM_* from the
-environment and the password from a prompt or standard input."""
+"""The `users` command group, run as an operator runs it, reading AIM_* from the environment and the
+password from a prompt or standard input: in this process through tests/cli.py (the same entry
+point as `python -m aim`), and as a real subprocess where the subject is having no terminal."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
 from aim import migrate
-from aim.config import ROOT
 from aim.services import users as accounts
 from tests import builders as b
 from tests.accounts import PASSWORD
-
-# Not attached to `python -m aim` yet; this is what the attached command will run.
-USERS = "from aim.users_cli import users; users(prog_name='python -m aim users')"
+from tests.cli import Ran, run_aim, run_aim_process
 
 
-def run_users(*args: str, db_url: str, stdin: str = "") -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    environment["AIM_DATABASE_URL"] = db_url
-    # A new session has no controlling terminal, so the hidden prompt reads the piped input
-    # instead of waiting on the terminal of whoever runs the tests.
-    return subprocess.run(
-        [sys.executable, "-c", USERS, *args],
-        cwd=ROOT,
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        start_new_session=True,
-    )
+def run_users(*args: str, db_url: str, stdin: str = "") -> Ran:
+    return run_aim("users", *args, env={"AIM_DATABASE_URL": db_url}, stdin=stdin)
 
 
-def _create(db_url: str, email: str, role: str, *departments: str) -> subprocess.CompletedProcess:
+def _create(db_url: str, email: str, role: str, *departments: str) -> Ran:
     flags = [arg for code in departments for arg in ("--department", code)]
     return run_users(
         "create",
@@ -62,7 +43,7 @@ def _list(db_url: str) -> list[list[str]]:
 PROMPTS_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
-def _refused(result: subprocess.CompletedProcess, message: str) -> bool:
+def _refused(result: Ran, message: str) -> bool:
     return (
         result.returncode != 0
         and message in result.stderr
@@ -238,25 +219,18 @@ def test_users_on_a_database_without_the_user_tables_says_to_run_the_migrations(
 
 
 def test_the_readme_command_creates_an_account_without_a_terminal_given_password_stdin(database, db_url):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
-    environment["AIM_DATABASE_URL"] = db_url
     create = ["users", "create", "--email", "ana@city.gov", "--role", "admin", "--password-stdin"]
-    result = subprocess.run(
-        [sys.executable, "-m", "aim", *create],
-        cwd=ROOT,
-        env=environment,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        start_new_session=True,  # no controlling terminal, as under cron or a provisioning script
+    result = run_aim_process(
+        *create, env={"AIM_DATABASE_URL": db_url}, stdin=PASSWORD + "\n", new_session=True
     )
     assert result.returncode == 0, result.stderr
     assert "Created ana@city.gov (admin)." in result.stdout
 
 
 def test_create_without_a_terminal_or_password_stdin_says_to_give_it_with_password_stdin(database, db_url):
-    result = run_users("create", "--email", "ana@city.gov", "--role", "admin", db_url=db_url, stdin="")
+    # A real process in a session of its own: getpass finds no terminal and reads the (empty) input.
+    create = ["users", "create", "--email", "ana@city.gov", "--role", "admin"]
+    result = run_aim_process(*create, env={"AIM_DATABASE_URL": db_url}, stdin="", new_session=True)
     assert _refused(result, "No password was given")
     assert "--password-stdin" in result.stderr
     assert "Aborted" not in result.stderr and "GetPassWarning" not in result.stderr

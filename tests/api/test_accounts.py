@@ -8,7 +8,7 @@ import os
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aim.bench import gunicorn
 from aim.models import AuditEvent
@@ -20,6 +20,8 @@ from tests.accounts import (
     http_sign_in,
     http_sign_out,
     make_user,
+    summaries_by_minute,
+    two_minutes,
 )
 from tests.web import TIMEOUT
 
@@ -245,3 +247,193 @@ def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(databas
             assert client.keys("*aim-login*"), "the counts are kept in Redis"
     finally:
         client.flushdb()
+
+
+def _change_password(http, site, current: str, new: str = OTHER_PASSWORD):
+    token = csrf_token(http.get(f"{site}/account/password", timeout=TIMEOUT).text)
+    return http.post(
+        f"{site}/account/password",
+        data={"csrf_token": token, "current_password": current, "new_password": new, "confirm": new},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def test_guessing_the_current_password_is_recorded_and_ends_the_session_after_three_failures(staff, database):
+    """A session left open on a shared computer: three wrong current passwords sign the account
+    out everywhere, each failure is in the audit log, and no fourth guess is checked."""
+    http = http_sign_in(staff, EDITOR)
+    other_device = http_sign_in(staff, EDITOR)
+    statuses = [_change_password(http, staff, f"wrong guess number {i:02d}").status_code for i in range(3)]
+    assert statuses[:2] == [400, 400]
+    assert statuses[2] == 303
+    assert not signed_in(http, staff) and not signed_in(other_device, staff)
+    with database.read() as s:
+        rows = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        failures = [e for e in rows if e.event == "login_failed"]
+        assert len(failures) == 3 and all(e.user_id is not None for e in failures)
+        assert all("current password" in e.detail for e in failures)
+        assert rows[-1].event == "logout" and "wrong current password" in rows[-1].detail
+    # The fourth guess comes from a signed-out session: refused before any password is checked.
+    fourth = _change_password_without_form(http, staff)
+    assert fourth.status_code in (302, 303) and "/login" in fourth.headers["Location"]
+    # The owner, who knows the password, signs in again.
+    assert signed_in(http_sign_in(staff, EDITOR), staff)
+
+
+def _change_password_without_form(http, site):
+    return http.post(
+        f"{site}/account/password",
+        data={"current_password": "x" * 20, "new_password": OTHER_PASSWORD, "confirm": OTHER_PASSWORD},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def test_password_changes_are_rate_limited_per_address(staff, database, dash_app):
+    """Like sign-in: more POSTs than the per-address limit in a minute get 429."""
+    http = http_sign_in(staff, EDITOR)
+    token = csrf_token(http.get(f"{staff}/account/password", timeout=TIMEOUT).text)
+    responses = [
+        http.post(
+            f"{staff}/account/password",
+            data={"csrf_token": token, "current_password": PASSWORD, "new_password": "a", "confirm": "b"},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        for _ in range(35)
+    ]
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {400, 429} and statuses.count(400) <= 30, statuses
+    assert statuses[-1] == 429 and "Too many attempts to change the password" in responses[-1].text
+    assert signed_in(http, staff)  # the limit refuses the attempts; it does not sign the owner out
+
+
+def _sign_in_from(base: str, address: str, email: str, password: str) -> int:
+    """One sign-in attempt through a proxy that says the client is `address` (AIM_PROXY_HOPS=1)."""
+    http = requests.Session()
+    http.headers["X-Forwarded-For"] = address
+    token = csrf_token(http.get(f"{base}/login", timeout=TIMEOUT).text)
+    return http.post(
+        f"{base}/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    ).status_code
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # rate-limit counts, not data
+def test_a_limited_account_still_lets_its_owner_in_from_an_address_that_has_not_been_failing(
+    database, db_url, fast_hashing
+):
+    """NIST SP 800-63B: limit failed attempts per account, but knowing someone's email must not be
+    enough to lock them out. Failures from one address limit the account; the right password from
+    another, clean address still signs in; a wrong one from there is refused and taints it."""
+    make_user(database, EDITOR, "department_editor", ("MPD",))
+    with gunicorn(db_url, proxy_hops="1") as base:
+        attacker, owner, second_attacker = "198.51.100.66", "203.0.113.10", "192.0.2.77"
+        statuses = [_sign_in_from(base, attacker, EDITOR, "wrong" * 4) for _ in range(8)]
+        assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
+        # The right password from the failing address: refused without being checked.
+        assert _sign_in_from(base, attacker, EDITOR, PASSWORD) == 429
+        # The owner, from an address with no failures, gets in.
+        assert _sign_in_from(base, owner, EDITOR, PASSWORD) == 303
+        # Another guesser from a clean address gets one wrong try (429, not 401), then is failing.
+        assert _sign_in_from(base, second_attacker, EDITOR, "wrong" * 4) == 429
+        assert _sign_in_from(base, second_attacker, EDITOR, PASSWORD) == 429
+
+
+def test_responses_to_a_signed_in_user_are_never_stored_by_a_cache(staff):
+    """The layout carries the user's email and CSRF token, callbacks carry internal figures: no
+    browser or proxy cache may keep them (Cache-Control: no-store)."""
+    http = http_sign_in(staff, EDITOR)
+    layout = http.get(f"{staff}/_dash-layout", timeout=TIMEOUT)
+    assert EDITOR in layout.text and layout.headers["Cache-Control"] == "no-store"
+    page = http.post(f"{staff}/_dash-update-component", json=_router_body(), timeout=TIMEOUT)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    for path in ("/", "/measures/homicides"):
+        assert http.get(staff + path, timeout=TIMEOUT).headers["Cache-Control"] == "no-store"
+    # Static files stay cacheable for everyone.
+    css = http.get(f"{staff}/vendor/bootstrap/5.3.8/css/bootstrap.min.css", timeout=TIMEOUT)
+    assert "no-store" not in css.headers.get("Cache-Control", "")
+
+
+def test_callback_responses_are_never_stored_by_a_cache_even_for_the_public(staff):
+    page = requests.post(f"{staff}/_dash-update-component", json=_router_body(), timeout=TIMEOUT)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+
+
+def test_hammering_the_sign_in_form_cannot_flood_the_audit_log(staff, database):
+    """80 wrong sign-ins from one address: a few are checked and recorded, the refusals after them
+    are recorded one by one up to the refusal limit, then summarised with a count."""
+    http = requests.Session()
+    token = csrf_token(http.get(f"{staff}/login", timeout=TIMEOUT).text)
+    statuses = [
+        http.post(
+            f"{staff}/login",
+            data={"csrf_token": token, "email": EDITOR, "password": "wrong" * 4},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        ).status_code
+        for _ in range(80)
+    ]
+    assert statuses.count(401) == 5 and statuses.count(429) == 75
+    with database.read() as s:
+        details = s.scalars(
+            select(AuditEvent.detail).where(AuditEvent.event.in_(("denied", "login_failed")))
+        ).all()
+    summaries = [int(d.split()[0]) for d in details if "not recorded one by one" in d]
+    # Summaries at 1 and 10 in a minute; the run may cross into a second minute, which starts at 1.
+    assert summaries_by_minute(summaries) in ([[1, 10]], *two_minutes(55)), summaries
+    assert len(details) == 5 + 20 + len(summaries)  # checked, refused one by one, summaries
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # rate-limit counts, not data
+def test_after_a_hundred_failures_in_a_day_the_account_takes_no_password_at_all(
+    database, db_url, fast_hashing
+):
+    """NIST SP 800-63B's ceiling: no more than 100 failed attempts on one account, however many
+    addresses they come from (each clean address gets one guess while the account is limited)."""
+    make_user(database, EDITOR, "department_editor", ("MPD",))
+    with gunicorn(db_url, proxy_hops="1") as base:
+        statuses = [_sign_in_from(base, f"198.51.100.{i}", EDITOR, "wrong" * 4) for i in range(100)]
+        assert statuses.count(401) == 5 and statuses.count(429) == 95
+        assert _sign_in_from(base, "203.0.113.10", EDITOR, PASSWORD) == 429
+
+
+def test_the_data_request_limit_is_shared_by_two_gunicorn_workers_through_redis(database, db_url):
+    """The open data request form (api/opendata.py) counts through the same Limiter: 200 requests
+    from one address in a minute, across two workers, and only the first five get through."""
+    import redis
+
+    from aim.models import DataRequest
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        from tests.conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail("Redis must run under CI for the shared rate-limit test")
+        pytest.skip("Redis is not running")
+    client.flushdb()
+    try:
+        with gunicorn(db_url, workers=2, redis_url=REDIS_URL) as base:
+            statuses = []
+            for i in range(200):
+                http = requests.Session()  # a new connection each time: both workers answer
+                token = csrf_token(http.get(f"{base}/data/requests/new", timeout=TIMEOUT).text)
+                response = http.post(
+                    f"{base}/data/requests/new",
+                    data={"csrf_token": token, "kind": "new", "title": f"Flood number {i}"},
+                    allow_redirects=False,
+                    timeout=TIMEOUT,
+                )
+                statuses.append(response.status_code)
+            assert statuses.count(303) == 5 and statuses.count(429) == 195, statuses
+            assert client.keys("*aim-login*"), "the counts are kept in Redis"
+    finally:
+        client.flushdb()
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(DataRequest)) == 5

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from aim.bench import gunicorn
 from aim.config import ROOT
 from aim.models import AuditEvent
-from callbacks._policy import ROUTER_OUTPUT
+from callbacks._policy import ROUTER_OUTPUT, is_write, policy_for
+from tests.accounts import summaries_by_minute, two_minutes
 from tests.web import TIMEOUT
 
 # Every route of the app, with who may use it and why. A new route fails the test below until it
@@ -39,8 +40,17 @@ REVIEWED_ROUTES = {
     "/api/v1/measures/<code>/series.json": "public open data API",
     "/api/v1/openapi.json": "public",
     "/api/v1/priorities": "public open data API",
+    "/api/v1/departments": "public open data API (budgets are public; public measures only)",
+    "/api/v1/departments/<code>": "public open data API (budgets are public; public measures only)",
+    "/api/v1/budgets": "public open data API: budgets are public data",
+    "/api/v1/budgets.csv": "public open data API: budgets are public data",
     "/api/v1/scorecard": "public open data API",
     "/assets/<path:filename>": "public: our CSS and the upload input's label script",
+    "/data.json": "public: DCAT-US catalog of published datasets (open data)",
+    "/data/archive/<folder>/<name>": "public: a file of an archived release (dated folder, listed file only)",
+    "/data/requests/new": "public: the data request form; CSRF token, honeypot, rate-limited per address",
+    "/data/<slug>/<filename>": "public: a performance dataset's files (public measures, published values)",
+    "/data/performance-data.zip": "public: every performance dataset in one zip",
     "/login": "public; CSRF-protected, rate-limited per account and per address",
     "/logout": "POST with CSRF token ends the session everywhere",
     "/static/<path:filename>": "public (Flask default; the folder does not exist)",
@@ -55,6 +65,11 @@ def test_every_route_is_reviewed_and_has_a_policy(dash_app):
     )
 
 
+def _components(output: str) -> set[str]:
+    """The component ids a callback's output string names ("a.children" or "..a.x...b.y..")."""
+    return {part.split(".")[0] for part in output.strip(".").split("...")}
+
+
 def test_only_declared_callbacks_are_exposed(site):
     declared = {
         c["output"]
@@ -62,22 +77,33 @@ def test_only_declared_callbacks_are_exposed(site):
         if not c.get("clientside_function")
     }
     assert ROUTER_OUTPUT in declared
-    # The review workflow's write callbacks (callbacks/staff/), and nothing else.
-    assert {o for o in declared if o != ROUTER_OUTPUT} == {
-        o
-        for o in declared
-        if any(
-            f"{name}." in o
-            for name in (
-                "figure-message",
-                "review-message",
-                "target-message",
-                "values-upload-result",
-                "comment-message",
-            )
-        )
-    }
-    assert len(declared) == 6
+    # The review workflow's write callbacks (callbacks/staff/), one for each of these outputs.
+    workflow = (
+        "figure-message",
+        "review-message",
+        "target-message",
+        "values-upload-result",
+        "comment-message",
+    )
+    for name in workflow:
+        assert sum(name in _components(o) for o in declared) == 1, name
+    workflow_writes = {o for o in declared if set(workflow) & _components(o)}
+    # The open data desk's write callbacks (coordinators only: tests/callbacks/test_authorization.py).
+    assert {
+        "..moderate-message.children...manage-reload-moderated.href..",
+        "..answer-message.children...manage-reload-answered.href..",
+        "..asset-message.children...manage-reload-saved.href..",
+        "..inventory-upload-message.children...manage-reload-imported.href..",
+    } <= declared
+    # Both sides' writes are declared as writes, so the gate asks them for the CSRF token.
+    desk_writes = {o for o in declared if "..manage-reload-" in o}
+    assert len(desk_writes) == 4
+    assert all(is_write(o) for o in workflow_writes | desk_writes)
+    assert not is_write(ROUTER_OUTPUT)
+    # Every callback the browser is told about has a declared policy (the app refuses to start
+    # otherwise); the router is the only public one, the rest name their roles.
+    assert all(policy_for(o) is not None for o in declared)
+    assert {o for o in declared if policy_for(o).public} == {ROUTER_OUTPUT}
 
 
 def _events(database, event: str) -> list[tuple[str, str]]:
@@ -161,20 +187,17 @@ def test_an_oversized_request_gets_413(site):
     assert response.status_code == 413
 
 
-def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app):
+def test_a_forced_error_returns_a_generic_500_without_a_traceback(site, dash_app, monkeypatch):
+    import dash
+
     assert dash_app.server.debug is False
-    body = {
-        "output": ROUTER_OUTPUT,
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": {"not": "a path"}},
-            {"id": "_pages_location", "property": "search", "value": None},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
+
+    def broken_page(**_kwargs):
+        raise RuntimeError('Error: a bug in a page loader, File "/srv/site-packages/x.py"')
+
+    # The live server runs in this process: break one page's loader for this test only.
+    monkeypatch.setitem(dash.page_registry["methodology"], "layout", broken_page)
+    body = _router_call(pathname="/methodology")
     response = requests.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT)
     assert response.status_code == 500
     assert response.json() == {"error": "Something went wrong on our side. Please try again later."}
@@ -287,3 +310,177 @@ def csrf_token_in_layout(layout: str) -> str:
     walk(json.loads(layout))
     assert found and len(found[0]) > 20
     return found[0]
+
+
+def test_a_flood_of_refused_callbacks_is_rate_limited_and_summarised_in_the_audit_log(site, database):
+    """150 anonymous calls naming an unknown 600-character output: the first few are refused and
+    recorded one by one, the rest get 429 and are only counted; no row carries the whole id."""
+    body = {
+        "output": "x" * 600 + ".children",
+        "outputs": {"id": "x" * 600, "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+    }
+    with requests.Session() as http:
+        responses = [
+            http.post(f"{site}/_dash-update-component", json=body, timeout=TIMEOUT) for _ in range(150)
+        ]
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {403, 429}
+    assert statuses.count(403) == 20 and statuses[:20] == [403] * 20
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    rows = _events(database, "denied")
+    assert all(len(detail) <= 300 for detail, _ in rows)
+    counts = [int(d.split()[0]) for d, _ in rows if "not recorded one by one" in d]
+    # 130 over the limit: a summary row when the count in a minute reaches 1, 10 and 100. The run
+    # may cross into the next minute, whose count starts again at 1.
+    assert summaries_by_minute(counts) in ([[1, 10, 100]], *two_minutes(130)), counts
+    assert len(rows) == 20 + len(counts)  # twenty one by one, then only summaries
+
+
+def test_refusals_are_counted_per_ipv4_address_and_per_ipv6_network(dash_app):
+    """The limit is per client: a flood from one address leaves the others' refusals recorded."""
+    from api.limiting import client_key as refusal_key
+
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:3:4:5:6"}):
+        first = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff:4:5:6"}):
+        same_network = refusal_key()
+    with dash_app.server.test_request_context("/", environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        other = refusal_key()
+    # An IPv6 client owns a whole /64: counting each of its addresses apart would be no limit.
+    assert first == same_network != other
+
+
+def _router_call(pathname: object = "/", search: object = "") -> dict:
+    return {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (json.dumps(_router_call(pathname=5)), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="")), "_pages_location.pathname must be a path starting with /"),
+        (json.dumps(_router_call(pathname="measures")), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(pathname={"not": "a path"})), "_pages_location.pathname must be a path"),
+        (json.dumps(_router_call(search=5)), "_pages_location.search must be empty or a query string"),
+        (json.dumps(_router_call(search=["?q=a"])), "_pages_location.search must be empty or a query"),
+        (json.dumps(_router_call()).replace('"search", "value": ""', '"search", "value": NaN'), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100_000)), "not JSON"),
+        (json.dumps(_router_call(search="?q=x")).replace('"?q=x"', _deep(100)), "nest deeper"),
+        (json.dumps(_router_call(pathname="/measures/homicides\x00")), "NUL"),
+        (json.dumps(_router_call(search="?q=\x00")), "NUL"),
+    ],
+    ids=[
+        "pathname-number",
+        "pathname-empty",
+        "pathname-no-slash",
+        "pathname-object",
+        "search-number",
+        "search-list",
+        "nan",
+        "nested-100000",
+        "nested-100",
+        "pathname-nul",
+        "search-nul",
+    ],
+)
+def test_malformed_callback_values_get_400_saying_what_is_wrong_before_dash_runs(site, body, problem, caplog):
+    response = requests.post(
+        f"{site}/_dash-update-component",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400, response.text[:300]
+    assert problem in response.json()["error"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/measures?q=%00",
+        "/api/v1/measures?q%00=x",
+        "/api/v1/measures/homicides%00",
+        "/api/v1/measures/homicides%00/series.json",
+        "/api/v1/measures/homicides%00/series.csv",
+        "/api/v1/scorecard?period=2024%00",
+        "/measures/homicides%00",
+    ],
+)
+def test_a_nul_byte_anywhere_in_the_address_gets_400_on_both_databases(site, path):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
+def test_a_nul_byte_in_the_sign_in_email_gets_400_on_both_databases(site):
+    from tests.accounts import csrf_token
+
+    http = requests.Session()
+    token = csrf_token(http.get(f"{site}/login", timeout=TIMEOUT).text)
+    response = http.post(
+        f"{site}/login",
+        data={"csrf_token": token, "email": "someone\x00@milwaukee.gov", "password": "x" * 20},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 400 and "NUL" in response.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # static files, no data
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/dash/nothing-here.js",
+        "/_dash-component-suites/no_such_package/x.js",
+        "/_dash-component-suites/dash/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/_dash-component-suites/dash/deps/%2e%2e/%2e%2e/%2e%2e/app.py",
+        "/_dash-component-suites/os/__init__.py",
+    ],
+)
+def test_an_unknown_file_under_the_component_suites_gets_404_without_a_traceback(site, path, caplog):
+    response = requests.get(site + path, timeout=TIMEOUT)
+    assert response.status_code == 404
+    assert "Traceback" not in caplog.text and "Unhandled error" not in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_the_page_does_not_tell_the_python_version(site):
+    import sys
+
+    page = requests.get(site + "/", timeout=TIMEOUT).text
+    assert "python_version" not in page and sys.version.split()[0] not in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_a_forged_host_header_is_not_echoed_into_the_page(site):
+    page = requests.get(site + "/measures/homicides", headers={"Host": "evil.example"}, timeout=TIMEOUT)
+    assert page.status_code == 200 and "evil.example" not in page.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # headers and page shell, no data
+def test_server_timing_is_sent_only_when_the_setting_asks_for_it(site):
+    assert "Server-Timing" not in requests.get(site + "/api/v1", timeout=TIMEOUT).headers
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a header, no data
+def test_server_timing_is_sent_with_aim_server_timing_for_benchmarks(db_url):
+    with gunicorn(db_url, server_timing="true") as base:
+        assert requests.get(base + "/api/v1", timeout=TIMEOUT).headers["Server-Timing"].startswith("app;dur=")

@@ -99,6 +99,18 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(api, database):
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
+def test_csv_cells_starting_with_a_full_width_formula_sign_are_neutralised(api, database):
+    from sqlalchemy import select
+
+    from aim.models import Measure
+
+    name = '\uff1dHYPERLINK("http://x","y")'  # a spreadsheet reads the full-width = as =
+    with database.write() as s:
+        s.scalars(select(Measure).where(Measure.code == "homicides")).one().name = name
+    rows = list(csv.reader(io.StringIO(get(f"{api}/measures/homicides/series.csv").text)))
+    assert rows[1][1] == "'" + name
+
+
 def test_scorecard_equals_the_command_line_status(api, db_url):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIM_")}
     environment["AIM_DATABASE_URL"] = db_url
@@ -212,3 +224,97 @@ def test_the_openapi_document_covers_every_endpoint_and_field(api, dash_app):
         ("/measures/homicides/series.json", "Series"),
     ):
         assert set(get(api + path).json()) == set(schemas[schema]["properties"]), path
+
+
+READ_ONLY = [
+    "/measures",
+    "/measures/homicides",
+    "/measures/homicides/series.csv",
+    "/priorities",
+    "/scorecard",
+]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_a_write_to_a_read_only_endpoint_gets_405_naming_the_methods_allowed(api, method):
+    for path in READ_ONLY:
+        response = requests.request(method, api + path, timeout=TIMEOUT)
+        assert response.status_code == 405, (path, response.status_code)
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+        assert "error" in response.json()
+    # An unknown path stays a 404, whatever the method.
+    assert requests.request(method, f"{api}/no/such/endpoint", timeout=TIMEOUT).status_code == 404
+
+
+def test_options_advertises_only_the_read_methods(api):
+    for path in READ_ONLY:
+        response = requests.options(api + path, timeout=TIMEOUT)
+        assert response.status_code in (200, 204)
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS", path
+
+
+def test_head_answers_like_get_without_a_body(api, site):
+    for url in (f"{api}/measures", f"{site}/login", f"{site}/logout", f"{site}/"):
+        response = requests.head(url, timeout=TIMEOUT)
+        assert response.status_code == 200, (url, response.status_code)
+        assert response.content == b""
+
+
+def _documented_parameters() -> list[tuple[str, str, dict]]:
+    document = json.loads((ROOT / "api" / "openapi.json").read_text(encoding="utf-8"))
+    return [
+        (path, p["name"], p["schema"])
+        for path, operations in document["paths"].items()
+        for p in operations["get"].get("parameters", [])
+        if p["in"] == "query"
+    ]
+
+
+#: Values that probe each kind of rule the document states (enums, patterns, lengths).
+PROBES = [
+    "",
+    " ",
+    "0000",
+    "1899",
+    "1900",
+    "2025",
+    "2999",
+    "3000",
+    "2025-Q4",
+    "2025-Q5",
+    "2025-00",
+    "2025-12",
+    "2025-13",
+    " 2025",
+    "on_track",
+    "ON_TRACK",
+    " on_track",
+    "monthly",
+    "score",
+    "safe-neighborhoods",
+    "MPD",
+    "violent",
+    "x" * 64,
+    "x" * 65,
+    "x" * 80,
+    "x" * 81,
+    "x" * 200,
+    "x" * 201,
+]
+
+
+def test_every_query_parameter_is_accepted_exactly_when_the_openapi_document_says_so(api):
+    """The contract: for each documented query parameter and each probe value, the API answers 400
+    exactly when the document's schema refuses the value (what schemathesis checks, by table)."""
+    import jsonschema
+
+    differences = []
+    with requests.Session() as http:
+        for path, name, schema in _documented_parameters():
+            url = api + path.removeprefix("/api/v1").replace("{code}", "homicides")
+            for value in PROBES:
+                documented = jsonschema.Draft202012Validator(schema).is_valid(value)
+                status = http.get(url, params={name: value}, timeout=TIMEOUT).status_code
+                if (status == 400) == documented:
+                    differences.append((path, name, value, status, documented))
+    assert not differences, differences

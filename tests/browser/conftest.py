@@ -42,12 +42,35 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, site) -> Iterator:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _tab(context):
     page = context.new_page()
     page.requested_urls = []  # type: ignore[attr-defined]
     page.on("request", lambda request: page.requested_urls.append(request.url))
     page.set_default_timeout(BROWSER_TIMEOUT_MS)
-    yield page
+    return page
+
+
+@pytest.fixture
+def page(browser, site) -> Iterator:
+    """A tab in a context of its own: no cookie or cache of an earlier test. For tests that sign in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield _tab(context)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def module_context(browser) -> Iterator:
+    """One browser context for a module's tests that never sign in: after the first page, Dash's and
+    Plotly's scripts (1.4-6 MB, compressed by the server on every fresh download) come from its
+    cache instead of being fetched again per test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def public_page(module_context) -> Iterator:
+    """A new tab (its own history) in the module's context, for a test that does not sign in."""
+    page = _tab(module_context)
+    yield page
+    page.close()

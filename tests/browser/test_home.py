@@ -14,6 +14,12 @@ from tests.cities import load_tiny_city
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 
+@pytest.fixture
+def page(public_page):
+    """A tab of the module's browser context (each test still has its own database): none signs in."""
+    return public_page
+
+
 def test_home_page_shows_each_priority_with_its_index_and_counts(page, site, database):
     load_tiny_city(database)
     page.goto(site + "/")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from aim.models import Activity, Actual, CityInfo, Department, Measure, Priority
+from aim.models import Activity, Actual, CityInfo, DataAsset, DataRequest, Department, Measure, Priority
 from tests.accounts import PASSWORD, make_user
 from tests.web import BROWSER_TIMEOUT_MS
 
@@ -64,6 +64,17 @@ def plant(database) -> dict[str, str]:
             .order_by(Actual.period.desc())
         ).first()
         put(published, "explanation", CORPUS[3], "published explanation")
+        asset = DataAsset(
+            slug="xss-entry", classification="public", release_status="planned", update_frequency="daily"
+        )
+        s.add(asset)
+        put(asset, "name", CORPUS[6][:200], "inventory entry name")
+        put(asset, "description", CORPUS[7], "inventory entry description")
+        request = DataRequest(kind="new", state="approved", answer_status="planned")
+        s.add(request)
+        put(request, "title", CORPUS[4][:200], "request title")
+        put(request, "need", CORPUS[0], "request need")
+        put(request, "answer", CORPUS[1], "request answer")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
         put(city, "name", CORPUS[4][:300], "city name")
@@ -76,10 +87,17 @@ PAGES = [
     "/measures",
     "/measures?q=script",
     "/measures/homicides",
+    "/departments",
     "/departments/MPD",
     "/methodology",
     "/internal/measures",
+    "/analysis",
     "/measures/no-such-<script>",
+    "/data",
+    "/data/measures",
+    "/data/inventory",
+    "/data/requests",
+    "/data/requests/new",
 ]
 
 
@@ -160,4 +178,24 @@ def test_every_page_loads_with_zero_csp_violations(browser, site, database, fast
         if found:
             violations[path] = found
     assert violations == {}
+    context.close()
+
+
+def test_markup_in_an_imported_unit_label_is_shown_as_text_in_the_chart_never_as_a_link(
+    browser, site, database
+):
+    """Plotly renders a subset of HTML (links, bold, line breaks) in titles and hover text: data
+    put into a figure must be escaped, or an imported unit label becomes a live link."""
+    label = '<a href="https://evil.example/">click</a> <b>bold</b>'
+    with database.write() as s:
+        s.scalars(select(Measure).where(Measure.code == "homicides")).one().unit_label = label
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(site + "/measures/homicides")
+    title = page.locator(".js-plotly-plot .g-ytitle text")
+    title.wait_for()
+    assert title.text_content() == label
+    assert page.locator(".js-plotly-plot a").count() == 0
+    assert page.locator(".js-plotly-plot .g-ytitle tspan[style*='bold']").count() == 0
     context.close()

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from callbacks._policy import ROUTER_OUTPUT
+from api.limiting import limiter
+from callbacks._policy import ROUTER_OUTPUT, is_write
 from tests.accounts import cheap_hashing, http_sign_in, make_user
 from tests.cities import SECRET_DEFINITION, SECRET_EXPLANATION, SECRET_NAME, SECRET_STRINGS
 from tests.web import TIMEOUT
@@ -24,6 +25,7 @@ ROLES = {
     "budget_analyst": ("budget_analyst", ()),
     "mayors_office": ("mayors_office", ()),
     "admin": ("admin", ()),
+    "data_coordinator": ("data_coordinator", ()),
 }
 INTERNAL_READERS = {"editor_police", "budget_analyst", "mayors_office"}
 UNPUBLISHED_VALUE = "39,182,746"  # the latest Police value (approved, unpublished), as the page writes it
@@ -43,7 +45,13 @@ def sessions(shared_site, shared_leak_city) -> Iterator[dict[str, requests.Sessi
 
 
 def route(
-    http: requests.Session, shared_site: str, pathname: str, search: str = "", *, body: dict | None = None
+    http: requests.Session,
+    shared_site: str,
+    pathname: str,
+    search: str = "",
+    *,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
     body = body or {
         "output": ROUTER_OUTPUT,
@@ -57,8 +65,14 @@ def route(
         ],
         "changedPropIds": ["_pages_location.pathname"],
     }
-    response = http.post(f"{shared_site}/_dash-update-component", json=body, timeout=TIMEOUT)
+    response = http.post(f"{shared_site}/_dash-update-component", json=body, headers=headers, timeout=TIMEOUT)
     return f"{response.status_code}\n{response.text}"
+
+
+def as_the_page_sends(http: requests.Session, shared_site: str) -> dict[str, str]:
+    """What dash-renderer adds to a callback request from one of this site's pages: the session's
+    CSRF token (from the `_csrf_token` cookie) and the site's origin. Write callbacks need both."""
+    return {"X-CSRFToken": http.cookies.get("_csrf_token", ""), "Origin": shared_site}
 
 
 # -- the matrix ------------------------------------------------------------------------------
@@ -133,12 +147,31 @@ RESOURCES = [
         INTERNAL_READERS | {"editor_public_works"},
         "Demonstration data. ",
     ),
+    ("departments index", ("/departments", "?sort=spent&order=desc"), set(ROLES), "Public Works"),
+    ("resource table on a department page", ("/departments/MPD", ""), set(ROLES), "All activities"),
+    ("internal measure on a department page", ("/departments/MPD", ""), set(), SECRET_NAME),
+    (
+        "internal measure in the analyst workbench",
+        ("/analysis", ""),
+        {"budget_analyst", "mayors_office"},
+        SECRET_NAME,
+    ),
+    (
+        "analyst workbench grid",
+        ("/analysis", "?year=2024"),
+        {"budget_analyst", "mayors_office"},
+        "workbench-grid",
+    ),
     (
         "Public Works on the internal page",
         ("/internal/measures", "?department=DPW"),
         {"editor_public_works", "budget_analyst", "mayors_office"},
         "Public Works",
     ),
+    ("open data desk", ("/data/manage", ""), {"data_coordinator"}, "Waiting for moderation"),
+    ("open data catalog", ("/data", ""), set(ROLES), "Performance data"),
+    ("data inventory", ("/data/inventory", ""), set(ROLES), "Data inventory"),
+    ("internal measure as a dataset", ("/data/zz-secret-internal", ""), set(), SECRET_NAME),
 ]
 
 
@@ -163,6 +196,15 @@ API_ROUTES = [
     "/api/v1/measures/homicides/series.csv",
     "/api/v1/scorecard?period=2026",
     "/api/v1/openapi.json",
+    "/data.json",
+    "/data/measures/measures.csv",
+    "/data/actuals/actuals.json",
+    "/data/targets/datapackage.json",
+    "/api/v1/departments",
+    "/api/v1/departments/MPD",
+    "/api/v1/departments/MPD?period=2026",
+    "/api/v1/budgets?department=MPD",
+    "/api/v1/budgets.csv",
 ]
 
 
@@ -286,10 +328,24 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
         for c in requests.get(f"{shared_site}/_dash-dependencies", timeout=TIMEOUT).json()
         if not c.get("clientside_function")
     ]
-    assert ROUTER_OUTPUT in callbacks and len(callbacks) == 6  # the router and the workflow's writes
+    # The workbench's own callbacks are also probed in test_budget_authorization.py.
+    assert {ROUTER_OUTPUT, *WRITE_CALLBACKS} <= set(callbacks)
+    # The review workflow's writes (callbacks/staff/; tests/callbacks/test_workflow_callbacks.py).
+    workflow = (
+        "figure-message",
+        "review-message",
+        "target-message",
+        "values-upload-result",
+        "comment-message",
+    )
+    outputs = {part.split(".")[0] for o in callbacks for part in o.strip(".").split("...")}
+    assert set(workflow) <= outputs
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
         for name, body in _bodies(output):
+            # Each forged body must reach the gate's checks, not the refusal limit (issue 10's
+            # 429 after 20 refusals a minute), which this probe would pass after its 21st body.
+            limiter.reset()
             text = route(sessions[role], shared_site, "", body=body)
             tried += 1
             statuses[text.split("\n", 1)[0]] = statuses.get(text.split("\n", 1)[0], 0) + 1
@@ -307,6 +363,121 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
                 assert secret not in text, (role, name, secret)
             assert "Traceback" not in text, (role, name)
     assert tried == len(callbacks) * len(PROBE_ROLES) * len(_bodies(ROUTER_OUTPUT))
+    # Every body aimed at a write callback was refused before it ran: neither role may call one.
     # What they got back: pages without secrets (200), or refusals saying why (400 for a body that
     # does not match the callback's declared shape, 403 for an undeclared callback). Never a 500.
     assert set(statuses) == {"200", "400", "403"}, statuses
+
+
+# -- the open data desk's write callbacks -----------------------------------------------------
+WRITE_CALLBACKS = {
+    "..moderate-message.children...manage-reload-moderated.href..",
+    "..answer-message.children...manage-reload-answered.href..",
+    "..asset-message.children...manage-reload-saved.href..",
+    "..inventory-upload-message.children...manage-reload-imported.href..",
+}
+
+
+def _write_body(output: str, inputs: list[dict], state: list[dict]) -> dict:
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1]} for part in output.strip(".").split("...")
+    ]
+    return {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+
+
+def _moderation(request_id: int) -> dict:
+    return _write_body(
+        "..moderate-message.children...manage-reload-moderated.href..",
+        [{"id": "moderate-submit", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "moderate-request", "property": "value", "value": str(request_id)},
+            {"id": "moderate-action", "property": "value", "value": "approve"},
+        ],
+    )
+
+
+def test_the_desks_callbacks_are_declared_writes_for_data_coordinators_only(dash_app):
+    from aim.auth import Role
+    from callbacks._policy import policy_for
+
+    for output in WRITE_CALLBACKS:
+        assert is_write(output)
+        assert policy_for(output).allowed == frozenset({Role.DATA_COORDINATOR})
+    assert not is_write(ROUTER_OUTPUT)
+
+
+def test_a_forged_moderation_is_refused_to_every_role_but_the_coordinator(
+    sessions, shared_site, shared_leak_city
+):
+    from aim.models import DataRequest
+    from aim.services import data_requests
+
+    with shared_leak_city.write() as s:
+        request_id = data_requests.submit(s, data_requests.parse_request({"title": "Forged approval target"}))
+    # Every other role is refused even with its own session's token, sent as the page would.
+    for role in ROLES:
+        if role == "data_coordinator":
+            continue
+        headers = as_the_page_sends(sessions[role], shared_site)
+        text = route(sessions[role], shared_site, "", body=_moderation(request_id), headers=headers)
+        assert text.startswith("403"), role
+        with shared_leak_city.read() as s:
+            assert s.get(DataRequest, request_id).state == "pending", role
+    coordinator = sessions["data_coordinator"]
+    # The coordinator too, without the token and origin a page of this site sends (issue 9's check).
+    assert route(coordinator, shared_site, "", body=_moderation(request_id)).startswith("403")
+    with shared_leak_city.read() as s:
+        assert s.get(DataRequest, request_id).state == "pending"
+    headers = as_the_page_sends(coordinator, shared_site)
+    text = route(coordinator, shared_site, "", body=_moderation(request_id), headers=headers)
+    assert text.startswith("200") and "done=moderated" in text
+    with shared_leak_city.read() as s:
+        found = s.get(DataRequest, request_id)
+        assert found.state == "approved" and found.moderated_by == "data.coordinator@milwaukee.gov"
+
+
+def test_a_forged_inventory_import_by_a_non_coordinator_writes_nothing(
+    sessions, shared_site, shared_leak_city
+):
+    import base64
+
+    from sqlalchemy import func, select
+
+    from aim.models import DataAsset
+
+    csv_text = "slug,name,classification,release_status\nforged-entry,Forged,public,planned\n"
+    contents = "data:text/csv;base64," + base64.b64encode(csv_text.encode()).decode()
+    body = _write_body(
+        "..inventory-upload-message.children...manage-reload-imported.href..",
+        [{"id": "inventory-upload", "property": "contents", "value": contents}],
+        [],
+    )
+    for role in ("anonymous", "admin", "budget_analyst", "editor_police"):
+        headers = as_the_page_sends(sessions[role], shared_site)
+        assert route(sessions[role], shared_site, "", body=body, headers=headers).startswith("403"), role
+    coordinator = sessions["data_coordinator"]
+    assert route(coordinator, shared_site, "", body=body).startswith("403")  # no token, no origin
+    with shared_leak_city.read() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 0
+        )
+    headers = as_the_page_sends(coordinator, shared_site)
+    assert "done=imported" in route(coordinator, shared_site, "", body=body, headers=headers)
+    with shared_leak_city.read() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 1
+        )
+
+
+def test_a_write_callback_cannot_be_declared_public():
+    from aim.auth import PUBLIC
+    from callbacks._policy import callback
+
+    with pytest.raises(TypeError, match="must name the roles"):
+        callback(PUBLIC, write=True)

@@ -14,6 +14,7 @@ from aim.importing import run_recipe_import
 from aim.importing.recipes import RecipeError, load_recipe
 from aim.models import Activity, Actual, Department, Measure, Priority, Target
 from aim.periods import FiscalCalendar
+from tests.cli import run_aim
 from tests.conftest import require
 
 BALTIMORE = ROOT.parent / "shared" / "realdata" / "baltimore"
@@ -156,6 +157,32 @@ def test_fiscal_years_run_july_to_june(baltimore):
     assert (zoning.actual, zoning.target, zoning.status) == (100, 60, "off_track")
 
 
+def test_outcome_and_effectiveness_measures_are_key_so_baltimore_has_an_index(baltimore):
+    """The recipe's rule (Performance Measure Type Outcome or Effectiveness -> key): 251 key
+    measures, 250 of them public, and an index for the city and each pillar in FY24 and FY25."""
+    from datetime import date
+
+    from aim.services.scorecard import scorecard
+
+    database = baltimore[0]
+    with database.read() as s:
+        keys = dict(
+            s.execute(
+                select(Measure.is_public, func.count()).where(Measure.is_key).group_by(Measure.is_public)
+            ).all()
+        )
+        assert keys == {True: 250, False: 1}
+        is_key = dict(
+            s.execute(select(Measure.code, Measure.is_key).where(Measure.code.in_(["1851", "7041"]))).all()
+        )
+        assert is_key == {"1851": True, "7041": False}  # Effectiveness; Output
+        for year in ("2024", "2025"):
+            card = scorecard(s, JULY, year, as_of=date(2026, 11, 26))
+            key_scores = [m.score for m in card.measures if m.is_key and m.score is not None]
+            assert card.index == pytest.approx(sum(key_scores) / len(key_scores))
+            assert all(p.index is not None for p in card.priorities), year
+
+
 def test_importing_baltimore_again_changes_nothing(baltimore):
     database = baltimore[0]
     report, _ = run_recipe_import(database, JULY, RECIPE, BALTIMORE)
@@ -185,8 +212,6 @@ def test_the_recipe_holds_no_code_only_declarations():
 
 
 def test_the_command_line_imports_with_a_recipe_and_reports_refusals(database, db_url, tmp_path):
-    from tests.aim.test_cli import run_aim
-
     require(BALTIMORE, "../shared is beside the repository in CI")
     env = {"AIM_DATABASE_URL": db_url, "AIM_FISCAL_YEAR_START_MONTH": "7"}
     out = tmp_path / "report.json"

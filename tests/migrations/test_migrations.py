@@ -3,29 +3,13 @@ down to base, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from aim import migrate
 from aim.db import make_engine
 from aim.models import Base
-
-
-@pytest.fixture
-def empty_url(backend, tmp_path, request) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
-    url = make_url(request.getfixturevalue("pg_url"))
-    scratch = url.set(database=f"{url.database}_migrations")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    admin.dispose()
-    return scratch.render_as_string(hide_password=False)
 
 
 def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(empty_url):

@@ -1,4 +1,4 @@
-"""Revision 0005_workflow on a database holding figures: nothing is lost, revisions stay append-only
+"""Revision 0007_workflow on a database holding figures: nothing is lost, revisions stay append-only
 (SQLite rebuilds the tables to change their CHECK constraints), and the new states are allowed."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from aim import migrate
 from aim.db import make_engine
-from tests.migrations.test_migrations import empty_url  # noqa: F401 - the fixture
 
 NOW = "2026-01-02 03:04:05+00:00"
+PREVIOUS = "0006_activity_outputs"  # the revision 0007_workflow follows
 
 
 def _seed(conn) -> None:
@@ -48,8 +48,8 @@ def _seed(conn) -> None:
     )
 
 
-def test_upgrading_a_database_with_figures_keeps_them_and_the_append_only_revisions(empty_url):  # noqa: F811
-    migrate.upgrade(empty_url, "0004")
+def test_upgrading_a_database_with_figures_keeps_them_and_the_append_only_revisions(empty_url):
+    migrate.upgrade(empty_url, PREVIOUS)
     engine = make_engine(empty_url)
     with engine.begin() as conn:
         _seed(conn)
@@ -79,10 +79,10 @@ def test_upgrading_a_database_with_figures_keeps_them_and_the_append_only_revisi
         )
     # A database holding returned figures cannot go back: the old schema cannot store them.
     with pytest.raises(RuntimeError, match="returned"):
-        migrate.downgrade(empty_url, "0004")
+        migrate.downgrade(empty_url, PREVIOUS)
     with engine.begin() as conn:
         conn.execute(text("UPDATE actuals SET pending_state = NULL, pending_value = NULL"))
-    migrate.downgrade(empty_url, "0004")
+    migrate.downgrade(empty_url, PREVIOUS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value, state FROM actuals")).one() == (5, "published")
     engine.dispose()

@@ -220,7 +220,10 @@ def test_references_may_point_at_rows_already_in_the_database(database, tmp_path
 @pytest.mark.parametrize(
     "text, line_hint",
     [
-        ('measure,period,value\nviolent-crimes,2018-01,"701\nviolent-crimes,2018-02,702\n', "line 2"),
+        (
+            'measure,period,value\nviolent-crimes,2018-01,"701\nviolent-crimes,2018-02,702\n',
+            "Line 2 opens a quoted value",
+        ),
         (
             "measure,period,value\nviolent-crimes,2018-01,701\nviolent-crimes,2018-02,702,extra,cells\n",
             "Line 3 has 5 cells but the header has 3",
@@ -339,7 +342,7 @@ def test_a_workbook_reports_its_sheet_and_row(database, tmp_path):
 
 
 def test_report_json_lists_every_problem(database, tmp_path):
-    from tests.aim.test_cli import run_aim
+    from tests.cli import run_aim
 
     folder = write(tmp_path / "bad", {"priorities": "slug,title\nBad Slug,X\nok,\n"})
     out = tmp_path / "report.json"
@@ -355,7 +358,7 @@ def test_report_json_lists_every_problem(database, tmp_path):
 
 
 def test_the_cli_import_succeeds_quietly_without_a_terminal(database, tmp_path):
-    from tests.aim.test_cli import run_aim
+    from tests.cli import run_aim
 
     db_url = str(database.engine.url.render_as_string(hide_password=False))
     result = run_aim("import", str(write(tmp_path / "city", CITY)), env={"AIM_DATABASE_URL": db_url})

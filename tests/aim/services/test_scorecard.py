@@ -172,3 +172,44 @@ def test_a_last_value_older_than_the_trend_window_is_still_found(database):
     assert (staff.actual, staff.status) == (104, "on_track")
     assert staff.previous == 99  # 2024 as a whole (2025 has ended): its latest month is September
     assert staff.change == pytest.approx(104 / 99 - 1)
+
+
+def _monthly_city(database, months: range, target_months: range, target_year: int = 2025) -> None:
+    """A CityScore-style measure: a target every month, data for `months` of 2025."""
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "m", frequency="monthly")
+        b.actuals(s, m, {f"2025-{n:02d}": 100 for n in months})
+        for n in target_months:
+            b.target(s, m, f"{target_year}-{n:02d}", 90)
+
+
+def test_a_year_whose_data_ends_part_way_is_judged_against_the_months_reported(database):
+    _monthly_city(database, range(1, 7), range(1, 7))  # January to June, with their targets
+    card = _card(database)
+    assert card.period == "2025"
+    m = card.measure("m")
+    assert (m.actual, m.target, m.status) == (600, 540, "on_track")
+    assert card.index == pytest.approx(600 / 540)
+
+
+def test_a_year_with_a_reported_month_that_has_no_target_has_no_target(database):
+    _monthly_city(database, range(1, 8), range(1, 7))  # July reported, but no July target
+    m = _card(database, "2025").measure("m")
+    assert (m.target, m.status) == (None, "no_target")
+
+
+def test_the_default_period_passes_over_a_year_that_cannot_be_judged(database):
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "m")
+        b.actuals(s, m, {"2024": 5, "2025": 6})
+        b.target(s, m, "2024", 5)  # no target for 2025
+    with database.read() as s:
+        assert default_period(s, FiscalCalendar(1), AS_OF).key == "2024"
+
+
+def test_with_no_targets_anywhere_the_default_period_is_the_latest_ended_year_with_data(database):
+    with database.write() as s:
+        m = b.measure(s, b.activity(s, b.department(s), "A", [b.priority(s)]), "m")
+        b.actuals(s, m, {"2024": 5, "2025": 6})
+    with database.read() as s:
+        assert default_period(s, FiscalCalendar(1), AS_OF).key == "2025"

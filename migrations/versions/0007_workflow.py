@@ -10,8 +10,8 @@ published value, explanations in the revision history, target proposals, and the
 - figure_comments: remarks on figures (the Mayor's Office comments; it does not approve).
 - city_info.data_version: moves on every change of published data.
 
-Revision ID: 0005_workflow
-Revises: 0004
+Revision ID: 0007_workflow
+Revises: 0006_activity_outputs
 Create Date: 2026-12-03
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_workflow"
-down_revision = "0004"
+revision = "0007_workflow"
+down_revision = "0006_activity_outputs"
 branch_labels = None
 depends_on = None
 
@@ -204,7 +204,7 @@ def downgrade() -> None:
     ).scalar()
     if returned:
         raise RuntimeError(
-            "Cannot downgrade below 0005_workflow: figures or revisions use the 'returned' state or "
+            "Cannot downgrade below 0007_workflow: figures or revisions use the 'returned' state or "
             "hold corrections in progress, which the older schema cannot store."
         )
     new_revisions = _revisions(STATES)
