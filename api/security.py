@@ -346,6 +346,23 @@ def _is_choice(value: object) -> bool:
     return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
 
 
+def _is_upload(value: object) -> bool:
+    # dcc.Upload's `contents`: the file as a data: URL (one file; the uploads here take one).
+    return value is None or (isinstance(value, str) and value.startswith("data:"))
+
+
+def _is_filename(value: object) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= 1_000)
+
+
+def _is_options(value: object) -> bool:
+    # A checklist's or dropdown's options: plain values, or {"label": ..., "value": plain value}.
+    return value is None or (
+        isinstance(value, list)
+        and all(_is_scalar(o) or (isinstance(o, dict) and _is_scalar(o.get("value"))) for o in value)
+    )
+
+
 #: What a callback input or state may hold, by property name: the shapes Dash components send.
 #: Properties not listed get the checks every value gets (strict JSON, depth, no NUL); a callback
 #: whose service takes a value checks its meaning there too.
@@ -358,12 +375,24 @@ PROPERTY_SHAPES = {
     "n_submit": (_is_count, "a count (a whole number, 0 or more)"),
     "n_blur": (_is_count, "a count (a whole number, 0 or more)"),
     "value": (_is_choice, "a plain value or a list of plain values"),
+    "contents": (_is_upload, "an uploaded file (a data: URL)"),
+    "filename": (_is_filename, "a file name"),
+    "options": (_is_options, "a list of options, each a plain value or one with a plain value"),
 }
+
+
+def _value_items(body: dict) -> list[dict]:
+    """Every input and state item, the members of pattern-matching ALL/ALLSMALLER groups (a list
+    of items each) included: _shape_problem has already checked they are items."""
+    items: list[dict] = []
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        items.extend(item if isinstance(item, list) else [item])
+    return items
 
 
 def _value_problem(body: dict) -> str | None:
     """Check each input's and state's value against its property's shape (PROPERTY_SHAPES)."""
-    for item in [*body.get("inputs", []), *body.get("state", [])]:
+    for item in _value_items(body):
         shape = PROPERTY_SHAPES.get(item["property"])
         if shape is not None and not shape[0](item.get("value")):
             component = item["id"] if isinstance(item["id"], str) else json.dumps(item["id"], sort_keys=True)

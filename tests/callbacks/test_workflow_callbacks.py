@@ -295,3 +295,78 @@ def test_the_mayors_office_comments_through_the_gate_and_the_public_cannot(city,
     with database.read() as s:
         assert [c.text for c in s.scalars(select(FigureComment))] == ["Why is October so high?"]
     assert figures_in(database) == [("2026-10", 640, "draft", 1)]  # the figure itself is untouched
+
+
+def upload_body(site: str, contents: object, filename: object = "values.csv") -> dict:
+    return {
+        "output": _output(site, ids.UPLOAD_RESULT),
+        "outputs": {"id": ids.UPLOAD_RESULT, "property": "children"},
+        "inputs": [{"id": ids.UPLOAD, "property": "contents", "value": contents}],
+        "state": [{"id": ids.UPLOAD, "property": "filename", "value": filename}],
+        "changedPropIds": [f"{ids.UPLOAD}.contents"],
+    }
+
+
+def _in_group(body: dict, position: int, value: object) -> dict:
+    """The review body with the value of the ALL group at `position` of its state replaced."""
+    group = body["state"][position]
+    return {
+        **body,
+        "state": [*body["state"][:position], [{**group[0], "value": value}], *body["state"][position + 1 :]],
+    }
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda b: _in_group(b, 0, [{"nested": ["list"]}]), id="ticked value holds an object"),
+        pytest.param(
+            lambda b: _in_group(b, 1, [{"label": "x", "value": {"a": 1}}]), id="option value an object"
+        ),
+        pytest.param(lambda b: _in_group(b, 1, "not a list"), id="options not a list"),
+        pytest.param(
+            lambda b: {**b, "inputs": [*b["inputs"][:3], [{**b["inputs"][3][0], "value": -4}]]},
+            id="group button count negative",
+        ),
+    ],
+)
+def test_impossible_values_inside_pattern_matching_groups_are_a_400_and_nothing_changes(
+    city, database, forge
+):
+    """Issue 10's value shapes also reach the members of an ALL group (the review queue's
+    checklists and buttons), which are lists of items, not items: a 400 saying what, never a 500."""
+    editor = http_sign_in(city, "ed@city.gov")
+    post(city, editor, save_body(city, STORE))
+    post(city, editor, save_body(city, {**STORE, "version": 1}, submit=True))
+    analyst = http_sign_in(city, "an@city.gov")
+    response = post(city, analyst, forge(review_body(city, ["violent-crime|2026-10|2"])))
+    assert response.status_code == 400, response.text
+    assert "must be" in response.json()["error"]
+    assert figures_in(database) == [("2026-10", 640, "submitted", 2)]
+
+
+@pytest.mark.parametrize(
+    ("contents", "filename"),
+    [
+        ("values.csv", "values.csv"),  # a file name where the file should be
+        ({"file": "x"}, "values.csv"),
+        ("data:text/csv;base64,bWVhc3VyZQ==", ["a.csv", "b.csv"]),
+        ("data:text/csv;base64,bWVhc3VyZQ==", "x" * 1_001),
+    ],
+)
+def test_an_upload_that_is_not_a_file_is_a_400_and_nothing_is_written(city, database, contents, filename):
+    editor = http_sign_in(city, "ed@city.gov")
+    response = post(city, editor, upload_body(city, contents, filename))
+    assert response.status_code == 400, response.text
+    assert figures_in(database) == []
+
+
+def test_a_real_upload_passes_the_shape_checks_and_becomes_a_draft(city, database):
+    import base64
+
+    text = "measure,period,value,explanation\nviolent-crime,2026-10,640,\n"
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    editor = http_sign_in(city, "ed@city.gov")
+    response = post(city, editor, upload_body(city, contents))
+    assert response.status_code == 200, response.text
+    assert figures_in(database) == [("2026-10", 640, "draft", 1)]
