@@ -354,7 +354,7 @@ def workflow_benchmark(url: str, calendar: FiscalCalendar, runs: int) -> None:
     import requests
 
     departments, submitted = _workload(url, calendar)
-    with gunicorn(url) as base:
+    with gunicorn(url, server_timing="true") as base:
         print(
             f"\nReview workflow pages: {submitted:,} values submitted for review; server time from "
             f"Server-Timing (the page's callback, service and layout), {runs} warm runs.\n"
