@@ -166,15 +166,26 @@ def _period(session, rt: Runtime, text: str | None, published_on: date | None = 
         raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
 
 
-def _envelope(session, period_key: str, period_label: str, published_on: date | None = None, **body) -> dict:
+def _envelope(
+    session,
+    period_key: str,
+    period_label: str,
+    published_on: date | None = None,
+    *,
+    takes_as_of: bool = True,
+    **body,
+) -> dict:
+    """The fields every period-based answer starts with. `as_published_on` only where the
+    endpoint takes `as_of` (the budget endpoints do not: their figures are always current)."""
     updated = site_info(session).data_updated_at
-    return {
+    envelope: dict = {
         "period": period_key,
         "period_label": period_label,
         "data_updated_at": updated.isoformat() if updated else None,
-        "as_published_on": published_on.isoformat() if published_on else None,
-        **body,
     }
+    if takes_as_of:
+        envelope["as_published_on"] = published_on.isoformat() if published_on else None
+    return {**envelope, **body}
 
 
 def _measure_json(m: MeasureStatus) -> dict:
@@ -440,6 +451,7 @@ def departments(session, rt: Runtime):
             session,
             card.period,
             card.period_label,
+            takes_as_of=False,
             fiscal_year=found.fiscal_year,
             departments=[
                 {
@@ -472,6 +484,7 @@ def department(session, rt: Runtime, code: str):
             session,
             card.period,
             card.period_label,
+            takes_as_of=False,
             department={"code": found.code, "name": found.name},
             fiscal_years=found.years,
             totals=[t.model_dump() for t in found.totals],
@@ -523,6 +536,7 @@ def budgets(session, rt: Runtime):
             session,
             span,
             f"Fiscal years {span.replace('/', ' to ')}" if span else "",
+            takes_as_of=False,
             count=len(lines),
             budgets=[line.model_dump() for line in lines],
             csv="/api/v1/budgets.csv",
