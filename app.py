@@ -80,7 +80,7 @@ def _serve_plotly_basic(server) -> None:
 def _register_pages() -> None:
     from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, priority
-    from callbacks.staff import internal
+    from callbacks.staff import internal, targets, workflow
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -146,6 +146,41 @@ def _register_pages() -> None:
         name="Internal measures",
         title=routing.titled("Internal measures"),
         layout=internal.layout,
+    )
+    dash.register_page(
+        "reporting",
+        path="/reporting",
+        name="My reporting",
+        title=routing.titled("My reporting"),
+        layout=workflow.reporting_layout,
+    )
+    dash.register_page(
+        "upload",
+        path="/reporting/upload",
+        name="Upload values",
+        title=routing.titled("Upload values"),
+        layout=workflow.upload_layout,
+    )
+    dash.register_page(
+        "figure",
+        path_template="/reporting/<code>/<period>",
+        name="Figure",
+        title=lambda code=None, period=None: routing.titled(f"{code} {period}"),
+        layout=workflow.figure_layout,
+    )
+    dash.register_page(
+        "targets",
+        path_template="/targets/<code>",
+        name="Targets",
+        title=lambda code=None: routing.titled(f"Targets of {code}"),
+        layout=targets.layout,
+    )
+    dash.register_page(
+        "review",
+        path="/review",
+        name="Review queue",
+        title=routing.titled("Review queue"),
+        layout=workflow.review_layout,
     )
 
 

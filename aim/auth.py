@@ -109,6 +109,18 @@ def visible_department_ids(p: Principal) -> frozenset[int] | None:
     return frozenset()
 
 
+def may_report_for(p: Principal, department_id: int) -> bool:
+    """May `p` enter, correct and submit this department's figures and propose its targets?
+    Its own department editors only (the review workflow, aim/workflow.py)."""
+    return is_signed_in(p) and p.role is Role.DEPARTMENT_EDITOR and department_id in p.department_ids
+
+
+def may_review(p: Principal) -> bool:
+    """May `p` approve, return and publish figures and targets? The budget office. (Whether they
+    may approve one figure also depends on who changed it: aim.workflow.separation_of_duties.)"""
+    return is_signed_in(p) and p.role is Role.BUDGET_ANALYST
+
+
 def may_manage_users(p: Principal) -> bool:
     """Create, disable and change the role of accounts: admins only."""
     return is_signed_in(p) and p.role is Role.ADMIN

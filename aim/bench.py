@@ -251,6 +251,134 @@ def run(
                 f"| workbench (two scorecards, budgets, pandas, cost per unit) + grouping | "
                 f"{timing.median_ms:.0f} ms | {timing.p90_ms:.0f} ms | {timing.min_ms:.0f} ms |"
             )
+            workflow_benchmark(big_url, calendar, runs)
+
+
+# -- the review workflow's pages at the large city -------------------------------------------
+WORKFLOW_TODAY = date(2026, 12, 5)  # November 2026 has ended; the synthetic city stops at October
+
+
+def _workload(url: str, calendar: FiscalCalendar, share: float = 0.1) -> tuple[int, int]:
+    """An editor of every department and an analyst; a month's values entered and submitted for
+    `share` of the monthly measures, so the queue and My reporting have work in them."""
+    from aim.auth import Principal, Role
+    from aim.models import Activity, Department, Measure
+    from aim.services import figures
+    from aim.services import users as accounts
+    from aim.workflow_views import FigureInput, FigureRef
+
+    database = Database(url)
+    try:
+        with database.write() as session:
+            codes = list(session.scalars(select(Department.code)))
+            editor = accounts.create_user(
+                session,
+                "bench.editor@city.gov",
+                BENCH_PASSWORD,
+                "department_editor",
+                codes,
+                actor=None,
+                client_address="bench",
+            )
+            accounts.create_user(
+                session,
+                "bench.analyst@city.gov",
+                BENCH_PASSWORD,
+                "budget_analyst",
+                (),
+                actor=None,
+                client_address="bench",
+            )
+            # A typical editor reports for one department: the one with the most measures.
+            biggest = session.execute(
+                select(Department.code)
+                .join(Activity, Activity.department_id == Department.id)
+                .join(Measure, Measure.activity_id == Activity.id)
+                .group_by(Department.code)
+                .order_by(func.count().desc())
+                .limit(1)
+            ).scalar_one()
+            accounts.create_user(
+                session,
+                "bench.one@city.gov",
+                BENCH_PASSWORD,
+                "department_editor",
+                (biggest,),
+                actor=None,
+                client_address="bench",
+            )
+            ids = frozenset(session.scalars(select(Department.id)))
+            monthly = list(session.scalars(select(Measure.code).where(Measure.frequency == "monthly")))
+        user = Principal(editor.id, editor.email, Role.DEPARTMENT_EDITOR, ids)
+        chosen = monthly[:: max(1, round(1 / share))]
+        with database.write() as session:
+            refs = []
+            for code in chosen:
+                figure = figures.save_draft(
+                    session,
+                    calendar,
+                    FigureInput(
+                        measure=code, period="2026-11", value="1", explanation="Benchmark.", version=None
+                    ),
+                    user=user,
+                    today=WORKFLOW_TODAY,
+                )
+                refs.append(FigureRef(measure=code, period="2026-11", version=figure.version))
+            figures.submit(session, calendar, refs, user=user, today=WORKFLOW_TODAY)
+        return len(codes), len(chosen)
+    finally:
+        database.dispose()
+
+
+BENCH_PASSWORD = "violet harbor under quiet stars"
+
+
+def _sign_in(http, base: str, email: str) -> None:
+    import re
+
+    page = http.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, "no sign-in form"
+    response = http.post(
+        f"{base}/login",
+        data={"csrf_token": token.group(1), "email": email, "password": BENCH_PASSWORD, "next": ""},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.status_code
+
+
+def workflow_benchmark(url: str, calendar: FiscalCalendar, runs: int) -> None:
+    """Server time of My reporting (an editor of every department) and the review queue, over HTTP
+    against gunicorn, at the large city with a month's values submitted for a tenth of its
+    monthly measures."""
+    import requests
+
+    departments, submitted = _workload(url, calendar)
+    with gunicorn(url, server_timing="true") as base:
+        print(
+            f"\nReview workflow pages: {submitted:,} values submitted for review; server time from "
+            f"Server-Timing (the page's callback, service and layout), {runs} warm runs.\n"
+        )
+        print("| page | who | server time (median) | p90 | min |")
+        print("|---|---|---:|---:|---:|")
+        for path, email, who in (
+            ("/reporting", "bench.one@city.gov", "editor of the largest department"),
+            ("/reporting", "bench.editor@city.gov", f"editor of all {departments} departments (worst case)"),
+            ("/review", "bench.analyst@city.gov", "budget analyst"),
+        ):
+            with requests.Session() as http:
+                _sign_in(http, base, email)
+                _method, target, body = _page_requests(base, path)[-1]
+                times = []
+                for i in range(runs + 3):
+                    response = http.post(target, json=body, timeout=60)
+                    assert response.status_code == 200, (path, response.status_code)
+                    if i >= 3:
+                        times.append(_server_ms(response))
+                times.sort()
+                median, p90 = statistics.median(times), times[int(0.9 * (len(times) - 1))]
+                print(f"| `{path}` | {who} | {median:.0f} ms | {p90:.0f} ms | {times[0]:.0f} ms |")
 
 
 # -- pages: server work per page, measured over HTTP against gunicorn --------------------------

@@ -30,6 +30,7 @@ from aim.periods import FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
 from aim.schemas import Scorecard
 from aim.services.catalog import published_years
+from aim.services.figures import publish_due
 from aim.services.scorecard import scorecard
 from aim.services.site import measure_count, site_info
 from aim.synthetic import write_city
@@ -79,7 +80,8 @@ def _format(value: float | None, digits: int = 2) -> str:
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Evaluate staleness as of this day (YYYY-MM-DD) instead of today.",
+    help="The figures as published at the end of this day (YYYY-MM-DD), rebuilt from the revision "
+    "history, evaluated as of that day (as the API's as_of). Default: as published now, today.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def status(period: str | None, as_of, as_json: bool) -> None:
@@ -87,7 +89,8 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     calendar = fiscal_calendar()
     try:
         with database.read() as session:
-            card = scorecard(session, calendar, period, as_of=as_of.date() if as_of else date.today())
+            day = as_of.date() if as_of else None
+            card = scorecard(session, calendar, period, as_of=day or date.today(), published_on=day)
             span = published_years(session, calendar)
     except PeriodError as exc:
         raise UserError(f"--period: {exc}") from None
@@ -107,6 +110,30 @@ def status(period: str | None, as_of, as_json: bool) -> None:
     for p in card.priorities:
         counts = " ".join(f"{n:>9}" for n in p.counts.as_dict().values())
         click.echo(f"{p.title[:44]:<44} {_format(p.index):>6} {counts}")
+
+
+@main.command(
+    "publish",
+    help="Publish the figures approved on or before the latest publication day "
+    "(AIM_PUBLICATION_DAY, default the 15th). Safe to run again: run it daily from cron.",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as if today were this day (YYYY-MM-DD).",
+)
+def publish(today) -> None:
+    day = settings().publication_day
+    database = open_database()
+    try:
+        with database.write() as session:
+            count = publish_due(session, today=today.date() if today else date.today(), publication_day=day)
+    finally:
+        database.dispose()
+    if count:
+        click.echo(f"Published {count} approved figure{'s' if count != 1 else ''}.", err=True)
+    else:
+        click.echo("Nothing is due for publication; nothing changed.", err=True)
 
 
 def _status_warning(

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     #: Failed sign-ins allowed per account, and all sign-in attempts per client address.
     login_limit_per_account: str = "5 per minute"
     login_limit_per_address: str = "30 per minute"
+    #: The day of the month approved figures are published (`python -m aim publish`).
+    publication_day: int = Field(default=15, ge=1, le=28)
+    #: The day of the month a period's figure is due, in the last month of the following reporting
+    #: period (0: that month's last day, the methodology's rule: September's is due by Oct 31).
+    reporting_due_day: int = Field(default=0, ge=0, le=28)
     #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
     server_timing: bool = False
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
@@ -43,6 +44,7 @@ from aim.opendata import (
     REQUEST_TITLE_MAX,
     UPDATE_FREQUENCIES,
 )
+from aim.workflow import State as WorkflowState
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -58,7 +60,12 @@ DIRECTIONS = ("up", "down", "range")
 FREQUENCIES = ("monthly", "quarterly", "annual")
 AGGREGATIONS = ("sum", "mean", "last")
 MEASURE_TYPES = ("outcome", "output", "efficiency", "demand")
+#: The states a figure may be imported in (docs/import-format.md).
 ACTUAL_STATES = ("draft", "submitted", "approved", "published")
+#: Every state of the review workflow (aim/workflow.py): the imported ones and "returned".
+WORKFLOW_STATES = tuple(str(s) for s in WorkflowState)
+#: The states of a correction in progress on a published figure.
+PENDING_STATES = tuple(str(s) for s in WorkflowState if s is not WorkflowState.PUBLISHED)
 USER_ROLES = tuple(role.value for role in Role)
 AUDIT_EVENTS = (
     "login",
@@ -71,6 +78,7 @@ AUDIT_EVENTS = (
     "password_changed",
     "departments_changed",
 )
+TARGET_PROPOSAL_STATES = ("draft", "submitted", "returned", "approved")
 
 
 def utcnow() -> datetime:
@@ -244,11 +252,18 @@ class Actual(Base):
     __tablename__ = "actuals"
     __table_args__ = (
         UniqueConstraint("measure_id", "period"),
-        one_of("state", ACTUAL_STATES),
+        one_of("state", WORKFLOW_STATES),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "pending_state IS NULL OR (state = 'published' AND pending_state IN "
+            "('draft', 'submitted', 'returned', 'approved'))",
+            name="pending_only_on_published",
+        ),
         # The scorecard reads published values of a few periods across all measures: with the
         # value in the index it never touches the table (4x faster at 600,000 values).
         Index("ix_actuals_state_period_value", "state", "period", "measure_id", "value"),
+        # Corrections in progress (few, among many published figures): the review queue finds them.
+        Index("ix_actuals_pending_state", "pending_state"),
     )
 
     id: Mapped[intpk]
@@ -261,6 +276,15 @@ class Actual(Base):
     updated_by: Mapped[who]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_at: Mapped[created]
+    #: A correction in progress on a published figure: the public keeps seeing `value` and
+    #: `explanation` (state stays "published") until the correction itself is published.
+    pending_value: Mapped[float | None] = mapped_column(Float)
+    pending_explanation: Mapped[str | None] = mapped_column(Text)
+    pending_state: Mapped[str | None] = mapped_column(String(12))
+    #: The reviewer's comment when the figure (or its correction) was last returned.
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    #: When the public value was last published (None: never published).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     measure: Mapped[Measure] = relationship(back_populates="actuals")
     revisions: Mapped[list[ActualRevision]] = relationship(
@@ -269,6 +293,21 @@ class Actual(Base):
 
     #: Why the next change is made (not stored here: it goes into the ActualRevision).
     change_reason = ""
+    #: When the next change is made (None: now); the services set it once per action.
+    change_time = cast("datetime | None", None)
+
+    @property
+    def working_state(self) -> str:
+        """The figure's state in the workflow: a correction's, while one is in progress."""
+        return self.pending_state or self.state
+
+    @property
+    def working_value(self) -> float | None:
+        return self.pending_value if self.pending_state else self.value
+
+    @property
+    def working_explanation(self) -> str:
+        return (self.pending_explanation or "") if self.pending_state else self.explanation
 
     # Optimistic concurrency: an UPDATE carrying a stale version changes no row and fails.
     __mapper_args__ = {"version_id_col": version}
@@ -279,11 +318,13 @@ class ActualRevision(Base):
 
     __tablename__ = "actual_revisions"
     __table_args__ = (
-        one_of("state", ACTUAL_STATES),
+        one_of("state", WORKFLOW_STATES),
         CheckConstraint(
-            "old_state IS NULL OR old_state IN ('draft', 'submitted', 'approved', 'published')",
+            "old_state IS NULL OR old_state IN ('draft', 'submitted', 'returned', 'approved', 'published')",
             name="old_state_allowed",
         ),
+        # "What was published on a date" reads the published revisions of every figure.
+        Index("ix_actual_revisions_state_changed_at", "state", "changed_at"),
     )
 
     id: Mapped[intpk]
@@ -296,6 +337,8 @@ class ActualRevision(Base):
     changed_by: Mapped[who]
     changed_at: Mapped[created]
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: The figure's explanation after this change (so a revision says what was said, and when).
+    explanation: Mapped[str] = mapped_column(Text, default="")
 
     actual: Mapped[Actual] = relationship(back_populates="revisions")
 
@@ -318,14 +361,24 @@ class Budget(Base):
     activity: Mapped[Activity] = relationship(back_populates="budgets")
 
 
-_TRACKED = ("value", "state", "explanation")
+_TRACKED = ("value", "state", "explanation", "pending_value", "pending_state", "pending_explanation")
+
+
+def _working(values: dict[str, object]) -> tuple[object, object, object]:
+    """(value, state, explanation) of the figure in the workflow: a correction's while one is open."""
+    if values["pending_state"]:
+        return values["pending_value"], values["pending_state"], values["pending_explanation"] or ""
+    return values["value"], values["state"], values["explanation"] or ""
 
 
 @event.listens_for(Session, "before_flush")
 def _write_actual_revisions(session: Session, flush_context, instances) -> None:
     """Every change to an actual made through the ORM writes its ActualRevision in the same flush.
 
-    Bulk paths (the importer) write their revisions themselves, in bulk, in the same transaction.
+    A revision records the figure as the workflow sees it: while a correction of a published
+    figure is in progress, the correction's value and state (the published ones stay in the row,
+    and the public keeps seeing them). Bulk paths (the importer) write their revisions themselves,
+    in bulk, in the same transaction.
     """
     for obj in list(session.new):
         if isinstance(obj, Actual):
@@ -338,28 +391,37 @@ def _write_actual_revisions(session: Session, flush_context, instances) -> None:
                     old_state=None,
                     state=obj.state or "draft",
                     changed_by=obj.updated_by or "",
+                    changed_at=obj.change_time or utcnow(),
                     reason=obj.change_reason,
+                    explanation=obj.explanation or "",
                 )
             )
     for obj in list(session.dirty):
         if not isinstance(obj, Actual):
             continue
         state = inspect(obj)
-        changes = {name: state.attrs[name].history for name in _TRACKED}
-        if not any(h.has_changes() for h in changes.values()):
+        history = {name: state.attrs[name].history for name in _TRACKED}
+        if not any(h.has_changes() for h in history.values()):
             continue
-        old_value = changes["value"].deleted[0] if changes["value"].deleted else obj.value
-        old_state = changes["state"].deleted[0] if changes["state"].deleted else obj.state
+        now = {name: getattr(obj, name) for name in _TRACKED}
+        before = {
+            name: (h.deleted[0] if h.deleted else now[name]) if h.has_changes() else now[name]
+            for name, h in history.items()
+        }
+        old_value, old_state, _old_explanation = _working(before)
+        new_value, new_state, new_explanation = _working(now)
         session.add(
             ActualRevision(
                 actual=obj,
                 version=obj.version + 1,
                 old_value=old_value,
-                new_value=obj.value,
+                new_value=new_value,
                 old_state=old_state,
-                state=obj.state,
+                state=new_state,
                 changed_by=obj.updated_by or "",
+                changed_at=obj.change_time or utcnow(),
                 reason=obj.change_reason,
+                explanation=new_explanation,
             )
         )
 
@@ -376,6 +438,29 @@ class CityInfo(Base):
     demonstration: Mapped[bool] = mapped_column(Boolean, default=False)
     notice: Mapped[str] = mapped_column(Text, default="")
     data_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Moves on every change of published data (a publication, an import): caches key on it.
+    data_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def advance(cls, session: Session) -> int:
+        """Move the data version on and stamp `data_updated_at`, in one UPDATE so that concurrent
+        publishers each move it (no lost increment); creates the row when there is none."""
+        now = utcnow()
+        moved = session.execute(
+            update(cls)
+            .where(cls.id == 1)
+            .values(data_version=cls.data_version + 1, data_updated_at=now)
+            .returning(cls.data_version)
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if moved is not None:
+            for obj in list(session.identity_map.values()):
+                if isinstance(obj, cls):  # a loaded row reads the new version next time
+                    session.expire(obj)
+            return moved
+        session.add(cls(id=1, name="", demonstration=False, notice="", data_version=1, data_updated_at=now))
+        session.flush()
+        return 1
 
 
 user_departments = Table(
@@ -442,6 +527,60 @@ class AuditEvent(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     client_address: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TargetProposal(Base):
+    """A department's proposed target for a measure and period, reviewed like a figure (draft,
+    submitted, returned, approved; aim/workflow.py). Approval writes the Target; the proposal is
+    kept, with the target it replaced, so the approved proposals are the target's history."""
+
+    __tablename__ = "target_proposals"
+    __table_args__ = (
+        one_of("state", TARGET_PROPOSAL_STATES),
+        CheckConstraint(
+            "value IS NOT NULL OR (low IS NOT NULL AND high IS NOT NULL)", name="value_or_bounds"
+        ),
+        CheckConstraint("low IS NULL OR high IS NULL OR low <= high", name="low_not_above_high"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_target_proposals_measure_id_period", "measure_id", "period"),
+    )
+
+    id: Mapped[intpk]
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    period: Mapped[period_key]
+    value: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    proposed_by: Mapped[who]
+    proposed_at: Mapped[created]
+    reviewed_by: Mapped[who]
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    #: The target in force before this proposal was approved (None: there was none).
+    old_value: Mapped[float | None] = mapped_column(Float)
+    old_low: Mapped[float | None] = mapped_column(Float)
+    old_high: Mapped[float | None] = mapped_column(Float)
+
+    measure: Mapped[Measure] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FigureComment(Base):
+    """A remark on a figure by staff who may read it (the Mayor's Office comments; it does not
+    approve). Kept with the figure; shown on its page beside the revision history."""
+
+    __tablename__ = "figure_comments"
+
+    id: Mapped[intpk]
+    actual_id: Mapped[int] = mapped_column(ForeignKey("actuals.id"), index=True)
+    author: Mapped[who]
+    role: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[created]
+    text: Mapped[str] = mapped_column(Text, default="")
 
 
 # -- the open data site (issue 15) ----------------------------------------------------------------

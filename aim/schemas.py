@@ -154,6 +154,12 @@ class Named(View):
     name: str
 
 
+class VisibleMeasure(Named):
+    """A measure that a reader may see (aim.services.measures.visible_measure), and whether it is public."""
+
+    is_public: bool
+
+
 class ActivityView(View):
     """One activity of a department: its budget for the fiscal year and its measures' status."""
 
@@ -228,6 +234,9 @@ class SeriesPoint(View):
     # there are (a year still under way, or one with gaps, is drawn and labelled as partial).
     reported: int | None = None
     expected: int | None = None
+    #: When a correction of this period's value was published, and the value it replaced.
+    revised_on: date | None = None
+    was: float | None = None
 
 
 class Explanation(View):
@@ -249,6 +258,8 @@ class MeasureDetail(View):
     # The series combined by fiscal year with the measure's aggregation rule (empty for yearly
     # measures): what the chart's "by year" view draws.
     yearly: list[SeriesPoint] = []
+    #: Set when the page shows what was published on that day (rebuilt from the revisions).
+    published_on: date | None = None
 
 
 # The internal measure browser (aim.services.internal).

@@ -1,19 +1,23 @@
 """The guards around every route: NUL refused at the edge, the gate in front of Dash's callbacks
-(declared policy, strict JSON, each value's shape), security headers with a Content-Security-Policy
-built from Dash's own script hashes, no-store for private answers, cookie and size limits, generic
-error pages and 404s for unknown component files, and, only when asked, Server-Timing.
+(declared policy, strict JSON, each value's shape, and for write callbacks the CSRF token and the
+origin), security headers with a Content-Security-Policy built from Dash's own script hashes,
+no-store for private answers, cookie and size limits, generic error pages and 404s for unknown
+component files, and, only when asked, Server-Timing.
 
 The gate enforces the policies the callbacks declare (callbacks/_policy.py); app.py hands it that
 registry, so that the API and the callbacks never import each other."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import secrets
 import time
 from functools import wraps
 from html import escape
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import dash
 from dash.exceptions import DependencyException
@@ -28,12 +32,18 @@ from web.context import current_principal, runtime
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
+#: dash-renderer copies this cookie into the X-CSRFToken header of every callback request.
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+_CSRF_SESSION_KEY = "aim_csrf"
 
 
 class CallbackPolicies(Protocol):
     """Who may call each Dash callback, as declared beside the callbacks (callbacks/_policy.py)."""
 
     def policy_for(self, output: str) -> Policy | None: ...
+
+    def is_write(self, output: str) -> bool: ...
 
     def check_declared(self, app: dash.Dash) -> None: ...
 
@@ -77,6 +87,7 @@ def init_security(app: dash.Dash, settings: Settings, policies: CallbackPolicies
     server.before_request(_dev_only)
     server.before_request(_gate(policies))
     server.after_request(_headers(app, settings))
+    server.after_request(_csrf_cookie(settings))
     _component_files_or_404(server)
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _server_error)
@@ -201,10 +212,69 @@ def _gate(policies: CallbackPolicies):
         problem = _value_problem(body)
         if problem:
             return jsonify({"error": f"The request was refused: {problem}."}), 400
+        # Writes last: a request refused above for its shape was never going to change anything.
+        if policies.is_write(output):
+            refusal = _write_refusal()
+            if refusal:
+                return _refuse(403, refusal, f"write callback {bounded(output)} refused: {refusal}")
         return None
 
     return gate
 
+
+# -- writes: the CSRF token and the origin ---------------------------------------------------------
+def _session_token() -> str | None:
+    token = session.get(_CSRF_SESSION_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def _same_origin() -> bool:
+    """The request comes from a page of this site: its Origin (or, failing that, its Referer)
+    names this scheme, host and port."""
+    here = urlsplit(request.host_url)
+    claimed = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    there = urlsplit(claimed)
+    return (there.scheme, there.netloc) == (here.scheme, here.netloc)
+
+
+def _write_refusal() -> str | None:
+    """Why a write callback request must be refused, or None. The token is the session's own
+    (double-submit cookie, bound to the signed session so another site cannot plant one)."""
+    if not _same_origin():
+        return "The request did not come from this site."
+    expected = _session_token()
+    header = request.headers.get(CSRF_HEADER, "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not header or not hmac.compare_digest(header, cookie):
+        return "The page's security token is missing or expired: reload the page and try again."
+    if not hmac.compare_digest(header, expected):
+        return "The page's security token is missing or expired: reload the page and try again."
+    return None
+
+
+def _csrf_cookie(settings: Settings):
+    """Give every signed-in session a token, in the session and in a cookie dash-renderer reads
+    (so not HttpOnly; SameSite=Strict so no other site's request carries it)."""
+
+    def add(response: Response) -> Response:
+        # Flask-Login's key in the signed session: no database read here (static files included);
+        # a session whose account was disabled gets a token, but the gate's policy refuses it.
+        if "_user_id" not in session:
+            return response
+        token = _session_token()
+        if token is None:
+            token = secrets.token_urlsafe(32)
+            session[_CSRF_SESSION_KEY] = token
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(
+                CSRF_COOKIE, token, samesite="Strict", secure=settings.https, httponly=False, path="/"
+            )
+        return response
+
+    return add
+
+
+_WILDCARD = ("[wildcard]", "")
 
 #: How deep a callback request may nest. Dash's own requests nest a few levels; a value nested
 #: thousands deep exists only to exhaust the recursion of whatever walks it.
@@ -276,6 +346,23 @@ def _is_choice(value: object) -> bool:
     return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
 
 
+def _is_upload(value: object) -> bool:
+    # dcc.Upload's `contents`: the file as a data: URL (one file; the uploads here take one).
+    return value is None or (isinstance(value, str) and value.startswith("data:"))
+
+
+def _is_filename(value: object) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= 1_000)
+
+
+def _is_options(value: object) -> bool:
+    # A checklist's or dropdown's options: plain values, or {"label": ..., "value": plain value}.
+    return value is None or (
+        isinstance(value, list)
+        and all(_is_scalar(o) or (isinstance(o, dict) and _is_scalar(o.get("value"))) for o in value)
+    )
+
+
 #: What a callback input or state may hold, by property name: the shapes Dash components send.
 #: Properties not listed get the checks every value gets (strict JSON, depth, no NUL); a callback
 #: whose service takes a value checks its meaning there too.
@@ -288,12 +375,24 @@ PROPERTY_SHAPES = {
     "n_submit": (_is_count, "a count (a whole number, 0 or more)"),
     "n_blur": (_is_count, "a count (a whole number, 0 or more)"),
     "value": (_is_choice, "a plain value or a list of plain values"),
+    "contents": (_is_upload, "an uploaded file (a data: URL)"),
+    "filename": (_is_filename, "a file name"),
+    "options": (_is_options, "a list of options, each a plain value or one with a plain value"),
 }
+
+
+def _value_items(body: dict) -> list[dict]:
+    """Every input and state item, the members of pattern-matching ALL/ALLSMALLER groups (a list
+    of items each) included: _shape_problem has already checked they are items."""
+    items: list[dict] = []
+    for item in [*body.get("inputs", []), *body.get("state", [])]:
+        items.extend(item if isinstance(item, list) else [item])
+    return items
 
 
 def _value_problem(body: dict) -> str | None:
     """Check each input's and state's value against its property's shape (PROPERTY_SHAPES)."""
-    for item in [*body.get("inputs", []), *body.get("state", [])]:
+    for item in _value_items(body):
         shape = PROPERTY_SHAPES.get(item["property"])
         if shape is not None and not shape[0](item.get("value")):
             component = item["id"] if isinstance(item["id"], str) else json.dumps(item["id"], sort_keys=True)
@@ -302,11 +401,17 @@ def _value_problem(body: dict) -> str | None:
 
 
 def _pairs(items) -> list[tuple[str, str]] | None:
-    """(id, property) of each item, ids of pattern-matching callbacks as their sorted keys."""
+    """(id, property) of each item, ids of pattern-matching callbacks as their sorted keys; an
+    ALL/ALLSMALLER group (a list of items, possibly empty) as one wildcard pair."""
     if not isinstance(items, list):
         return None
     pairs = []
     for item in items:
+        if isinstance(item, list):
+            if _pairs(item) is None or not all(isinstance(i.get("id"), dict) for i in item):
+                return None
+            pairs.append(_WILDCARD)
+            continue
         if not isinstance(item, dict) or not isinstance(item.get("property"), str):
             return None
         component = item.get("id")
@@ -318,11 +423,19 @@ def _pairs(items) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def _declared_pair(item) -> tuple[str, str]:
+    component = item["id"]
+    if isinstance(component, str) and component.startswith("{"):
+        component = json.loads(component)  # Dash keeps pattern-matching ids as JSON
+    if isinstance(component, dict):
+        if any(isinstance(v, list) and v and v[0] in ("ALL", "ALLSMALLER") for v in component.values()):
+            return _WILDCARD
+        return "{" + ",".join(sorted(component)) + "}", item["property"]
+    return component, item["property"]
+
+
 def _declared(items) -> list[tuple[str, str]]:
-    return [
-        ("{" + ",".join(sorted(i["id"])) + "}" if isinstance(i["id"], dict) else i["id"], i["property"])
-        for i in items
-    ]
+    return [_declared_pair(i) for i in items]
 
 
 def _shape_problem(body: dict, spec: dict | None) -> str | None:
@@ -394,13 +507,15 @@ def _headers(app: dash.Dash, settings: Settings):
 #: Responses that may be personal or internal whoever asks: account pages, internal pages and
 #: callbacks (a callback answer may carry internal figures; its inputs are forgeable anyway).
 _PRIVATE_PATHS = ("/login", "/logout", "/account/password", CALLBACK_PATH)
+#: Staff pages (internal figures, drafts, the review queue), whether or not anyone is signed in.
+_PRIVATE_PREFIXES = ("/internal", "/reporting", "/review", "/targets")
 #: Files that are the same for everyone, whoever is signed in: cacheable.
 _STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/vendor/", "/_favicon.ico")
 
 
 def _private(response: Response) -> bool:
     path = request.path
-    if path in _PRIVATE_PATHS or path.startswith("/internal"):
+    if path in _PRIVATE_PATHS or path.startswith(_PRIVATE_PREFIXES):
         return True
     # Anything else served to a signed-in user (the layout with their email and CSRF token, the
     # page shell) must not be kept by a browser or proxy cache either; static files may.

@@ -14,7 +14,7 @@ from datetime import date
 from functools import wraps
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -107,6 +107,7 @@ def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
 
 
 FISCAL_YEAR_HELP = 'fiscal_year must be a year such as "2025".'
+AS_OF_HELP = "Write a day as YYYY-MM-DD, e.g. 2026-11-15."
 
 
 def _params(allowed: set[str]) -> dict[str, str]:
@@ -135,28 +136,56 @@ def _params(allowed: set[str]) -> dict[str, str]:
             raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
         if problem and name == "fiscal_year":
             raise ApiError(400, f"Bad fiscal_year: {value!r}.", [FISCAL_YEAR_HELP])
+        if problem and name == "as_of":
+            raise ApiError(400, f"Bad as_of: {value[:40]!r}.", [AS_OF_HELP])
         if problem:
             raise ApiError(400, "Bad parameter(s).", [problem])
     return params
 
 
-def _period(session, rt: Runtime, text: str | None):
+def _as_of(params: dict[str, str]) -> date | None:
+    """The `as_of` day: the figures as published at its end; None for as published now."""
+    text = params.pop("as_of", None)
     if not text:
-        return default_period(session, rt.calendar)
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"Bad as_of: {text[:40]!r}.", [AS_OF_HELP]) from None
+    if day > date.today():
+        raise ApiError(400, f"as_of {day} is in the future.", ["Choose today or an earlier day."])
+    return day
+
+
+def _period(session, rt: Runtime, text: str | None, published_on: date | None = None):
+    if not text:
+        return default_period(session, rt.calendar, published_on=published_on)
     try:
         return rt.calendar.parse(text)
     except PeriodError as exc:
         raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
 
 
-def _envelope(session, period_key: str, period_label: str, **body) -> dict:
+def _envelope(
+    session,
+    period_key: str,
+    period_label: str,
+    published_on: date | None = None,
+    *,
+    takes_as_of: bool = True,
+    **body,
+) -> dict:
+    """The fields every period-based answer starts with. `as_published_on` only where the
+    endpoint takes `as_of` (the budget endpoints do not: their figures are always current)."""
     updated = site_info(session).data_updated_at
-    return {
+    envelope: dict = {
         "period": period_key,
         "period_label": period_label,
         "data_updated_at": updated.isoformat() if updated else None,
-        **body,
     }
+    if takes_as_of:
+        envelope["as_published_on"] = published_on.isoformat() if published_on else None
+    return {**envelope, **body}
 
 
 def _measure_json(m: MeasureStatus) -> dict:
@@ -226,13 +255,15 @@ def index():
 @blueprint.get("/priorities")
 @_read
 def priorities(session, rt: Runtime):
-    params = _params({"period"})
-    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
+    params = _params({"period", "as_of"})
+    on = _as_of(params)
+    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period"), on), published_on=on)
     return jsonify(
         _envelope(
             session,
             card.period,
             card.period_label,
+            on,
             index=card.index,
             priorities=[
                 {
@@ -253,29 +284,31 @@ def priorities(session, rt: Runtime):
 @blueprint.get("/measures")
 @_read
 def measures(session, rt: Runtime):
-    params = _params({"priority", "department", "status", "frequency", "q", "sort", "period"})
-    period = _period(session, rt, params.pop("period", None))
+    params = _params({"priority", "department", "status", "frequency", "q", "sort", "period", "as_of"})
+    on = _as_of(params)
+    period = _period(session, rt, params.pop("period", None), on)
     try:
         wanted = MeasureFilter(**params)
     except ValidationError as exc:
         raise ApiError(
             400, "Bad parameter(s).", [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
         ) from None
-    card = scorecard(session, rt.calendar, period)
+    card = scorecard(session, rt.calendar, period, published_on=on)
     found = filter_measures(session, card.measures, wanted)
     return jsonify(
         _envelope(
             session,
             card.period,
             card.period_label,
+            on,
             count=len(found),
             measures=[_measure_json(m) for m in found],
         )
     )
 
 
-def _detail_or_404(session, rt: Runtime, code: str, period):
-    detail = measure_detail(session, rt.calendar, code, period)
+def _detail_or_404(session, rt: Runtime, code: str, period, published_on: date | None = None):
+    detail = measure_detail(session, rt.calendar, code, period, published_on=published_on)
     if detail is None:
         raise ApiError(
             404,
@@ -288,14 +321,16 @@ def _detail_or_404(session, rt: Runtime, code: str, period):
 @blueprint.get("/measures/<code>")
 @_read
 def measure(session, rt: Runtime, code: str):
-    params = _params({"period"})
-    detail = _detail_or_404(session, rt, code, _period(session, rt, params.get("period")))
+    params = _params({"period", "as_of"})
+    on = _as_of(params)
+    detail = _detail_or_404(session, rt, code, _period(session, rt, params.get("period"), on), on)
     info = detail.info
     return jsonify(
         _envelope(
             session,
             detail.period,
             detail.period_label,
+            on,
             measure={
                 **info.model_dump(mode="json", exclude={"priorities"}),
                 "priorities": [{"slug": s, "title": t} for s, t in info.priorities],
@@ -310,12 +345,23 @@ def measure(session, rt: Runtime, code: str):
     )
 
 
-SERIES_COLUMNS = ("period", "label", "actual", "target", "target_low", "target_high", "status", "score")
+SERIES_COLUMNS = (
+    "period",
+    "label",
+    "actual",
+    "target",
+    "target_low",
+    "target_high",
+    "status",
+    "score",
+    "revised_on",
+    "was",
+)
 
 
 def _series_or_404(session, rt: Runtime, code: str):
-    _params(set())
-    found = series(session, rt.calendar, code)
+    g.aim_published_on = on = _as_of(_params({"as_of"}))
+    found = series(session, rt.calendar, code, published_on=on)
     if found is None:
         raise ApiError(
             404,
@@ -339,6 +385,7 @@ def series_json(session, rt: Runtime, code: str):
             session,
             span,
             f"{points[0].label} to {points[-1].label}" if points else "",
+            g.aim_published_on,
             measure={
                 "code": info.code,
                 "name": info.name,
@@ -349,7 +396,7 @@ def series_json(session, rt: Runtime, code: str):
                 "tolerance": info.tolerance,
             },
             last_updated=updated.isoformat() if updated else None,
-            series=[p.model_dump(include=set(SERIES_COLUMNS)) for p in points],
+            series=[p.model_dump(mode="json", include=set(SERIES_COLUMNS)) for p in points],
             explanations=[e.model_dump() for e in explanations],
         )
     )
@@ -378,11 +425,18 @@ def series_csv(session, rt: Runtime, code: str):
 @blueprint.get("/scorecard")
 @_read
 def scorecard_endpoint(session, rt: Runtime):
-    params = _params({"period"})
-    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
+    params = _params({"period", "as_of"})
+    on = _as_of(params)
+    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period"), on), published_on=on)
     summary = card.summary()
     updated = site_info(session).data_updated_at
-    return jsonify({**summary, "data_updated_at": updated.isoformat() if updated else None})
+    return jsonify(
+        {
+            **summary,
+            "data_updated_at": updated.isoformat() if updated else None,
+            "as_published_on": on.isoformat() if on else None,
+        }
+    )
 
 
 # -- budgets: public data in most cities; internal measures stay out --------------------------------
@@ -397,6 +451,7 @@ def departments(session, rt: Runtime):
             session,
             card.period,
             card.period_label,
+            takes_as_of=False,
             fiscal_year=found.fiscal_year,
             departments=[
                 {
@@ -429,6 +484,7 @@ def department(session, rt: Runtime, code: str):
             session,
             card.period,
             card.period_label,
+            takes_as_of=False,
             department={"code": found.code, "name": found.name},
             fiscal_years=found.years,
             totals=[t.model_dump() for t in found.totals],
@@ -480,6 +536,7 @@ def budgets(session, rt: Runtime):
             session,
             span,
             f"Fiscal years {span.replace('/', ' to ')}" if span else "",
+            takes_as_of=False,
             count=len(lines),
             budgets=[line.model_dump() for line in lines],
             csv="/api/v1/budgets.csv",

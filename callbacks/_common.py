@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 
-from dash import ctx
+from dash import ctx, html
 from dash.exceptions import MissingCallbackContextException
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, PeriodOption
 from aim.services.catalog import available_periods
 from aim.services.scorecard import default_period
-from layouts.components import ANY
+from layouts.components import ANY, as_published_notice
 from web.context import current_principal, runtime  # noqa: F401 - re-exported for loaders
 
 
@@ -47,6 +48,35 @@ def page(skeleton: Callable[[], object]):
         return layout
 
     return decorate
+
+
+def read_as_of(text: object) -> tuple[date | None, str | None]:
+    """The `as_of` day in the URL (what was published at its end), or none with a notice saying
+    what was wrong."""
+    if not text:
+        return None, None
+    try:
+        day = date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None, f"{str(text)[:20]!r} is not a day (YYYY-MM-DD); showing the current figures."
+    if day > date.today():
+        return None, f"{day} is in the future; showing the current figures."
+    return day, None
+
+
+def as_published(loader):
+    """Decorate a public page loader: `?as_of=YYYY-MM-DD` becomes its `published_on` argument, and
+    the page gets the visible "As published on" label (or the notice of a bad day)."""
+
+    @functools.wraps(loader)
+    def wrapped(*args, as_of=None, **kwargs):
+        day, problem = read_as_of(as_of)
+        result = loader(*args, published_on=day, **kwargs)
+        if day is None and problem is None:
+            return result
+        return html.Div([as_published_notice(day, problem), result])
+
+    return wrapped
 
 
 def read_period(session: Session, rt: Runtime, text: object) -> tuple[Period, str | None]:

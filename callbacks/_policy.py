@@ -3,9 +3,10 @@ roles); the gate in api/security.py looks the policy up by the request's `output
 session's user, never by the inputs, and refuses what is not declared. The app refuses to start
 when a callback has no declaration.
 
-Declare a callback with `callback(policy, outputs, inputs, ...)` instead of `dash.callback`; a
-callback that changes data says so with `write=True` (the gate holds writes to a stricter standard:
-issue 9 adds the CSRF header check for them; `is_write` is what it asks).
+Declare a callback with `callback(policy, outputs, inputs, ...)` instead of `dash.callback`, and a
+callback that changes data with `callback(policy, ..., write=True)`: the gate then also requires the
+CSRF header that dash-renderer sends (X-CSRFToken, copied from the `_csrf_token` cookie) and a
+request from this site's origin.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ _WRITES: set[str] = set()
 
 def callback(policy: Policy, *args, write: bool = False, **kwargs):
     """dash.callback, plus the policy the gate enforces for it; `write=True` for a callback that
-    changes data."""
+    changes data (it must then be for signed-in roles, never PUBLIC)."""
     if not isinstance(policy, Policy):
         raise TypeError("callback() needs a Policy first: aim.auth.PUBLIC or aim.auth.roles(...)")
     if write and policy.public:
-        raise TypeError("A write callback must name the roles that may call it, not PUBLIC.")
-    # Dash 4 enters the callback in its map when dash.callback() is called, before the function
-    # is decorated: so what is new is measured around both.
+        raise TypeError("A write callback cannot be PUBLIC: it must name the roles that may change data.")
+    # Dash 4 records the callback when dash.callback() is called, before the function is wrapped:
+    # compare the registry from before that call.
     before = set(_callback.GLOBAL_CALLBACK_MAP)
     register = dash.callback(*args, **kwargs)
 
@@ -48,14 +49,14 @@ def callback(policy: Policy, *args, write: bool = False, **kwargs):
     return decorate
 
 
-def is_write(output: str) -> bool:
-    """Does the callback writing `output` change data?"""
-    return output in _WRITES
-
-
 def policy_for(output: str) -> Policy | None:
     """The declared policy of the callback writing `output`; None when undeclared (refused)."""
     return _POLICIES.get(output)
+
+
+def is_write(output: str) -> bool:
+    """Does the callback writing `output` change data (and so need the CSRF header)?"""
+    return output in _WRITES
 
 
 def undeclared(outputs: Iterable[str]) -> list[str]:

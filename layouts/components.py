@@ -4,6 +4,7 @@ forms that keep every filter and the period in the URL."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,20 @@ def demonstration_notice(site: SiteInfo) -> dbc.Alert | None:
         color="warning",
         className="demo-notice",
         id="demo-notice",
+    )
+
+
+def as_published_notice(day: date | None, problem: str | None = None) -> dbc.Alert:
+    """The label of a page showing what the public saw at the end of an earlier day."""
+    if day is None:
+        return dbc.Alert(problem, color="warning")
+    return dbc.Alert(
+        [
+            html.Strong(f"As published on {day:%Y-%m-%d}. "),
+            "These are the figures the public saw at the end of that day; later corrections are not shown.",
+        ],
+        color="info",
+        id="as-published-label",
     )
 
 

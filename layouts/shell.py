@@ -58,6 +58,17 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             ),
                             className="nav-item",
                         ),
+                        *[
+                            html.Li(
+                                dcc.Link(text, href=href, className="nav-link py-0"), className="nav-item"
+                            )
+                            for text, href, role in (
+                                ("My reporting", "/reporting", "department_editor"),
+                                ("Review queue", "/review", "budget_analyst"),
+                                ("Review queue", "/review", "mayors_office"),
+                            )
+                            if str(user.role) == role
+                        ],
                         html.Li(
                             dcc.Link("Analyst workbench", href="/analysis", className="nav-link py-0"),
                             className="nav-item",

@@ -5,8 +5,9 @@ notice column type changes, so "no difference from the models" means what it say
 
 On SQLite, migrations run with foreign keys off, as SQLite's own procedure for altering a table
 says (https://www.sqlite.org/lang_altertable.html#otheralter): rebuilding a table that others
-refer to (users, in revision 0005) would otherwise fire their ON DELETE CASCADE when the old table
-is dropped. `PRAGMA foreign_key_check` then proves the result consistent before it is committed.
+refer to (users in 0005_open_data; actuals and others in 0007_workflow) would otherwise fire their
+ON DELETE CASCADE, or fail, when the old table is dropped. `PRAGMA foreign_key_check` then proves
+the result consistent before it is committed.
 """
 
 from __future__ import annotations

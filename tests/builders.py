@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy.orm import Session
 
 from aim.models import Activity, Actual, Department, Measure, Priority, Target
@@ -45,9 +47,24 @@ def measure(session: Session, act: Activity, code: str, **fields) -> Measure:
     return m
 
 
+#: When the builders' figures were entered (and published): before every test city's AS_OF, so that
+#: "as published on" a day (rebuilt from the revisions) sees them.
+ENTERED_AT = datetime(2026, 1, 2, 12, tzinfo=timezone.utc)
+
+
 def actuals(session: Session, m: Measure, values: dict[str, float | None], state: str = "published") -> None:
     for period, value in values.items():
-        session.add(Actual(measure=m, period=period, value=value, state=state, updated_by="test"))
+        actual = Actual(
+            measure=m,
+            period=period,
+            value=value,
+            state=state,
+            updated_by="test",
+            updated_at=ENTERED_AT,
+            published_at=ENTERED_AT if state == "published" else None,
+        )
+        actual.change_time = ENTERED_AT
+        session.add(actual)
 
 
 def target(

@@ -346,6 +346,8 @@ class Loader:
             info = self.session.get(CityInfo, 1) or CityInfo(id=1, name="", demonstration=False, notice="")
             info.data_updated_at = self.now
             self.session.add(info)
+            self.session.flush()
+            CityInfo.advance(self.session)  # caches keyed on the data version see the import
 
     def _write_city(self) -> None:
         rows = self.rows("city")
@@ -526,6 +528,7 @@ class Loader:
                         "updated_by": self.who,
                         "updated_at": self.now,
                         "created_at": self.now,
+                        "published_at": self.now if r.state == "published" else None,
                     }
                 )
                 continue
@@ -545,9 +548,12 @@ class Loader:
                     "state": state,
                     "updated_by": self.who,
                     "updated_at": self.now,
+                    "published_at": self.now if state == "published" else None,
                 }
             )
-            revisions.append(self._revision(old_id, version + 1, old_value, value, old_state, state))
+            revisions.append(
+                self._revision(old_id, version + 1, old_value, value, old_state, state, explanation)
+            )
         self._insert_chunked(insert(table), new)
         if new:
             self._revisions_for_new_actuals()
@@ -587,6 +593,7 @@ class Loader:
                 literal(self.who),
                 literal(self.now, UTCDateTime()),
                 literal(self.reason),
+                a.c.explanation,
             )
             .where(a.c.created_at == literal(self.now, UTCDateTime()))
             .where(~select(r.c.id).where(r.c.actual_id == a.c.id).exists())
@@ -603,12 +610,15 @@ class Loader:
                     "changed_by",
                     "changed_at",
                     "reason",
+                    "explanation",
                 ],
                 created,
             )
         )
 
-    def _revision(self, actual_id: int, version: int, old_value, new_value, old_state, state) -> dict:
+    def _revision(
+        self, actual_id: int, version: int, old_value, new_value, old_state, state, explanation: str
+    ) -> dict:
         return {
             "actual_id": actual_id,
             "version": version,
@@ -619,6 +629,7 @@ class Loader:
             "changed_by": self.who,
             "changed_at": self.now,
             "reason": self.reason,
+            "explanation": explanation,
         }
 
     def _write_budgets(self, activities: dict[str, int]) -> None:

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from aim import status as rules
 from aim.auth import ANONYMOUS, Principal, may_see_internal
-from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
+from aim.models import Activity, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, rollup
-from aim.schemas import Explanation, MeasureDetail, MeasureInfo, Named, SeriesPoint
+from aim.schemas import Explanation, MeasureDetail, MeasureInfo, SeriesPoint, VisibleMeasure
+from aim.services.publication import published_source, revisions_of
 from aim.services.scorecard import PUBLISHED, default_period, scorecard
 
 
-def visible_measure(session: Session, code: str, user: Principal = ANONYMOUS) -> Named | None:
+def visible_measure(session: Session, code: str, user: Principal = ANONYMOUS) -> VisibleMeasure | None:
     """The measure `code` (its code and name) if `user` may see it, else None.
 
     The one place that decides whether a measure exists for someone: a public measure is there
@@ -33,7 +34,7 @@ def visible_measure(session: Session, code: str, user: Principal = ANONYMOUS) ->
         return None
     found_code, name, is_public, department_id = row
     if is_public or may_see_internal(user, department_id):
-        return Named(code=found_code, name=name)
+        return VisibleMeasure(code=found_code, name=name, is_public=is_public)
     return None
 
 
@@ -77,16 +78,27 @@ def _info(session: Session, code: str) -> MeasureInfo | None:
     )
 
 
+def measure_visibility(session: Session, code: str, *, user: Principal) -> str | None:
+    """Whether `user` may open the page of measure `code`: "public" for a public measure,
+    "internal" for an internal one they may see, None for anyone else and for unknown codes alike.
+    Decided by visible_measure, the one rule."""
+    found = visible_measure(session, code, user)
+    if found is None:
+        return None
+    return "public" if found.is_public else "internal"
+
+
 def series(
-    session: Session, calendar: FiscalCalendar, code: str
+    session: Session, calendar: FiscalCalendar, code: str, *, published_on: date | None = None
 ) -> tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None] | None:
-    """The whole published series of a public measure, oldest first; None if there is no such measure."""
-    found = _series(session, calendar, code)
+    """The whole published series of a public measure, oldest first (as published at the end of
+    `published_on`, when given); None if there is no such measure."""
+    found = _series(session, calendar, code, published_on=published_on)
     return None if found is None else found[:4]
 
 
 def _series(
-    session: Session, calendar: FiscalCalendar, code: str
+    session: Session, calendar: FiscalCalendar, code: str, *, published_on: date | None = None
 ) -> (
     tuple[MeasureInfo, list[SeriesPoint], list[Explanation], datetime | None, dict[str, rules.Target]] | None
 ):
@@ -102,21 +114,33 @@ def _series(
             )
         )
     }
+    src = published_source(published_on)
     rows = session.execute(
-        select(Actual.period, Actual.value, Actual.explanation).where(
-            Actual.measure_id == measure_id, Actual.state == PUBLISHED
+        select(src.c.period, src.c.value, src.c.explanation).where(
+            src.c.measure_id == measure_id, src.c.state == PUBLISHED
         )
     ).all()
+    revised = revisions_of(session, measure_id, published_on) if measure_id is not None else {}
     kind = FREQUENCY_KIND[info.frequency]
     points, explanations = [], []
     for key, value, explanation in sorted(rows, key=lambda r: calendar.parse(r[0]).sort_key()):
         period = calendar.parse(key)
         target = rules.resolve_target(targets, period, calendar, kind, info.aggregation)
-        points.append(_point(calendar, period, value, target, info))
+        points.append(
+            _point(
+                calendar,
+                period,
+                value,
+                target,
+                info,
+                revised_on=revised[key].revised_on if key in revised else None,
+                was=revised[key].was if key in revised else None,
+            )
+        )
         if explanation.strip():
             explanations.append(Explanation(period=key, label=calendar.label(period), text=explanation))
     updated = session.scalar(
-        select(func.max(Actual.updated_at)).where(Actual.measure_id == measure_id, Actual.state == PUBLISHED)
+        select(func.max(src.c.updated_at)).where(src.c.measure_id == measure_id, src.c.state == PUBLISHED)
     )
     return info, points, explanations[::-1], updated, targets
 
@@ -127,7 +151,11 @@ def _point(
     value: float | None,
     target: rules.Target | None,
     info: MeasureInfo,
-    **extra: int,
+    *,
+    reported: int | None = None,
+    expected: int | None = None,
+    revised_on: date | None = None,
+    was: float | None = None,
 ) -> SeriesPoint:
     evaluation = rules.evaluate(value, target, info.direction, info.tolerance)
     return SeriesPoint(
@@ -139,7 +167,10 @@ def _point(
         target_high=target.high if target else None,
         status=evaluation.status.value,
         score=evaluation.score,
-        **extra,
+        reported=reported,
+        expected=expected,
+        revised_on=revised_on,
+        was=was,
     )
 
 
@@ -178,18 +209,20 @@ def measure_detail(
     period: Period | str | None = None,
     *,
     as_of: date | None = None,
+    published_on: date | None = None,
 ) -> MeasureDetail | None:
-    """A public measure for `period` (default: the scorecard's default); None if not public or unknown."""
-    found = _series(session, calendar, code)
+    """A public measure for `period` (default: the scorecard's default); None if not public or
+    unknown. With `published_on`, as the public saw it at the end of that day."""
+    found = _series(session, calendar, code, published_on=published_on)
     if found is None:
         return None
     info, points, explanations, updated, targets = found
-    as_of = as_of or date.today()
+    as_of = as_of or published_on or date.today()
     if period is None:
-        period = default_period(session, calendar, as_of)
+        period = default_period(session, calendar, as_of, published_on=published_on)
     elif isinstance(period, str):
         period = calendar.parse(period)
-    card = scorecard(session, calendar, period, as_of=as_of, codes=[code])
+    card = scorecard(session, calendar, period, as_of=as_of, codes=[code], published_on=published_on)
     return MeasureDetail(
         info=info,
         period=period.key,
@@ -199,4 +232,5 @@ def measure_detail(
         explanations=explanations,
         last_updated=updated,
         yearly=yearly_series(calendar, info, points, targets),
+        published_on=published_on,
     )

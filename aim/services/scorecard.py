@@ -14,13 +14,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Row, String, and_, case, func, literal, select, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    Row,
+    String,
+    Subquery,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from aim import status as rules
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, Rollup
 from aim.schemas import MeasureStatus, PriorityScore, Scorecard, StatusCounts
+from aim.services.publication import published_source
 
 PUBLISHED = "published"
 #: How far back the default period looks for a fiscal year with published data.
@@ -60,21 +74,25 @@ def _keys_for(calendar: FiscalCalendar, period: Period, kind: Kind, as_of: date)
     )
 
 
-def default_period(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> Period:
-    """The latest fiscal year that has ended and can be judged: it holds published data and a
-    target set for it or for any of its quarters or months.
+def default_period(
+    session: Session, calendar: FiscalCalendar, as_of: date | None = None, *, published_on: date | None = None
+) -> Period:
+    """The latest fiscal year that has ended and can be judged: it holds published data (as
+    published on `published_on`, when given) and a target set for it or for any of its quarters
+    or months.
 
     Failing that, the latest ended year with published data (every measure then shows "no
     target"); a year still under way only when no ended year has any published data; with no data
     at all, the current fiscal year. Indexed existence probes, two per year tried at most.
     """
-    as_of = as_of or date.today()
+    as_of = as_of or published_on or date.today()
+    src = published_source(published_on)
     current = calendar.on(as_of, Kind.YEAR)
     ended = [calendar.shift(current, -n) for n in range(1, _LOOKBACK_YEARS + 1)]
     with_data: Period | None = None
     for year in [*ended, current, calendar.shift(current, 1)]:
         keys = [p.key for k in _kinds_within(year) for p in calendar.children(year, k)]
-        probe = select(literal(1)).where(Actual.state == PUBLISHED, Actual.period.in_(keys)).limit(1)
+        probe = select(literal(1)).where(src.c.state == PUBLISHED, src.c.period.in_(keys)).limit(1)
         if session.execute(probe).first() is None:
             continue
         if with_data is None:
@@ -114,32 +132,35 @@ def _period_flags(keys: dict[Kind, _Keys]):
 
 
 def _aggregate_actuals(
-    session: Session, keys: dict[Kind, _Keys], ids: list[int] | None = None
+    session: Session,
+    keys: dict[Kind, _Keys],
+    ids: list[int] | None = None,
+    src: Table | Subquery = Actual.__table__,
 ) -> dict[int, dict]:
     """One grouped scan of the published actuals a scorecard needs, per measure (or for `ids`)."""
     k = _period_flags(keys)
-    value = Actual.value
+    value = src.c.value
     has_value = value.is_not(None)
     current, previous, x = k.c.cur == 1, k.c.prev == 1, k.c.x
     query = (
         select(
-            Actual.measure_id,
+            src.c.measure_id,
             func.sum(case((current, value))).label("cur_sum"),
             func.count(case((current, value))).label("cur_n"),
-            func.max(case((and_(current, has_value), Actual.period))).label("cur_last_period"),
+            func.max(case((and_(current, has_value), src.c.period))).label("cur_last_period"),
             func.sum(case((previous, value))).label("prev_sum"),
             func.count(case((previous, value))).label("prev_n"),
-            func.max(case((and_(previous, has_value), Actual.period))).label("prev_last_period"),
+            func.max(case((and_(previous, has_value), src.c.period))).label("prev_last_period"),
             # The trend window's values, one column per position (a measure has one kind).
             *[func.max(case((x == i, value))).label(f"w{i}") for i in range(rules.TREND_PERIODS)],
             func.max(case((and_(k.c.due == 1, has_value), 1), else_=0)).label("due"),
         )
-        .join(k, k.c.period == Actual.period)
-        .where(Actual.state == PUBLISHED)
-        .group_by(Actual.measure_id)
+        .join(k, k.c.period == src.c.period)
+        .where(src.c.state == PUBLISHED)
+        .group_by(src.c.measure_id)
     )
     if ids is not None:
-        query = query.where(Actual.measure_id.in_(ids))
+        query = query.where(src.c.measure_id.in_(ids))
     result = session.execute(query)
     # Row._asdict() builds the key list again for every row (a fifth of a 2,500-measure scorecard);
     # the keys are the same for all rows, so take them once.
@@ -161,7 +182,11 @@ def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> R
 
 
 def _last_values(
-    session: Session, rows: dict[int, dict], measures: Sequence[_Measure], keys: dict[Kind, _Keys]
+    session: Session,
+    rows: dict[int, dict],
+    measures: Sequence[_Measure],
+    keys: dict[Kind, _Keys],
+    src: Table | Subquery = Actual.__table__,
 ) -> None:
     """The value of the latest period reported, for measures whose roll-up is its last value.
 
@@ -187,8 +212,8 @@ def _last_values(
     if not wanted:
         return
     found = session.execute(
-        select(Actual.measure_id, Actual.period, Actual.value).where(
-            Actual.state == PUBLISHED, tuple_(Actual.measure_id, Actual.period).in_(sorted(wanted))
+        select(src.c.measure_id, src.c.period, src.c.value).where(
+            src.c.state == PUBLISHED, tuple_(src.c.measure_id, src.c.period).in_(sorted(wanted))
         )
     )
     for measure_id, period, value in found:
@@ -382,19 +407,23 @@ def scorecard(
     *,
     as_of: date | None = None,
     codes: Iterable[str] | None = None,
+    published_on: date | None = None,
     include_internal: bool = False,
 ) -> Scorecard:
     """Every public measure evaluated for `period` (default: see `default_period`).
 
     Measures reporting less often than the period (an annual measure in a quarter) are left out
     of that period's scorecard, as are measures not active during it. `codes` limits it to some
-    measures (one measure's page); their figures are exactly those of the full scorecard.
+    measures (one measure's page); their figures are exactly those of the full scorecard. With
+    `published_on`, the figures are those the public saw at the end of that day (rebuilt from the
+    revisions, aim/services/publication.py), evaluated as of that day unless `as_of` says otherwise.
     `include_internal` adds the internal measures: only for a caller that has checked the reader
     may see every department's internal data (the analyst workbench).
     """
-    as_of = as_of or date.today()
+    as_of = as_of or published_on or date.today()
+    src = published_source(published_on)
     if period is None:
-        period = default_period(session, calendar, as_of)
+        period = default_period(session, calendar, as_of, published_on=published_on)
     elif isinstance(period, str):
         period = calendar.parse(period)
     kinds = _kinds_within(period)
@@ -404,8 +433,8 @@ def scorecard(
         if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)
     ]
     keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
-    rows = _aggregate_actuals(session, keys, [m.id for m in measures] if codes is not None else None)
-    _last_values(session, rows, measures, keys)
+    rows = _aggregate_actuals(session, keys, [m.id for m in measures] if codes is not None else None, src)
+    _last_values(session, rows, measures, keys, src)
     targets = _load_targets(session, (m.id for m in measures), _target_keys(calendar, period))
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}

@@ -30,3 +30,15 @@ def site_info(session: Session) -> SiteInfo:
 def measure_count(session: Session) -> int:
     """How many measures the database holds, public or internal: 0 for an empty database."""
     return session.scalar(select(func.count()).select_from(Measure)) or 0
+
+
+def data_version(session: Session) -> int:
+    """A number that moves whenever published data changes: caches key on it."""
+    return session.scalar(select(CityInfo.data_version).where(CityInfo.id == 1)) or 0
+
+
+def advance_data_version(session: Session) -> int:
+    """Record that published data changed (a publication, a correction, an import): the data
+    version moves on and `data_updated_at` is now. Call it in the transaction that changed it.
+    (The importer calls the same `CityInfo.advance`: aim.importing sits below the services.)"""
+    return CityInfo.advance(session)

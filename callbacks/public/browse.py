@@ -5,11 +5,21 @@ from __future__ import annotations
 from aim.services.catalog import Search, departments_with_public_measures, filter_measures, priorities, search
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, page_number, periods, read_filter, read_period, runtime
+from callbacks._common import (
+    as_published,
+    notices,
+    page,
+    page_number,
+    periods,
+    read_filter,
+    read_period,
+    runtime,
+)
 from layouts.public import browsing
 
 
 @page(browsing.skeleton)
+@as_published
 def layout(
     q=None,
     priority=None,
@@ -19,6 +29,7 @@ def layout(
     sort=None,
     period=None,
     page=None,
+    published_on=None,
     **_query,
 ):
     rt = runtime()
@@ -27,7 +38,7 @@ def layout(
     )
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
-        card = scorecard(session, rt.calendar, chosen)
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         searched = search(session, wanted.q) if wanted.q else Search(set(), {})
         return browsing.build_browse(
             filter_measures(session, card.measures, wanted, searched),

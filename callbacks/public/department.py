@@ -7,16 +7,17 @@ from aim.services.budgets import department_budget
 from aim.services.catalog import department_view
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import page, periods, read_period, runtime
+from callbacks._common import as_published, page, periods, read_period, runtime
 from layouts.public import pages
 
 
 @page(pages.department_skeleton)
-def layout(code: str | None = None, period: str | None = None, **_query):
+@as_published
+def layout(code: str | None = None, period: str | None = None, published_on=None, **_query):
     rt = runtime()
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period)
-        card = scorecard(session, rt.calendar, chosen)
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         view = department_view(session, rt.calendar, code or "", card, chosen)
         if view is None:
             return pages.build_not_found(f"/departments/{code}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import page, periods, read_period, runtime
+from callbacks._common import as_published, page, periods, read_period, runtime
 from layouts.public import home
 
 
 @page(home.skeleton)
-def layout(period: str | None = None, **_query):
+@as_published
+def layout(period: str | None = None, published_on=None, **_query):
     rt = runtime()
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period)
-        card = scorecard(session, rt.calendar, chosen)
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         return home.build(card, site_info(session), periods(session, rt), notice=notice)

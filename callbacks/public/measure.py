@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from aim.services.measures import measure_detail
+from aim.services.measures import measure_detail, measure_visibility
+from aim.services.reporting import staff_measure
 from aim.services.site import site_info
-from callbacks._common import page, periods, read_period, runtime
+from callbacks._common import current_principal, notices, page, periods, read_as_of, read_period, runtime
 from layouts.public import measure
+from layouts.staff import workflow
 
 
 @page(measure.skeleton)
-def layout(code: str | None = None, period: str | None = None, view: str | None = None, **_query):
+def layout(
+    code: str | None = None,
+    period: str | None = None,
+    view: str | None = None,
+    as_of: str | None = None,
+    **_query,
+):
     rt = runtime()
+    published_on, as_of_notice = read_as_of(as_of)
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period)
-        detail = measure_detail(session, rt.calendar, code or "", chosen)
+        notice = notices(notice, as_of_notice)
+        detail = measure_detail(session, rt.calendar, code or "", chosen, published_on=published_on)
         site = site_info(session)
         if detail is None:
+            # An internal measure opens for the staff who may see it, and is "not found" for
+            # everyone else, exactly like an unknown code (aim.services.measures.measure_visibility).
+            if measure_visibility(session, code or "", user=current_principal()) == "internal":
+                found = staff_measure(session, rt.calendar, code or "", user=current_principal())
+                if found is not None:
+                    return workflow.staff_measure(found, site)
             return measure.not_found(code or "", site)
         shown = "year" if view == "year" else "period"
         return measure.build(detail, rt.calendar, periods(session, rt), site, notice, view=shown)

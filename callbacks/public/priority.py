@@ -5,11 +5,21 @@ from __future__ import annotations
 from aim.services.catalog import departments_with_public_measures, filter_measures
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, page_number, periods, read_filter, read_period, runtime
+from callbacks._common import (
+    as_published,
+    notices,
+    page,
+    page_number,
+    periods,
+    read_filter,
+    read_period,
+    runtime,
+)
 from layouts.public import browsing, pages
 
 
 @page(browsing.skeleton)
+@as_published
 def layout(
     slug: str | None = None,
     period: str | None = None,
@@ -18,6 +28,7 @@ def layout(
     frequency=None,
     sort=None,
     page=None,
+    published_on=None,
     **_query,
 ):
     rt = runtime()
@@ -26,7 +37,7 @@ def layout(
     )
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
-        card = scorecard(session, rt.calendar, chosen)
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         priority = next((p for p in card.priorities if p.slug == slug), None)
         if priority is None:
             return pages.build_not_found(f"/priorities/{slug}")

@@ -221,7 +221,19 @@ def data_table(detail: MeasureDetail, view: str = "period") -> html.Div:
         html.Tr(
             [
                 html.Th(point_label(p, info.frequency), scope="row"),
-                html.Td(amount(p.actual, info.unit_kind, info.unit_label), className="text-end"),
+                html.Td(
+                    [
+                        amount(p.actual, info.unit_kind, info.unit_label),
+                        html.Div(
+                            f"revised on {p.revised_on:%Y-%m-%d}, "
+                            f"was {amount(p.was, info.unit_kind, info.unit_label)}",
+                            className="small text-body-secondary",
+                        )
+                        if p.revised_on
+                        else None,
+                    ],
+                    className="text-end",
+                ),
                 html.Td(
                     target_words(p, info.unit_kind, info.unit_label)
                     if p.target is not None or p.target_low is not None
@@ -380,14 +392,15 @@ def chart_section(detail: MeasureDetail, calendar: FiscalCalendar, view: str) ->
     )
 
 
-def downloads_section(code: str) -> html.Section:
+def downloads_section(code: str, query: str = "") -> html.Section:
+    """The series as files; `query` carries as_of, so a download matches the page shown."""
     return html.Section(
         [
             html.H2("Download the data", className="h4 mt-4"),
             html.Ul(
                 [
-                    html.Li(html.A("CSV (spreadsheet)", href=f"/api/v1/measures/{code}/series.csv")),
-                    html.Li(html.A("JSON", href=f"/api/v1/measures/{code}/series.json")),
+                    html.Li(html.A("CSV (spreadsheet)", href=f"/api/v1/measures/{code}/series.csv{query}")),
+                    html.Li(html.A("JSON", href=f"/api/v1/measures/{code}/series.json{query}")),
                 ]
             ),
         ]
@@ -409,12 +422,14 @@ def build(
         [
             demonstration_notice(site),
             dbc.Alert(notice, color="warning") if notice else None,
+            as_published_label(info.code, detail.period, detail.published_on),
             _breadcrumb(detail),
             html.H1(info.name),
             status_section(detail),
             period_form(
                 f"/measures/{info.code}", periods, detail.period, hidden={"view": "year" if by_year else ""}
             ),
+            as_published_form(info.code, detail.period, detail.published_on),
             chart_section(detail, calendar, view),
             html.Section([html.H2("About this measure", className="h4 mt-4"), _facts(detail)]),
             html.Section(
@@ -433,8 +448,62 @@ def build(
                     else html.P("None published."),
                 ]
             ),
-            downloads_section(info.code),
+            downloads_section(info.code, _as_of_query(detail)),
         ]
+    )
+
+
+def _as_of_query(detail: MeasureDetail) -> str:
+    return f"?as_of={detail.published_on:%Y-%m-%d}" if detail.published_on else ""
+
+
+def as_published_label(code: str, period: str, published_on: date | None) -> dbc.Alert | None:
+    """The visible label of a page showing what the public saw on an earlier day."""
+    if published_on is None:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong(f"As published on {published_on:%Y-%m-%d}. "),
+            "These are the figures the public saw at the end of that day; later corrections are not shown. ",
+            dcc.Link(
+                "See the current figures",
+                href=f"/measures/{code}?" + urlencode({"period": period}),
+                className="alert-link",
+            ),
+            ".",
+        ],
+        color="info",
+        id=ids.AS_PUBLISHED_LABEL,
+    )
+
+
+def as_published_form(code: str, period: str, published_on: date | None) -> html.Form:
+    """ "View as published on": a GET form, so the earlier view has its own address."""
+    return html.Form(
+        html.Div(
+            [
+                html.Div(
+                    [
+                        dbc.Label("View as published on", html_for=ids.AS_PUBLISHED_DATE, className="me-2"),
+                        dbc.Input(
+                            id=ids.AS_PUBLISHED_DATE,
+                            type="date",
+                            name="as_of",
+                            value=f"{published_on:%Y-%m-%d}" if published_on else "",
+                            max=f"{date.today():%Y-%m-%d}",
+                            size="sm",
+                        ),
+                    ],
+                    className="me-2 mb-2",
+                ),
+                dcc.Input(type="hidden", name="period", value=period),
+                html.Div(dbc.Button("View", type="submit", color="secondary", size="sm"), className="mb-2"),
+            ],
+            className="d-flex flex-wrap align-items-end",
+        ),
+        action=f"/measures/{code}",
+        method="get",
+        **aria(label="View the figures as published on an earlier day"),
     )
 
 

@@ -13,10 +13,17 @@ from aim.explain import amount
 from aim.schemas import InternalView, SiteInfo
 from layouts.components import aria, demonstration_notice, filter_form, select
 
-STATE_TEXT = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved", "published": "Published"}
+STATE_TEXT = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "returned": "Returned",
+    "approved": "Approved",
+    "published": "Published",
+}
 STATE_CLASS = {
     "draft": "text-bg-light border",
     "submitted": "text-bg-info",
+    "returned": "text-bg-warning",
     "approved": "text-bg-primary",
     "published": "text-bg-success",
 }

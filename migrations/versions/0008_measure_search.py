@@ -7,7 +7,7 @@ A later migration that rebuilds `measures` on SQLite (a batch "move and copy") d
 triggers with the old table: it must create them again and rebuild the index (see upgrade()).
 
 Revision ID: 0008_measure_search
-Revises: 0006_activity_outputs
+Revises: 0007_workflow
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008_measure_search"
-down_revision = "0006_activity_outputs"
+down_revision = "0007_workflow"
 branch_labels = None
 depends_on = None
 

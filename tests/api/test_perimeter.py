@@ -16,7 +16,7 @@ from sqlalchemy import select
 from aim.bench import gunicorn
 from aim.config import ROOT
 from aim.models import AuditEvent
-from callbacks._policy import ROUTER_OUTPUT, policy_for
+from callbacks._policy import ROUTER_OUTPUT, is_write, policy_for
 from tests.accounts import summaries_by_minute, two_minutes
 from tests.web import TIMEOUT
 
@@ -46,7 +46,7 @@ REVIEWED_ROUTES = {
     "/api/v1/budgets": "public open data API: budgets are public data",
     "/api/v1/budgets.csv": "public open data API: budgets are public data",
     "/api/v1/scorecard": "public open data API",
-    "/assets/<path:filename>": "public: our CSS",
+    "/assets/<path:filename>": "public: our CSS and the upload input's label script",
     "/data.json": "public: DCAT-US catalog of published datasets (open data)",
     "/data/archive/<folder>/<name>": "public: a file of an archived release (dated folder, listed file only)",
     "/data/requests/new": "public: the data request form; CSRF token, honeypot, rate-limited per address",
@@ -66,6 +66,11 @@ def test_every_route_is_reviewed_and_has_a_policy(dash_app):
     )
 
 
+def _components(output: str) -> set[str]:
+    """The component ids a callback's output string names ("a.children" or "..a.x...b.y..")."""
+    return {part.split(".")[0] for part in output.strip(".").split("...")}
+
+
 def test_only_declared_callbacks_are_exposed(site):
     declared = {
         c["output"]
@@ -73,6 +78,17 @@ def test_only_declared_callbacks_are_exposed(site):
         if not c.get("clientside_function")
     }
     assert ROUTER_OUTPUT in declared
+    # The review workflow's write callbacks (callbacks/staff/), one for each of these outputs.
+    workflow = (
+        "figure-message",
+        "review-message",
+        "target-message",
+        "values-upload-result",
+        "comment-message",
+    )
+    for name in workflow:
+        assert sum(name in _components(o) for o in declared) == 1, name
+    workflow_writes = {o for o in declared if set(workflow) & _components(o)}
     # The open data desk's write callbacks (coordinators only: tests/callbacks/test_authorization.py).
     assert {
         "..moderate-message.children...manage-reload-moderated.href..",
@@ -80,6 +96,11 @@ def test_only_declared_callbacks_are_exposed(site):
         "..asset-message.children...manage-reload-saved.href..",
         "..inventory-upload-message.children...manage-reload-imported.href..",
     } <= declared
+    # Both sides' writes are declared as writes, so the gate asks them for the CSRF token.
+    desk_writes = {o for o in declared if "..manage-reload-" in o}
+    assert len(desk_writes) == 4
+    assert all(is_write(o) for o in workflow_writes | desk_writes)
+    assert not is_write(ROUTER_OUTPUT)
     # Every callback the browser is told about has a declared policy (the app refuses to start
     # otherwise); the router is the only public one, the rest name their roles.
     assert all(policy_for(o) is not None for o in declared)

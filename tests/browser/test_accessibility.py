@@ -33,6 +33,9 @@ PAGES = [
     "/measures/violent-crimes?view=year",
     "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026",
+    "/measures/violent-crimes?as_of=2026-01-15",  # as published on an earlier day
+    "/?as_of=2026-01-15",
+    "/priorities/safe-neighborhoods?as_of=not-a-day",
     "/departments",
     "/departments/DPW",
     "/methodology",

@@ -45,7 +45,13 @@ def sessions(shared_site, shared_leak_city) -> Iterator[dict[str, requests.Sessi
 
 
 def route(
-    http: requests.Session, shared_site: str, pathname: str, search: str = "", *, body: dict | None = None
+    http: requests.Session,
+    shared_site: str,
+    pathname: str,
+    search: str = "",
+    *,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
     body = body or {
         "output": ROUTER_OUTPUT,
@@ -59,8 +65,14 @@ def route(
         ],
         "changedPropIds": ["_pages_location.pathname"],
     }
-    response = http.post(f"{shared_site}/_dash-update-component", json=body, timeout=TIMEOUT)
+    response = http.post(f"{shared_site}/_dash-update-component", json=body, headers=headers, timeout=TIMEOUT)
     return f"{response.status_code}\n{response.text}"
+
+
+def as_the_page_sends(http: requests.Session, shared_site: str) -> dict[str, str]:
+    """What dash-renderer adds to a callback request from one of this site's pages: the session's
+    CSRF token (from the `_csrf_token` cookie) and the site's origin. Write callbacks need both."""
+    return {"X-CSRFToken": http.cookies.get("_csrf_token", ""), "Origin": shared_site}
 
 
 # -- the matrix ------------------------------------------------------------------------------
@@ -87,9 +99,48 @@ RESOURCES = [
         "90,817,263",
     ),
     ("unpublished note on the public measure page", ("/measures/homicides", ""), set(), SECRET_EXPLANATION),
-    ("internal measure's own page", ("/measures/zz-secret-internal", ""), set(), SECRET_DEFINITION),
+    # Its page opens for the staff who may see it; for everyone else it is "not found", like an
+    # unknown code.
+    (
+        "internal measure's own page",
+        ("/measures/zz-secret-internal", ""),
+        INTERNAL_READERS,
+        SECRET_DEFINITION,
+    ),
+    (
+        "internal measure's page, not found",
+        ("/measures/zz-secret-internal", ""),
+        set(ROLES) - INTERNAL_READERS,
+        "Measure not found",
+    ),
+    ("unknown code, not found", ("/measures/zz-no-such-code", ""), set(ROLES), "Measure not found"),
     ("internal measure in search", ("/measures", "?q=Zebracorn"), set(), SECRET_NAME),
     ("public home page", ("/", ""), set(ROLES), "How is"),
+    ("Police figures on My reporting", ("/reporting", ""), {"editor_police"}, "Homicides"),
+    (
+        "submitted Police value in the review queue",
+        ("/review", ""),
+        {"budget_analyst", "mayors_office"},
+        "56,473,829",
+    ),
+    (
+        "unpublished value on its figure page",
+        ("/reporting/homicides/2027-01", ""),
+        INTERNAL_READERS,
+        UNPUBLISHED_VALUE,
+    ),
+    (
+        "unpublished note on its figure page",
+        ("/reporting/homicides/2026-11", ""),
+        INTERNAL_READERS,
+        SECRET_EXPLANATION,
+    ),
+    (
+        "internal measure's figure page",
+        ("/reporting/zz-secret-internal/2025", ""),
+        INTERNAL_READERS,
+        "98,765,401",
+    ),
     (
         "demonstration notice on the internal page",
         ("/internal/measures", ""),
@@ -279,6 +330,16 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
     ]
     # The workbench's own callbacks are also probed in test_budget_authorization.py.
     assert {ROUTER_OUTPUT, *WRITE_CALLBACKS} <= set(callbacks)
+    # The review workflow's writes (callbacks/staff/; tests/callbacks/test_workflow_callbacks.py).
+    workflow = (
+        "figure-message",
+        "review-message",
+        "target-message",
+        "values-upload-result",
+        "comment-message",
+    )
+    outputs = {part.split(".")[0] for o in callbacks for part in o.strip(".").split("...")}
+    assert set(workflow) <= outputs
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
         for name, body in _bodies(output):
@@ -359,14 +420,22 @@ def test_a_forged_moderation_is_refused_to_every_role_but_the_coordinator(
 
     with shared_leak_city.write() as s:
         request_id = data_requests.submit(s, data_requests.parse_request({"title": "Forged approval target"}))
+    # Every other role is refused even with its own session's token, sent as the page would.
     for role in ROLES:
         if role == "data_coordinator":
             continue
-        text = route(sessions[role], shared_site, "", body=_moderation(request_id))
+        headers = as_the_page_sends(sessions[role], shared_site)
+        text = route(sessions[role], shared_site, "", body=_moderation(request_id), headers=headers)
         assert text.startswith("403"), role
         with shared_leak_city.read() as s:
             assert s.get(DataRequest, request_id).state == "pending", role
-    text = route(sessions["data_coordinator"], shared_site, "", body=_moderation(request_id))
+    coordinator = sessions["data_coordinator"]
+    # The coordinator too, without the token and origin a page of this site sends (issue 9's check).
+    assert route(coordinator, shared_site, "", body=_moderation(request_id)).startswith("403")
+    with shared_leak_city.read() as s:
+        assert s.get(DataRequest, request_id).state == "pending"
+    headers = as_the_page_sends(coordinator, shared_site)
+    text = route(coordinator, shared_site, "", body=_moderation(request_id), headers=headers)
     assert text.startswith("200") and "done=moderated" in text
     with shared_leak_city.read() as s:
         found = s.get(DataRequest, request_id)
@@ -390,12 +459,16 @@ def test_a_forged_inventory_import_by_a_non_coordinator_writes_nothing(
         [],
     )
     for role in ("anonymous", "admin", "budget_analyst", "editor_police"):
-        assert route(sessions[role], shared_site, "", body=body).startswith("403"), role
+        headers = as_the_page_sends(sessions[role], shared_site)
+        assert route(sessions[role], shared_site, "", body=body, headers=headers).startswith("403"), role
+    coordinator = sessions["data_coordinator"]
+    assert route(coordinator, shared_site, "", body=body).startswith("403")  # no token, no origin
     with shared_leak_city.read() as s:
         assert (
             s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 0
         )
-    assert "done=imported" in route(sessions["data_coordinator"], shared_site, "", body=body)
+    headers = as_the_page_sends(coordinator, shared_site)
+    assert "done=imported" in route(coordinator, shared_site, "", body=body, headers=headers)
     with shared_leak_city.read() as s:
         assert (
             s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 1
