@@ -100,6 +100,12 @@ def visible_department_ids(p: Principal) -> frozenset[int] | None:
     return frozenset()
 
 
+def may_review(p: Principal) -> bool:
+    """Use the review room and the briefing (every department's figures, internal ones included,
+    side by side): the Mayor's Office and budget analysts, the readers of every department."""
+    return sees_all_departments(p)
+
+
 def may_manage_users(p: Principal) -> bool:
     """Create, disable and change the role of accounts: admins only."""
     return is_signed_in(p) and p.role is Role.ADMIN
