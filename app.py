@@ -62,7 +62,7 @@ def _title(text: str):
 
 def _register_pages() -> None:
     from callbacks.public import browse, department, home, measure, methodology, priority
-    from callbacks.staff import internal
+    from callbacks.staff import internal, review
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -109,6 +109,23 @@ def _register_pages() -> None:
         name="Internal measures",
         title=_title("Internal measures"),
         layout=internal.layout,
+    )
+    dash.register_page(
+        "review_room",
+        path="/review-room",
+        name="Review room",
+        title=_title("Review room"),
+        layout=review.layout,
+    )
+    dash.register_page(
+        "review_list",
+        path="/review-room/measures",
+        name="Measures under review",
+        title=_title("Measures under review"),
+        layout=review.list_layout,
+    )
+    dash.register_page(
+        "briefing", path="/briefing", name="Briefing", title=_title("Briefing"), layout=review.briefing_page
     )
 
 

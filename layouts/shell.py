@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from aim.auth import Principal
+from aim.auth import Principal, may_review
 from layouts import ids
 from layouts.components import aria
 
@@ -43,6 +43,13 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                 ),
                 html.Ul(
                     [
+                        *[
+                            html.Li(
+                                dcc.Link(text, href=href, className="nav-link py-0"), className="nav-item"
+                            )
+                            for text, href in (("Review room", "/review-room"), ("Briefing", "/briefing"))
+                            if may_review(user)
+                        ],
                         html.Li(
                             dcc.Link(
                                 "Internal measures", href="/internal/measures", className="nav-link py-0"

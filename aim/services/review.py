@@ -254,12 +254,10 @@ def index_series(
     periods: Sequence[Period],
     *,
     user: Principal | None,
-    as_of: date | None = None,
 ) -> list[IndexPoint]:
     """The citywide index and each priority's for every period of `periods`, exactly as the
     scorecard of each period computes them, from one query each for measures, links, targets
     and published values of the key measures."""
-    as_of = as_of or date.today()
     key_measures = [m for m in _public_measures(session, None, user) if m.is_key]
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
@@ -271,7 +269,7 @@ def index_series(
             if kind.months <= period.length:
                 child_keys.update(p.key for p in calendar.children(period, kind))
     ids = [m.id for m in key_measures]
-    values: dict[tuple[int, str], float] = {}
+    values: dict[tuple[int, str], float | None] = {}
     if ids:
         for mid, key, value in session.execute(
             select(Actual.measure_id, Actual.period, Actual.value)
@@ -355,9 +353,7 @@ def review_room(
         late=late,
         late_count=sum(len(d.measures) for d in late),
         matrix=matrix(card),
-        index=index_series(
-            session, calendar, span_periods(calendar, period, query.span, as_of), user=user, as_of=as_of
-        ),
+        index=index_series(session, calendar, span_periods(calendar, period, query.span, as_of), user=user),
     )
 
 
@@ -449,7 +445,7 @@ def briefing(
         index=card.index,
         counts=card.counts,
         index_series=index_series(
-            session, calendar, span_periods(calendar, period, query.span, as_of), user=user, as_of=as_of
+            session, calendar, span_periods(calendar, period, query.span, as_of), user=user
         ),
         priorities=[(p.slug, p.title) for p in card.priorities],
         sections=sections,

@@ -279,7 +279,7 @@ def test_span_periods_stop_at_today_for_a_period_under_way():
 def test_an_empty_database_gives_an_empty_room(database):
     with database.read() as s:
         room = review_room(s, CAL, CAL.parse("2026-Q3"), ReviewQuery(), user=MAYOR, as_of=AS_OF)
-        points = index_series(s, CAL, [CAL.parse("2026-Q3")], user=MAYOR, as_of=AS_OF)
+        points = index_series(s, CAL, [CAL.parse("2026-Q3")], user=MAYOR)
     assert room.changes == [] and room.late == [] and room.matrix == []
     assert points[0].index is None
 
