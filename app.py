@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
-from api import accounts, security
+from api import accounts, downloads, security
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
 from layouts import shell
@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
     server.register_blueprint(api_v1.blueprint)
+    server.register_blueprint(downloads.blueprint)
     accounts.init_accounts(server, settings)
     server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()

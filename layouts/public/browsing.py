@@ -4,6 +4,7 @@ filter form and the department-grouped tables."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -184,8 +185,23 @@ def build_browse(
                 label="Search and filter measures",
             ),
             _count(len(measures), total),
+            _downloads(wanted, period),
             *_grouped(measures, period, grouped=wanted.sort == "department"),
         ]
+    )
+
+
+def _downloads(wanted: MeasureFilter, period: str) -> html.P:
+    """This list, with its filters and period, as CSV and as an Excel workbook."""
+    query = urlencode({k: v for k, v in {**wanted.model_dump(), "period": period}.items() if v})
+    return html.P(
+        [
+            "Download this list: ",
+            html.A("CSV", href=f"/downloads/measures.csv?{query}"),
+            " \u00b7 ",
+            html.A("Excel", href=f"/downloads/measures.xlsx?{query}"),
+        ],
+        className="small",
     )
 
 

@@ -42,6 +42,10 @@ REVIEWED_ROUTES = {
     "/api/v1/priorities": "public open data API",
     "/api/v1/scorecard": "public open data API",
     "/assets/<path:filename>": "public: our CSS",
+    "/downloads/measures.<any(csv, xlsx):fmt>": "public: the /measures list as CSV/xlsx (public, published)",
+    "/downloads/review-room/<any(changes, late, matrix, index, measures):what>.<any(csv, xlsx):fmt>": (
+        "mayors_office and budget_analyst (aim.auth.may_review, from the session); 404 for anyone else"
+    ),
     "/login": "public; CSRF-protected, rate-limited per account and per address",
     "/logout": "POST with CSRF token ends the session everywhere",
     "/static/<path:filename>": "public (Flask default; the folder does not exist)",
