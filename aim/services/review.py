@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aim import status as rules
@@ -141,16 +141,13 @@ def late_measures(
     due = {kind: calendar.last_due(kind, as_of) for kind in Kind}
     due_keys = sorted(p.key for p in due.values())
     has_value = Actual.value.is_not(None)
-    latest = dict(
-        (mid, (last, has_due))
-        for mid, last, has_due in session.execute(
-            select(
-                Actual.measure_id,
-                func.max(Actual.period),
-                func.max(case((and_(Actual.period.in_(due_keys), has_value), 1), else_=0)),
-            )
-            .where(Actual.state == PUBLISHED, has_value)
-            .group_by(Actual.measure_id)
+    # Two indexed reads instead of a scan of every value: which measures have their latest due
+    # figure (three period keys), then the latest published period of only those that do not.
+    reported = set(
+        session.scalars(
+            select(Actual.measure_id)
+            .where(Actual.state == PUBLISHED, Actual.period.in_(due_keys), has_value)
+            .distinct()
         )
     )
     measures = session.execute(
@@ -169,16 +166,33 @@ def late_measures(
         .join(Department, Activity.department_id == Department.id)
         .where(visible_measures(user))
     ).all()
-    by_department: dict[tuple[str, str], list[LateMeasure]] = defaultdict(list)
-    for mid, code, name, frequency, is_public, active_from, retired_at, dept_code, dept_name in measures:
-        kind = FREQUENCY_KIND[frequency]
-        last_due = due[kind]
-        last, has_due = latest.get(mid, (None, 0))
+    candidates = []
+    for row in measures:
+        mid, frequency, active_from, retired_at = row[0], row[3], row[5], row[6]
+        last_due = due[FREQUENCY_KIND[frequency]]
         active = (active_from is None or active_from <= calendar.end_date(last_due)) and (
             retired_at is None or retired_at > calendar.start_date(last_due)
         )
-        if not rules.is_stale(bool(has_due), active):
-            continue
+        if rules.is_stale(mid in reported, active):
+            candidates.append(row)
+    latest: dict[int, str] = {}
+    if candidates:
+        latest = dict(
+            session.execute(
+                select(Actual.measure_id, func.max(Actual.period))
+                .where(
+                    Actual.state == PUBLISHED,
+                    has_value,
+                    Actual.measure_id.in_(sorted(r[0] for r in candidates)),
+                )
+                .group_by(Actual.measure_id)
+            ).all()
+        )
+    by_department: dict[tuple[str, str], list[LateMeasure]] = defaultdict(list)
+    for mid, code, name, frequency, is_public, active_from, _retired, dept_code, dept_name in candidates:
+        kind = FREQUENCY_KIND[frequency]
+        last_due = due[kind]
+        last = latest.get(mid)
         latest_period = calendar.parse(last) if last else None
         first_missing = last_due
         if latest_period is not None and latest_period.kind is kind and latest_period < last_due:
@@ -285,13 +299,14 @@ def index_series(
     targets = _load_targets(session, ids, target_keys)
     points = []
     for period in periods:
+        children_of = {k: calendar.children(period, k) for k in Kind if k.months <= period.length}
         city: list[float | None] = []
         by_priority: dict[str, list[float | None]] = {p.slug: [] for p in priorities}
         for m in key_measures:
             kind = FREQUENCY_KIND[m.frequency]
-            if kind.months > period.length or not _active(m, calendar, period):
+            if kind not in children_of or not _active(m, calendar, period):
                 continue
-            children = calendar.children(period, kind)
+            children = children_of[kind]
             present = [values.get((m.id, c.key)) for c in children]
             rolled = rollup(present, m.aggregation, len(children))
             mine = targets.get(m.id, {})

@@ -31,6 +31,8 @@ SPAN_TEXT = {"months": "Last 12 months", "quarters": "Last 8 quarters", "years":
 #: Colours of the index lines: the city in black, priorities in distinct colours that meet 3:1
 #: against white; each line is also named in the legend and the table (never colour alone).
 LINE_COLOURS = ("#212529", "#0b5ed7", "#b02a37", "#146c43", "#6f42c1", "#995c00", "#0a7a83")
+#: Rows of each kind of change shown on the landing page; the rest are one link (and a download) away.
+SHOWN_CHANGES = 25
 MATRIX_STATUSES = ("off_track", "at_risk", "on_track", "no_target", "no_data", "stale")
 
 
@@ -175,6 +177,19 @@ def _what_changed(room: ReviewRoom) -> html.Section:
     for kind, title in CHANGE_TITLES.items():
         rows = [r for r in room.changes if r.kind == kind]
         heading = f"{title} ({len(rows)})"
+        everything = "/review-room/measures" + query_string(period=period, change=kind, compare=room.compare)
+        more = (
+            html.P(
+                [
+                    f"The {SHOWN_CHANGES} with the lowest scores are shown. ",
+                    dcc.Link(f"All {len(rows)} measures {title.lower()}", href=everything),
+                    "; the download has every one with its reason.",
+                ],
+                className="small",
+            )
+            if len(rows) > SHOWN_CHANGES
+            else None
+        )
         sections.append(
             html.Div(
                 [
@@ -185,10 +200,11 @@ def _what_changed(room: ReviewRoom) -> html.Section:
                     table(
                         f"{title}: {room.period_label} against {room.compare_label}",
                         CHANGE_HEAD,
-                        change_rows(rows, period),
+                        change_rows(rows[:SHOWN_CHANGES], period),
                     )
                     if rows
                     else html.P("None.", className="text-body-secondary"),
+                    more,
                 ]
             )
         )
