@@ -37,6 +37,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 # -- tables of the pages' lists, to CSV and to Excel --------------------------------------------
+# (Named sheet_csv / sheet_xlsx, not csv_bytes / xlsx_bytes: main's exports module, merged from the
+# budget and open data issues since this branch started, has an xlsx_bytes of its own.)
 @dataclass(frozen=True)
 class Sheet:
     """One list as a download: `name` says what it holds and when (it names the file), the header
@@ -47,7 +49,7 @@ class Sheet:
     rows: list[Sequence[object]] = field(default_factory=list)
 
 
-def csv_bytes(sheet: Sheet) -> bytes:
+def sheet_csv(sheet: Sheet) -> bytes:
     """UTF-8 with a byte-order mark, so a spreadsheet opened by double-click reads accents right;
     flags as yes/no, like the workbook."""
     rows = ([("yes" if v else "no") if isinstance(v, bool) else v for v in row] for row in sheet.rows)
@@ -67,7 +69,7 @@ def _xlsx_value(value: object) -> str | float | int | date | None:
     return str(value)
 
 
-def xlsx_bytes(sheet: Sheet) -> bytes:
+def sheet_xlsx(sheet: Sheet) -> bytes:
     """An .xlsx workbook of one sheet: header in bold and frozen, numbers as numbers, dates as dates,
     and every text cell stored as text (openpyxl would otherwise store "=..." as a formula)."""
     from openpyxl import Workbook

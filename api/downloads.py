@@ -18,13 +18,13 @@ from aim.auth import may_review
 from aim.exports import (
     Sheet,
     changes_sheet,
-    csv_bytes,
     file_name,
     index_sheet,
     late_sheet,
     matrix_sheet,
     measures_sheet,
-    xlsx_bytes,
+    sheet_csv,
+    sheet_xlsx,
 )
 from aim.periods import PeriodError
 from aim.schemas import MeasureFilter, ReviewQuery
@@ -35,8 +35,8 @@ from web.context import current_principal, runtime
 
 blueprint = Blueprint("downloads", __name__, url_prefix="/downloads")
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", csv_bytes),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes),
+    "csv": ("text/csv; charset=utf-8", sheet_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", sheet_xlsx),
 }
 MEASURE_PARAMS = {"q", "priority", "department", "status", "frequency", "sort", "period"}
 REVIEW_PARAMS = set(ReviewQuery.model_fields)

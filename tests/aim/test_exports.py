@@ -59,9 +59,9 @@ def test_xlsx_keeps_numbers_as_numbers_dates_as_dates_and_formula_text_as_text()
 
     from openpyxl import load_workbook
 
-    from aim.exports import xlsx_bytes
+    from aim.exports import sheet_xlsx
 
-    ws = load_workbook(io.BytesIO(xlsx_bytes(_sheet()))).active
+    ws = load_workbook(io.BytesIO(sheet_xlsx(_sheet()))).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("Measure", "Value (homicides)", "Overdue since (date)", "Late")
     assert rows[1] == ('=HYPERLINK("http://x")', 12.5, datetime(2026, 9, 30), "yes")
@@ -72,18 +72,18 @@ def test_xlsx_keeps_numbers_as_numbers_dates_as_dates_and_formula_text_as_text()
 def test_xlsx_freezes_and_bolds_the_header_row_and_names_the_sheet_safely():
     from openpyxl import load_workbook
 
-    from aim.exports import xlsx_bytes
+    from aim.exports import sheet_xlsx
 
-    ws = load_workbook(io.BytesIO(xlsx_bytes(_sheet()))).active
+    ws = load_workbook(io.BytesIO(sheet_xlsx(_sheet()))).active
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.bold
     assert ws.title == "Late  Q3 2026  draft "
 
 
-def test_csv_bytes_start_with_a_byte_order_mark_and_neutralise_formulas():
-    from aim.exports import csv_bytes
+def test_sheet_csv_starts_with_a_byte_order_mark_and_neutralise_formulas():
+    from aim.exports import sheet_csv
 
-    text = csv_bytes(_sheet()).decode("utf-8")
+    text = sheet_csv(_sheet()).decode("utf-8")
     assert text.startswith("\ufeffMeasure,")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[1][0] == '\'=HYPERLINK("http://x")' and rows[2][0] == "'-1+2"
