@@ -143,6 +143,7 @@ def test_the_briefing_prints_to_pdf_with_every_exception_a_page_per_priority_and
     reader = PdfReader(io.BytesIO(pdf))
     text = _words(" ".join(p.extract_text() for p in reader.pages))
     assert [n for n in names if _words(n) not in text] == []
+    assert "Index (1.00 = on target)" in text  # the chart's axis title: the chart itself was printed
     # The opening pages, then each priority from a new page.
     assert len(reader.pages) >= 1 + len(brief.sections)
     starts = [
