@@ -18,12 +18,14 @@ from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
 from api import accounts, downloads, security
+from api import opendata as api_opendata
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
+from callbacks import routing
 from layouts import shell
 from web.context import EXTENSION, current_principal
 
-SITE_NAME = "City Performance Dashboard"
+SITE_NAME = routing.SITE_NAME
 DESCRIPTION = "How the city is doing on its priorities: public measures, targets and published results."
 BOOTSTRAP_URL = f"/vendor/bootstrap/{xbootstrap.VERSION}"
 # Dash's default page, with two changes: the document language is set (WCAG 3.1.1), and Dash's
@@ -56,11 +58,27 @@ def _serve_bootstrap(server) -> None:
     server.add_url_rule(f"{BOOTSTRAP_URL}/<path:filename>", "vendor_bootstrap", bootstrap_file)
 
 
-def _title(text: str):
-    return f"{text} \u2013 {SITE_NAME}"
+# Where Dash's renderer loads Plotly from for dcc.Graph (window._dashPlotlyJSURL when serving
+# locally): only pages that draw a chart ask for it.
+DASH_PLOTLY_PATH = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY_BASIC = ROOT / "vendor" / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
+
+
+def _serve_plotly_basic(server) -> None:
+    """Plotly's basic bundle (scatter, bar, pie: 1.2 MB) where Dash looks for the full one
+    (4.8 MB); the charts use scatter traces only. See vendor/plotly.js-basic-dist-min/README.md."""
+
+    def plotly_basic():
+        # Its URL has no version in it: a day of caching, then the ETag revalidates. Flask-Compress
+        # sends it compressed (br or zstd) to browsers, 1.2 MB -> about 0.35 MB.
+        return send_from_directory(PLOTLY_BASIC.parent, PLOTLY_BASIC.name, max_age=24 * 3600)
+
+    # A rule without variables outranks Dash's /_dash-component-suites/<package>/<path> rule.
+    server.add_url_rule(DASH_PLOTLY_PATH, "vendor_plotly_basic", plotly_basic)
 
 
 def _register_pages() -> None:
+    from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, priority
     from callbacks.staff import internal, review
 
@@ -69,63 +87,117 @@ def _register_pages() -> None:
         "priority",
         path_template="/priorities/<slug>",
         name="Priority",
-        title=lambda slug=None: _title(f"Priority {slug}"),
+        title=routing.priority_title_of,
         layout=priority.layout,
     )
     dash.register_page(
-        "browse", path="/measures", name="Measures", title=_title("All measures"), layout=browse.layout
+        "browse",
+        path="/measures",
+        name="Measures",
+        title=routing.titled("All measures"),
+        layout=browse.layout,
     )
     dash.register_page(
         "measure",
         path_template="/measures/<code>",
         name="Measure",
-        title=lambda code=None: _title(f"Measure {code}"),
+        title=routing.measure_title,
         layout=measure.layout,
+    )
+    dash.register_page(
+        "departments",
+        path="/departments",
+        name="Departments",
+        title=routing.titled("Departments"),
+        layout=departments.layout,
     )
     dash.register_page(
         "department",
         path_template="/departments/<code>",
         name="Department",
-        title=lambda code=None: _title(f"Department {code}"),
+        title=routing.department_title,
         layout=department.layout,
     )
     dash.register_page(
         "methodology",
         path="/methodology",
         name="Methodology",
-        title=_title("Methodology"),
+        title=routing.titled("Methodology"),
         layout=methodology.layout,
     )
+    _register_open_data_pages()
     dash.register_page(
         "not_found_404",
         path="/404",
         name="Not found",
-        title=_title("Page not found"),
+        title=routing.titled("Page not found"),
         layout=methodology.not_found,
+    )
+    dash.register_page(
+        "analysis",
+        path="/analysis",
+        name="Analyst workbench",
+        title=routing.titled("Analyst workbench"),
+        layout=workbench.layout,
     )
     dash.register_page(
         "internal_measures",
         path="/internal/measures",
         name="Internal measures",
-        title=_title("Internal measures"),
+        title=routing.titled("Internal measures"),
         layout=internal.layout,
     )
     dash.register_page(
         "review_room",
         path="/review-room",
         name="Review room",
-        title=_title("Review room"),
+        title=routing.titled("Review room"),
         layout=review.layout,
     )
     dash.register_page(
         "review_list",
         path="/review-room/measures",
         name="Measures under review",
-        title=_title("Measures under review"),
+        title=routing.titled("Measures under review"),
         layout=review.list_layout,
     )
     dash.register_page(
-        "briefing", path="/briefing", name="Briefing", title=_title("Briefing"), layout=review.briefing_page
+        "briefing",
+        path="/briefing",
+        name="Briefing",
+        title=routing.titled("Briefing"),
+        layout=review.briefing_page,
+    )
+
+
+def _register_open_data_pages() -> None:
+    from callbacks.opendata import archive, catalog, inventory, manage
+
+    # Numbered so that Dash tries the fixed paths before /data/<slug> (it matches in that order).
+    dash.register_page(
+        "open_data",
+        path="/data",
+        name="Open data",
+        title=routing.titled("Open data"),
+        layout=catalog.layout,
+        order=10,
+    )
+    for name, path, title, layout, order in (
+        ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
+        ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
+        ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
+        ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
+    ):
+        dash.register_page(
+            name, path=path, name=title, title=routing.titled(title), layout=layout, order=order
+        )
+    dash.register_page(
+        "open_dataset",
+        path_template="/data/<slug>",
+        name="Dataset",
+        title=lambda slug=None: routing.titled(f"Dataset {slug}"),
+        layout=catalog.dataset,
+        order=19,
     )
 
 
@@ -177,13 +249,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     security.init_timing(server, settings)
     security.init_security(app, settings, callback_policies)
     _serve_bootstrap(server)
+    _serve_plotly_basic(server)
     server.register_blueprint(api_v1.blueprint)
+    server.register_blueprint(api_opendata.blueprint)
     server.register_blueprint(downloads.blueprint)
     accounts.init_accounts(server, settings)
     server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()
     app.layout = _frame
     _mark_layout_requests(server)
+    routing.install(app)  # 404 for unknown pages and codes, human titles in the HTML
     callback_policies.check_declared(app)  # refuse to start with a callback nobody declared a policy for
     return app
 

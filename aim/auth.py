@@ -7,12 +7,20 @@ Roles (issue 5):
 - ``department_editor``: its own departments' internal measures and unpublished values.
 - ``budget_analyst`` and ``mayors_office``: every department's internal measures and values.
 - ``admin``: manages users and roles, and reads **no** internal data by virtue of the role.
+- ``data_coordinator`` (issue 15): keeps the open data inventory, moderates and answers the
+  public's data requests; reads no internal figures either.
 
 Why admin does not read internal data: managing accounts is an IT duty, and the people who hold
 it are often not the people entitled to see a city's figures before review. Keeping the two apart
 (separation of duties, least privilege) means a stolen admin password does not leak unpublished
 values by itself, and that any admin who wants to read them must give an account an analyst role,
 which the audit log records. Someone who really does both jobs gets two accounts.
+
+Why a data coordinator and not admin keeps the inventory: deciding what the city releases, and
+answering residents in its name, is an open data policy duty (a "chief data officer" or open data
+coordinator in most cities), not an IT one; giving it to admin would tie account management to
+publication decisions, which the separation of duties above keeps apart. The coordinator sees
+nothing unpublished by virtue of the role: the inventory holds descriptions of data, not figures.
 
 Callbacks and routes declare a policy, ``PUBLIC`` or ``roles(...)``; ``allows(policy, principal)``
 is the one check. Anything that is not a policy (a forgotten declaration is ``None``) is denied.
@@ -31,6 +39,7 @@ class Role(StrEnum):
     BUDGET_ANALYST = "budget_analyst"
     MAYORS_OFFICE = "mayors_office"
     ADMIN = "admin"
+    DATA_COORDINATOR = "data_coordinator"
 
 
 #: Roles that read every department's internal data.
@@ -109,6 +118,11 @@ def may_review(p: Principal) -> bool:
 def may_manage_users(p: Principal) -> bool:
     """Create, disable and change the role of accounts: admins only."""
     return is_signed_in(p) and p.role is Role.ADMIN
+
+
+def may_manage_open_data(p: Principal) -> bool:
+    """Edit and import the data inventory, moderate and answer requests: data coordinators only."""
+    return is_signed_in(p) and p.role is Role.DATA_COORDINATOR
 
 
 # -- policies that callbacks and routes declare --------------------------------------------------

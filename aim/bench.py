@@ -4,6 +4,7 @@ bare SQL aggregate over the same rows. Scripts, not timed tests: machines differ
 from __future__ import annotations
 
 import csv
+import itertools
 import platform
 import statistics
 import tempfile
@@ -224,6 +225,31 @@ def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int)
     return {"room": room, "service": service, "page": page}
 
 
+def workbench_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int) -> dict:
+    """The analyst workbench's server work: every measure (internal included) for two fiscal years,
+    budgets, cost per unit and the scatter (aim.services.budgets.workbench), then one filter."""
+    from aim.auth import Principal, Role
+    from aim.services.budgets import shape_workbench, workbench
+
+    analyst = Principal(user_id=1, email="bench@example.org", role=Role.BUDGET_ANALYST)
+    database = Database(url)
+    try:
+        with database.read() as session:
+            p = calendar.parse(period)
+
+            def once():
+                view = workbench(session, calendar, p, user=analyst, as_of=date(2026, 11, 26))
+                shape_workbench(view, group="department")
+                return view
+
+            view = once()
+            timing = Timing.of(once, runs)
+    finally:
+        database.dispose()
+    outputs = sum(1 for r in view.rows if r["cost_per_unit"] is not None)
+    return {"rows": len(view.rows), "outputs": outputs, "points": len(view.points), "timing": timing}
+
+
 def run(
     sqlite: bool, postgres_url: str | None, measures: int, years: int, runs: int, import_measures: int
 ) -> None:
@@ -295,6 +321,19 @@ def run(
                 f"| `/review-room` page callback, server time (gunicorn) | {page.median_ms:.0f} ms | "
                 f"{page.p90_ms:.0f} ms | {page.min_ms:.0f} ms |"
             )
+            bench = workbench_benchmark(big_url, calendar, "2025", runs)
+            timing = bench["timing"]
+            print(
+                f"\nAnalyst workbench for fiscal 2025 beside 2024: {bench['rows']:,} measures (internal "
+                f"included), {bench['outputs']:,} with a cost per unit, {bench['points']:,} scatter points, "
+                f"{runs} warm runs; the budget is 500 ms.\n"
+            )
+            print("| service | median | p90 | min |")
+            print("|---|---:|---:|---:|")
+            print(
+                f"| workbench (two scorecards, budgets, pandas, cost per unit) + grouping | "
+                f"{timing.median_ms:.0f} ms | {timing.p90_ms:.0f} ms | {timing.min_ms:.0f} ms |"
+            )
 
 
 # -- pages: server work per page, measured over HTTP against gunicorn --------------------------
@@ -302,6 +341,7 @@ PAGES = [
     "/",
     "/priorities/safe-neighborhoods",
     "/measures/violent-crimes",
+    "/departments",
     "/departments/DPW",
     "/measures",
     "/methodology",
@@ -361,11 +401,14 @@ def wait_until_answering(url: str, *, what: str, deadline: float = 60.0, process
 
 
 @contextmanager
-def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
+def gunicorn(
+    url: str, *, workers: int = 1, target: str = "app:server", cwd: Path | None = None, **settings: str
+) -> Iterator[str]:
     """The app under gunicorn on a free port of 127.0.0.1, for `url`; yields its base URL.
 
     Other settings come as AIM_* variables (https="true" sets AIM_HTTPS). Used by make bench and
-    by the tests that need a real server process (two workers, HTTPS settings).
+    by the tests that need a real server process (two workers, HTTPS settings). `target` and
+    `cwd` serve another WSGI app instead (the blank Dash page of the Lighthouse floor).
     """
     import os
     import socket
@@ -391,9 +434,9 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
             str(workers),
             "-b",
             f"127.0.0.1:{port}",
-            "app:server",
+            target,
         ],
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,  # kept so that a server that never answers can say why
@@ -402,7 +445,7 @@ def gunicorn(url: str, *, workers: int = 1, **settings: str) -> Iterator[str]:
     what = f"gunicorn ({workers} worker(s), {make_url(url).render_as_string(hide_password=True)})"
     try:
         try:
-            wait_until_answering(f"{base}/api/v1", what=what, process=server)
+            wait_until_answering(f"{base}{'/api/v1' if cwd is None else '/'}", what=what, process=server)
         except RuntimeError as exc:
             log.seek(0)
             tail = log.read().decode(errors="replace").strip().splitlines()[-20:]
@@ -456,13 +499,34 @@ def pages_benchmark(runs: int, lighthouse: bool) -> None:
                         f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |"
                     )
             if lighthouse:
-                _lighthouse(base)
+                with _blank_dash(Path(scratch_name)) as blank:
+                    _lighthouse(base, blank)
 
 
 LIGHTHOUSE = "lighthouse@12.8.2"
+LIGHTHOUSE_RUNS = 2
+# The floor: a Dash page with one heading, served like ours (locally, compressed, gunicorn). What
+# Lighthouse gives it is what Dash's own JavaScript costs before a page adds anything. A source
+# string, written to a scratch folder, because the domain package does not import Dash.
+BLANK_DASH = """
+import dash
+
+app = dash.Dash(__name__, serve_locally=True, compress=True, title="Blank")
+app.layout = dash.html.Div(dash.html.H1("A blank Dash page"))
+server = app.server
+"""
 
 
-def _lighthouse(base: str) -> None:
+@contextmanager
+def _blank_dash(scratch: Path) -> Iterator[str]:
+    folder = scratch / "blank-dash"
+    folder.mkdir()
+    (folder / "blank_dash.py").write_text(BLANK_DASH, encoding="utf-8")
+    with gunicorn("sqlite://", target="blank_dash:server", cwd=folder) as base:
+        yield base
+
+
+def _lighthouse(base: str, blank: str) -> None:
     import json as json_module
     import os
     import shutil
@@ -472,21 +536,26 @@ def _lighthouse(base: str) -> None:
     if not shutil.which("npx") or not chromium:
         print("\nLighthouse skipped: needs npx and Debian's chromium.")
         return
-    print(f"\n## Lighthouse ({LIGHTHOUSE}, Debian Chromium, headless)\n")
-    print("| page | preset | performance | accessibility | best practices | LCP | TBT | CLS |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(f"\n## Lighthouse ({LIGHTHOUSE}, Debian Chromium, headless, {LIGHTHOUSE_RUNS} runs each)\n")
+    print("| page | preset | performance | accessibility | best practices | FCP | LCP | TBT | CLS |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     flags = (
         "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking "
         "--disable-component-update --disable-sync --no-first-run"
     )
     env = dict(os.environ, CHROME_PATH=chromium)
-    for path in ("/", "/measures/violent-crimes"):
-        for preset in ("mobile", "desktop"):
+    pages = [
+        ("`/`", base + "/"),
+        ("`/measures/violent-crimes`", base + "/measures/violent-crimes"),
+        ("blank Dash page (the floor)", blank + "/"),
+    ]
+    for name, address in pages:
+        for preset, _run in itertools.product(("mobile", "desktop"), range(LIGHTHOUSE_RUNS)):
             command = [
                 "npx",
                 "--yes",
                 LIGHTHOUSE,
-                base + path,
+                address,
                 "--output=json",
                 "--quiet",
                 f"--chrome-flags={flags}",
@@ -496,14 +565,15 @@ def _lighthouse(base: str) -> None:
                 command.append("--preset=desktop")
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
             if result.returncode != 0:
-                print(f"| `{path}` | {preset} | failed: {result.stderr.strip()[-120:]} | | | | | |")
+                print(f"| {name} | {preset} | failed: {result.stderr.strip()[-120:]} | | | | | | |")
                 continue
             report = json_module.loads(result.stdout)
             scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
             audits = report["audits"]
             print(
-                f"| `{path}` | {preset} | {scores['performance']} | {scores['accessibility']} | "
-                f"{scores['best-practices']} | {audits['largest-contentful-paint']['displayValue']} | "
+                f"| {name} | {preset} | {scores['performance']} | {scores['accessibility']} | "
+                f"{scores['best-practices']} | {audits['first-contentful-paint']['displayValue']} | "
+                f"{audits['largest-contentful-paint']['displayValue']} | "
                 f"{audits['total-blocking-time']['displayValue']} | "
                 f"{audits['cumulative-layout-shift']['displayValue']} |"
             )

@@ -18,6 +18,7 @@ from alembic.util import CommandError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aim import migrate
+from aim.archive_cli import archive
 from aim.cli_common import UserError, fiscal_calendar, open_database, settings
 from aim.config import DEMO_CITY, ROOT
 from aim.db import Database
@@ -371,7 +372,11 @@ def schema() -> None:
     show_default=True,
     help="Also time each page's server work (gunicorn over HTTP, demo city).",
 )
-@click.option("--lighthouse", is_flag=True, help="Also run Lighthouse on two pages (npx, Debian chromium).")
+@click.option(
+    "--lighthouse",
+    is_flag=True,
+    help="Also run Lighthouse (npx, Debian chromium) twice on two pages and on a blank Dash page.",
+)
 @click.option(
     "--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks."
 )
@@ -395,6 +400,7 @@ def bench(
 
 
 main.add_command(users)
+main.add_command(archive)
 
 
 if __name__ == "__main__":  # pragma: no cover

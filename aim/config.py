@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     server_timing: bool = False
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
     refusal_limit_per_address: str = "20 per minute"
+    #: The open data site (issue 15): where releases are archived (default instance/archive), the
+    #: licence every dataset is published under, and who answers questions about the data.
+    archive_dir: Path = Field(default_factory=lambda: INSTANCE_DIR / "archive")
+    open_data_license_id: str = "CC0-1.0"
+    open_data_license_url: str = "https://creativecommons.org/publicdomain/zero/1.0/"
+    open_data_license_title: str = "Creative Commons Zero v1.0 Universal"
+    open_data_contact_name: str = "Open data coordinator"
+    open_data_contact_email: str = ""
+    #: Data requests the public may send per client address (Flask-Limiter syntax; shared through
+    #: AIM_REDIS_URL); a request is cheap to send and costs a coordinator's time to read.
+    data_request_limit_per_address: str = "5 per hour"
 
     @field_validator("database_url")
     @classmethod

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed models of the AIM framework: priorities, departments, activities, measures,
-targets, actuals with their revisions, budgets, user accounts and the audit log. Constraints live
-in the database too."""
+targets, actuals with their revisions, budgets, user accounts, the audit log, and the open data
+site's inventory, community requests and archived releases. Constraints live in the database too."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -26,11 +27,22 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 from aim.auth import Role
+from aim.opendata import (
+    ANSWER_STATUSES,
+    ASSET_CLASSIFICATIONS,
+    MODERATION_STATES,
+    RELEASE_STATUSES,
+    REQUEST_KINDS,
+    REQUEST_TEXT_MAX,
+    REQUEST_TITLE_MAX,
+    UPDATE_FREQUENCIES,
+)
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them.
 NAMING_CONVENTION = {
@@ -169,6 +181,10 @@ class Measure(Base):
             "retired_at IS NULL OR active_from IS NULL OR retired_at >= active_from",
             name="retired_after_active",
         ),
+        # Cost per unit divides spending by this measure's yearly figure: it must count units.
+        CheckConstraint(
+            "NOT is_output OR (measure_type = 'output' AND unit_kind = 'count')", name="output_counts_units"
+        ),
     )
 
     id: Mapped[intpk]
@@ -187,6 +203,9 @@ class Measure(Base):
     measure_type: Mapped[str] = mapped_column(String(16))
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Counts what its activity produces (tons collected, inspections made): the activity's cost
+    #: per unit is its spending divided by this measure's figure for the year (aim/budget.py).
+    is_output: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active_from: Mapped[date | None] = mapped_column(Date)
     retired_at: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[created]
@@ -423,3 +442,109 @@ class AuditEvent(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     client_address: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- the open data site (issue 15) ----------------------------------------------------------------
+
+
+class DataAsset(Base):
+    """One entry of the city's data inventory: a data asset, published or not. The public sees a
+    non-public entry's name, steward and why it is not released, never its restricted details
+    (system of record, description); see aim/services/inventory.py."""
+
+    __tablename__ = "data_assets"
+    __table_args__ = (
+        one_of("classification", ASSET_CLASSIFICATIONS),
+        one_of("release_status", RELEASE_STATUSES),
+        one_of("update_frequency", UPDATE_FREQUENCIES),
+        CheckConstraint("priority >= 1 AND priority <= 5", name="priority_range"),
+        # Only public data can be released, and a refusal always says why.
+        CheckConstraint(
+            "release_status <> 'published' OR classification = 'public'", name="published_is_public"
+        ),
+        CheckConstraint(
+            "release_status <> 'will_not_release' OR status_reason <> ''", name="refusal_has_reason"
+        ),
+    )
+
+    id: Mapped[intpk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    steward_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    system_of_record: Mapped[str] = mapped_column(String(200), default="")
+    classification: Mapped[str] = mapped_column(String(16))
+    release_status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    update_frequency: Mapped[str] = mapped_column(String(16), default="irregular")
+    #: 1 (release first) to 5; within a priority, the public's support orders the planned list.
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    #: Where the city already publishes it (a link), for a published entry that is not served here.
+    access_url: Mapped[str] = mapped_column(String(500), default="")
+    keywords: Mapped[str] = mapped_column(String(500), default="")
+    released_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[created]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[who]
+
+    steward: Mapped[Department | None] = relationship()
+
+
+class DataRequest(Base):
+    """A member of the public asking for a data set (`new`) or supporting an inventory entry
+    (`support`). Nothing of it is shown anywhere public until a coordinator approves it."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (
+        one_of("kind", REQUEST_KINDS),
+        one_of("state", MODERATION_STATES),
+        one_of("answer_status", ANSWER_STATUSES),
+        CheckConstraint("kind = 'new' OR asset_id IS NOT NULL", name="support_names_an_asset"),
+        CheckConstraint("answer_status = 'open' OR state = 'approved'", name="answered_when_approved"),
+        CheckConstraint("answer_status <> 'declined' OR answer <> ''", name="declined_has_reason"),
+        CheckConstraint("answer_status <> 'released' OR answer_url <> ''", name="released_has_link"),
+        Index("ix_data_requests_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(8))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("data_assets.id"), index=True)
+    title: Mapped[str] = mapped_column(String(REQUEST_TITLE_MAX))
+    need: Mapped[str] = mapped_column(String(REQUEST_TEXT_MAX), default="")
+    reason: Mapped[str] = mapped_column(String(REQUEST_TEXT_MAX), default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[created]
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by: Mapped[who]
+    answer_status: Mapped[str] = mapped_column(String(10), default="open")
+    answer: Mapped[str] = mapped_column(String(REQUEST_TEXT_MAX), default="")
+    answer_url: Mapped[str] = mapped_column(String(500), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[who]
+
+    asset: Mapped[DataAsset | None] = relationship()
+
+
+class DataRelease(Base):
+    """A release written to the archive (aim/services/archive.py): one per date, never rewritten.
+    The files are on disk under AIM_ARCHIVE_DIR; this row lists it and pins its manifest's hash."""
+
+    __tablename__ = "data_releases"
+    __table_args__ = (CheckConstraint("file_count >= 1", name="file_count_positive"),)
+
+    id: Mapped[intpk]
+    release_date: Mapped[date] = mapped_column(Date, unique=True)
+    created_at: Mapped[created]
+    file_count: Mapped[int] = mapped_column(Integer)
+    total_bytes: Mapped[int] = mapped_column(BigInteger)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+
+
+#: What migration 0005 builds for full-text search and the models do not describe (an FTS5 table
+#: with its shadow tables on SQLite, an expression index on PostgreSQL).
+SEARCH_OBJECTS = ("measure_search", "ix_measures_search")
+
+
+def described_by_models(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: compare the models with everything but the search index."""
+    return not (name or "").startswith(SEARCH_OBJECTS)

@@ -225,6 +225,10 @@ class SeriesPoint(View):
     target_high: float | None = None
     status: str
     score: float | None = None
+    # For a year rolled up from shorter periods: how many of them have a value, and how many
+    # there are (a year still under way, or one with gaps, is drawn and labelled as partial).
+    reported: int | None = None
+    expected: int | None = None
 
 
 class Explanation(View):
@@ -243,6 +247,9 @@ class MeasureDetail(View):
     series: list[SeriesPoint]
     explanations: list[Explanation]
     last_updated: datetime | None
+    # The series combined by fiscal year with the measure's aggregation rule (empty for yearly
+    # measures): what the chart's "by year" view draws.
+    yearly: list[SeriesPoint] = []
 
 
 # The internal measure browser (aim.services.internal).

@@ -110,6 +110,7 @@ def write_city(
             "measure_type",
             "is_key",
             "is_public",
+            "is_output",
         ],
         [
             [
@@ -124,6 +125,8 @@ def write_city(
                 ("outcome", "output", "efficiency", "demand")[m % 4],
                 "true" if m % 5 == 0 else "false",
                 "false" if m % 50 == 49 else "true",
+                # Output measures counting units are their activity's outputs (cost per unit).
+                "true" if m % 4 == 1 and unit == "count" else "false",
             ]
             for m, unit, direction, aggregation, *_ in specs
         ],

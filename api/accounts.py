@@ -290,6 +290,8 @@ def init_accounts(server: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=3600,
         AIM_LOGIN_LIMIT_PER_ACCOUNT=settings.login_limit_per_account,
         AIM_LOGIN_LIMIT_PER_ADDRESS=settings.login_limit_per_address,
+        # The open data request form (api/opendata.py) shares this limiter and its storage.
+        AIM_DATA_REQUEST_LIMIT=settings.data_request_limit_per_address,
     )
     server.register_blueprint(blueprint)
     limiter.init_app(server)

@@ -382,6 +382,10 @@ def _headers(app: dash.Dash, settings: Settings):
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if _private(response):
             headers["Cache-Control"] = "no-store"
+        elif request.path.startswith("/assets/") and request.args.get("m") and response.status_code == 200:
+            # Dash names our assets with their modification time (?m=...): a new file is a new
+            # URL, so the browser may keep each one for a year without asking again.
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
 
     return add

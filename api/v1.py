@@ -18,11 +18,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from aim.exports import csv_text
+from aim.exports import csv_text, table_csv
 from aim.periods import PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
-from aim.services.catalog import filter_measures
+from aim.services.budgets import budget_lines, department_budget, departments_index
+from aim.services.catalog import filter_measures, sort_measures
 from aim.services.measures import measure_detail, series
 from aim.services.scorecard import default_period, scorecard
 from aim.services.site import site_info
@@ -105,6 +106,9 @@ def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
     return None
 
 
+FISCAL_YEAR_HELP = 'fiscal_year must be a year such as "2025".'
+
+
 def _params(allowed: set[str]) -> dict[str, str]:
     """The query parameters, refusing unknown and repeated ones (a typo should not pass silently),
     and any value the OpenAPI document refuses: the document is the contract, so the code checks
@@ -129,6 +133,8 @@ def _params(allowed: set[str]) -> dict[str, str]:
             except PeriodError as exc:
                 raise ApiError(400, f"Bad period: {exc}", [PERIOD_HELP]) from None
             raise ApiError(400, f"Bad period: {problem}.", [PERIOD_HELP])
+        if problem and name == "fiscal_year":
+            raise ApiError(400, f"Bad fiscal_year: {value!r}.", [FISCAL_YEAR_HELP])
         if problem:
             raise ApiError(400, "Bad parameter(s).", [problem])
     return params
@@ -207,6 +213,10 @@ def index():
                 "/api/v1/measures/{code}/series.json",
                 "/api/v1/measures/{code}/series.csv",
                 "/api/v1/scorecard",
+                "/api/v1/departments",
+                "/api/v1/departments/{code}",
+                "/api/v1/budgets",
+                "/api/v1/budgets.csv",
             ],
             "openapi": "/api/v1/openapi.json",
         }
@@ -373,6 +383,120 @@ def scorecard_endpoint(session, rt: Runtime):
     summary = card.summary()
     updated = site_info(session).data_updated_at
     return jsonify({**summary, "data_updated_at": updated.isoformat() if updated else None})
+
+
+# -- budgets: public data in most cities; internal measures stay out --------------------------------
+@blueprint.get("/departments")
+@_read
+def departments(session, rt: Runtime):
+    params = _params({"period"})
+    card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
+    found = departments_index(session, rt.calendar, card, rt.calendar.parse(card.period))
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            fiscal_year=found.fiscal_year,
+            departments=[
+                {
+                    **d.model_dump(exclude={"counts"}),
+                    "counts": d.counts.as_dict(),
+                    "url": f"/api/v1/departments/{d.code}",
+                }
+                for d in found.departments
+            ],
+        )
+    )
+
+
+@blueprint.get("/departments/<code>")
+@_read
+def department(session, rt: Runtime, code: str):
+    params = _params({"period"})
+    period = _period(session, rt, params.get("period"))
+    card = scorecard(session, rt.calendar, period)
+    found = department_budget(session, rt.calendar, code, period)
+    if found is None:
+        raise ApiError(
+            404,
+            f"No department with the code {code!r}.",
+            ["See /api/v1/departments for the list of departments."],
+        )
+    measures = sort_measures([m for m in card.measures if m.department_code == code], "department")
+    return jsonify(
+        _envelope(
+            session,
+            card.period,
+            card.period_label,
+            department={"code": found.code, "name": found.name},
+            fiscal_years=found.years,
+            totals=[t.model_dump() for t in found.totals],
+            activities=[a.model_dump() for a in found.activities],
+            measures=[_measure_json(m) for m in measures],
+        )
+    )
+
+
+BUDGET_COLUMNS = (
+    ("department_code", "department_code"),
+    ("department_name", "department_name"),
+    ("activity_code", "activity_code"),
+    ("activity_name", "activity_name"),
+    ("fiscal_year", "fiscal_year"),
+    ("adopted", "adopted"),
+    ("spent", "spent"),
+    ("variance", "variance"),
+    ("variance_percent", "variance_percent"),
+    ("fte", "fte"),
+)
+
+
+def _budget_lines(session):
+    params = _params({"department", "fiscal_year"})
+    year = params.get("fiscal_year") or None
+    if year is not None and not (year.isdigit() and len(year) == 4):
+        raise ApiError(400, f"Bad fiscal_year: {year!r}.", [FISCAL_YEAR_HELP])
+    department = params.get("department") or None
+    lines = budget_lines(session, department=department, fiscal_year=int(year) if year else None)
+    if lines is None:
+        # 404, not 400: the request is well formed (the document accepts any code); what it names
+        # does not exist, as for /departments/<code>.
+        raise ApiError(
+            404,
+            f"No department with the code {department!r}.",
+            ["See /api/v1/departments for the department codes."],
+        )
+    span = sorted({line.fiscal_year for line in lines})
+    return lines, (f"{span[0]}/{span[-1]}" if len(span) > 1 else str(span[0])) if span else ""
+
+
+@blueprint.get("/budgets")
+@_read
+def budgets(session, rt: Runtime):
+    lines, span = _budget_lines(session)
+    return jsonify(
+        _envelope(
+            session,
+            span,
+            f"Fiscal years {span.replace('/', ' to ')}" if span else "",
+            count=len(lines),
+            budgets=[line.model_dump() for line in lines],
+            csv="/api/v1/budgets.csv",
+        )
+    )
+
+
+@blueprint.get("/budgets.csv")
+@_read
+def budgets_csv(session, rt: Runtime):
+    lines, span = _budget_lines(session)
+    response = Response(table_csv(BUDGET_COLUMNS, [line.model_dump() for line in lines]), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="budgets.csv"'
+    response.headers["X-Period"] = span
+    updated = site_info(session).data_updated_at
+    response.headers["X-Data-Updated-At"] = (updated or date.min).isoformat()
+    return response
 
 
 @blueprint.get("/openapi.json")

@@ -72,6 +72,13 @@ def read_filter(**fields: object) -> tuple[MeasureFilter, str | None]:
         return MeasureFilter(), f"Some filters in the address were not understood ({problems}); showing all."
 
 
+def page_number(text: object) -> int:
+    """The page of a long list asked for in the URL; anything but a positive number is page 1
+    (the builder also stops at the last page)."""
+    value = str(text or "")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
+
+
 def periods(session: Session, rt: Runtime) -> list[PeriodOption]:
     return available_periods(session, rt.calendar)
 

@@ -3,7 +3,9 @@ roles); the gate in api/security.py looks the policy up by the request's `output
 session's user, never by the inputs, and refuses what is not declared. The app refuses to start
 when a callback has no declaration.
 
-Declare a callback with `callback(policy, outputs, inputs, ...)` instead of `dash.callback`.
+Declare a callback with `callback(policy, outputs, inputs, ...)` instead of `dash.callback`; a
+callback that changes data says so with `write=True` (the gate holds writes to a stricter standard:
+issue 9 adds the CSRF header check for them; `is_write` is what it asks).
 """
 
 from __future__ import annotations
@@ -20,22 +22,35 @@ from aim.auth import PUBLIC, Policy
 ROUTER_OUTPUT = f"..{dash.dash._ID_CONTENT}.children...{dash.dash._ID_STORE}.data.."  # noqa: SLF001
 
 _POLICIES: dict[str, Policy] = {ROUTER_OUTPUT: PUBLIC}
+_WRITES: set[str] = set()
 
 
-def callback(policy: Policy, *args, **kwargs):
-    """dash.callback, plus the policy the gate enforces for it."""
+def callback(policy: Policy, *args, write: bool = False, **kwargs):
+    """dash.callback, plus the policy the gate enforces for it; `write=True` for a callback that
+    changes data."""
     if not isinstance(policy, Policy):
         raise TypeError("callback() needs a Policy first: aim.auth.PUBLIC or aim.auth.roles(...)")
+    if write and policy.public:
+        raise TypeError("A write callback must name the roles that may call it, not PUBLIC.")
+    # Dash 4 enters the callback in its map when dash.callback() is called, before the function
+    # is decorated: so what is new is measured around both.
+    before = set(_callback.GLOBAL_CALLBACK_MAP)
     register = dash.callback(*args, **kwargs)
 
     def decorate(function):
-        before = set(_callback.GLOBAL_CALLBACK_MAP)
         wrapped = register(function)
         for output in set(_callback.GLOBAL_CALLBACK_MAP) - before:
             _POLICIES[output] = policy
+            if write:
+                _WRITES.add(output)
         return wrapped
 
     return decorate
+
+
+def is_write(output: str) -> bool:
+    """Does the callback writing `output` change data?"""
+    return output in _WRITES
 
 
 def policy_for(output: str) -> Policy | None:

@@ -49,19 +49,29 @@ def measure_status(m: MeasureStatus) -> html.Span:
     return html.Span([status_badge(m.status), " " if late else None, late])
 
 
-def status_counts(counts: dict[str, int], *, label: str) -> html.Ul:
-    """Counts by status as a list; statuses with zero measures are left out."""
-    items = [
-        html.Li(
-            [status_badge(status), html.Span(f" {count}", className="ms-1 fw-semibold")],
-            className="list-inline-item mb-1",
+def status_counts(
+    counts: dict[str, int], *, label: str, link: str | None = None, period: str | None = None
+) -> html.Ul:
+    """Counts by status as a list; statuses with zero measures are left out. With `link` (a list
+    page's path), each count links to that list filtered by the status, for the same period."""
+
+    def item(status: str, count: int):
+        body = [status_badge(status), html.Span(f" {count}", className="ms-1 fw-semibold")]
+        if link is None:
+            return body
+        query = urlencode({"status": status, **({"period": period} if period else {})})
+        return dcc.Link(
+            body, href=f"{link}?{query}", className="status-count-link", title=f"Show these {count}"
         )
+
+    items = [
+        html.Li(item(status, count), className="list-inline-item mb-1")
         for status, count in counts.items()
         if count
     ]
     if not items:
         items = [html.Li("No measures", className="list-inline-item text-body-secondary")]
-    return html.Ul(items, className="list-inline mb-0", **aria(label=label))
+    return html.Ul(items, className="list-inline mb-0 status-counts", **aria(label=label))
 
 
 def sparkline(values: Sequence[float | None], periods: Sequence[str], m: MeasureStatus) -> html.Span:
@@ -119,18 +129,20 @@ _HEADINGS = {
 
 
 def _cell(m: MeasureStatus, column: str) -> html.Td:
+    # data-label: on a phone each row becomes a card, and each cell says what it is (assets/aim.css).
+    label: dict[str, Any] = {"data-label": _HEADINGS[column]}
     if column == "department":
-        return html.Td(dcc.Link(m.department_name, href=f"/departments/{m.department_code}"))
+        return html.Td(dcc.Link(m.department_name, href=f"/departments/{m.department_code}"), **label)
     if column == "value":
-        return html.Td(amount(m.actual, m.unit_kind, m.unit_label), className="text-end text-nowrap")
+        return html.Td(amount(m.actual, m.unit_kind, m.unit_label), className="text-end text-nowrap", **label)
     if column == "target":
         has_target = m.target is not None or m.target_low is not None
-        return html.Td(target_text(m) if has_target else "\u2014", className="text-end text-nowrap")
+        return html.Td(target_text(m) if has_target else "\u2014", className="text-end text-nowrap", **label)
     if column == "status":
-        return html.Td(measure_status(m))
+        return html.Td(measure_status(m), className="status-cell", **label)
     if column == "score":
-        return html.Td(fmt.score(m.score), className="text-end")
-    return html.Td(trend(m))
+        return html.Td(fmt.score(m.score), className="text-end", **label)
+    return html.Td(trend(m), **label)
 
 
 def measure_table(

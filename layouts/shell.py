@@ -3,19 +3,28 @@ one), main landmark and footer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from aim.auth import Principal, may_review
+from aim.auth import Principal, may_review, sees_all_departments
 from layouts import ids
 from layouts.components import aria
 
-NAVIGATION = [("Home", "/"), ("All measures", "/measures"), ("Methodology", "/methodology")]
+NAVIGATION = [
+    ("Home", "/"),
+    ("All measures", "/measures"),
+    ("Departments", "/departments"),
+    ("Open data", "/data"),
+    ("Methodology", "/methodology"),
+]
 ROLE_NAMES = {
     "department_editor": "Department editor",
     "budget_analyst": "Budget analyst",
     "mayors_office": "Mayor's Office",
     "admin": "Administrator",
+    "data_coordinator": "Data coordinator",
 }
 
 
@@ -57,6 +66,12 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             className="nav-item",
                         ),
                         html.Li(
+                            dcc.Link("Analyst workbench", href="/analysis", className="nav-link py-0"),
+                            className="nav-item",
+                        )
+                        if sees_all_departments(user)
+                        else None,
+                        html.Li(
                             html.A("Change password", href="/account/password", className="nav-link py-0"),
                             className="nav-item",
                         ),
@@ -70,6 +85,42 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
         className="navbar bg-warning-subtle py-1",
         id=ids.STAFF_NAVBAR,
         **aria(label="Staff"),
+    )
+
+
+def loading_indicator() -> html.Div:
+    """What shows while a page is on its way: a bar across the top and the word "Loading", fixed
+    in view however far down the reader has scrolled; the old page stays, dimmed, beneath it."""
+    return html.Div(
+        [html.Div(className="page-loading-bar"), html.Span("Loading\u2026", className="page-loading-text")],
+        className="page-loading",
+        role="status",
+    )
+
+
+def navigation_indicator() -> html.Div:
+    """The same bar, shown by assets/navigation.js the instant a link or form is used (before
+    Dash's router has started); hidden from screen readers, which hear the one of page_area."""
+    return html.Div(
+        [html.Div(className="page-loading-bar"), html.Span("Loading\u2026", className="page-loading-text")],
+        className="page-loading navigation-indicator",
+        **aria(hidden="true"),
+    )
+
+
+def page_area(content) -> dcc.Loading:
+    """The page's content, with a loading state from the moment Dash's router starts fetching a
+    page until it arrives: in place, over the old page (never a blank page)."""
+    # Only the router's output: Dash's generated type for this prop is an empty TypedDict.
+    router_output: Any = {"_pages_content": "children"}
+    return dcc.Loading(
+        content,
+        id=ids.PAGE_LOADING,
+        target_components=router_output,
+        overlay_style={"visibility": "visible", "opacity": 0.5, "filter": "grayscale(0.5)"},
+        custom_spinner=loading_indicator(),
+        delay_show=0,
+        parent_className="page-area",
     )
 
 
@@ -110,7 +161,8 @@ def frame(
                     staff,
                 ]
             ),
-            html.Main(dbc.Container(content, className="py-4"), id=ids.SKIP_TARGET, tabIndex="-1"),
+            navigation_indicator(),
+            html.Main(dbc.Container(page_area(content), className="py-4"), id=ids.SKIP_TARGET, tabIndex="-1"),
             html.Footer(
                 dbc.Container(
                     html.P(

@@ -81,3 +81,30 @@ def test_the_page_shell_carries_no_figures(site, database):
         text = requests.get(site + path, timeout=TIMEOUT).text
         for figure in ("Safety", "violent", "0.92", "424242"):
             assert figure not in text, f"{figure!r} found in {path}"
+
+
+def test_charts_get_plotlys_basic_bundle_of_the_version_the_figures_are_built_for(site):
+    from plotly.offline import get_plotlyjs_version
+
+    response = requests.get(
+        f"{site}/_dash-component-suites/plotly/package_data/plotly.min.js",
+        headers={"Accept-Encoding": "br"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "br"
+    assert response.text.startswith(f"/**\n* plotly.js (basic - minified) v{get_plotlyjs_version()}\n")
+    assert len(response.content) < 1_300_000  # not the 4.8 MB full bundle
+    assert "max-age=86400" in response.headers["Cache-Control"] and response.headers["ETag"]
+
+
+def test_assets_named_with_their_version_are_cached_for_a_year(site):
+    index = requests.get(site + "/", timeout=TIMEOUT).text
+    import re
+
+    css = re.search(r'href="(/assets/aim\.css\?m=[0-9.]+)"', index)
+    assert css, "the stylesheet is not linked with its version"
+    versioned = requests.get(site + css.group(1), timeout=TIMEOUT)
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = requests.get(site + "/assets/aim.css", timeout=TIMEOUT)
+    assert "immutable" not in plain.headers.get("Cache-Control", "")

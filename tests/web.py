@@ -8,3 +8,9 @@ minute) rather than reported as a failure; how fast the app answers is measured 
 TIMEOUT = 60
 #: The same, in milliseconds, for Playwright's waits (navigation, locators).
 BROWSER_TIMEOUT_MS = TIMEOUT * 1000
+
+
+def wait_until_shown(page) -> None:
+    """Wait until the page asked for by a link or form is on screen: forms and links move inside
+    the app (assets/navigation.js), so the old page stays in view, dimmed, until the new one is in."""
+    page.wait_for_function("() => !document.documentElement.classList.contains('aim-navigating')")

@@ -333,6 +333,7 @@ class Loader:
                 "measure_type",
                 "is_public",
                 "is_key",
+                "is_output",
                 "active_from",
                 "retired_at",
             ],

@@ -241,6 +241,10 @@ class MeasureRow(Row):
     measure_type: Choice(MEASURE_TYPES) = Field(description="Kind of measure")  # type: ignore[valid-type]
     is_public: Flag(True) = Field(True, description="Internal measures never appear in public")  # type: ignore[valid-type]
     is_key: Flag(False) = Field(False, description="A headline measure of its priorities")  # type: ignore[valid-type]
+    is_output: Flag(False) = Field(  # type: ignore[valid-type]
+        False,
+        description="Counts what its activity produces: its cost per unit divides spending by this",
+    )
     active_from: OptionalDate = Field(None, description="Date the measure started")
     retired_at: OptionalDate = Field(None, description="Date the measure was retired")
 
@@ -248,6 +252,17 @@ class MeasureRow(Row):
     def _retired_after_start(self) -> MeasureRow:
         if self.active_from and self.retired_at and self.retired_at < self.active_from:
             raise ValueError(f"retired_at {self.retired_at} is before active_from {self.active_from}")
+        return self
+
+    @model_validator(mode="after")
+    def _output_counts_units(self) -> MeasureRow:
+        # Spending divided by the figure must be a cost per unit (aim/budget.py).
+        if self.is_output and (self.measure_type != "output" or self.unit_kind != "count"):
+            raise ValueError(
+                "is_output is only for measures whose measure_type is output and unit_kind is count "
+                f"(the activity's cost per unit divides spending by it); got {self.measure_type}, "
+                f"{self.unit_kind}"
+            )
         return self
 
 

@@ -3,10 +3,13 @@ and the priority and department views built on the scorecard's figures."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from aim.models import Activity, Actual, Budget, Department, Measure, Priority, activity_priorities
@@ -27,27 +30,101 @@ from aim.services.scorecard import PUBLISHED
 STATUS_ORDER = {"off_track": 0, "at_risk": 1, "no_data": 2, "no_target": 3, "on_track": 4}
 
 
-def search_codes(session: Session, text: str) -> set[str]:
-    """Codes of public measures whose name or definition contains `text` (any case)."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    query = select(Measure.code).where(
-        Measure.is_public.is_(True),
-        or_(
-            func.lower(Measure.name).like(pattern, escape="\\"),
-            func.lower(Measure.definition).like(pattern, escape="\\"),
-        ),
+#: Words longer than this, or more of them, say nothing a search needs.
+_MAX_WORDS = 12
+_MAX_WORD = 40
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what both engines index as words
+#: How alike a mistyped word and a word of the index must be to be taken for it (difflib's ratio).
+_CLOSE_ENOUGH = 0.75
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a text search found: the codes of public measures, and the words it looked for
+    when it had to read a mistyped word as a word of the index ("shotings" as "shootings")."""
+
+    codes: set[str]
+    corrected: dict[str, str]
+
+
+def _words(text: str) -> list[str]:
+    return [w[:_MAX_WORD] for w in _WORD.findall(text.lower())][:_MAX_WORDS]
+
+
+def _public_words(session: Session) -> set[str]:
+    """Every word of public measures' names and definitions, as written (not stemmed)."""
+    words: set[str] = set()
+    for name, definition in session.execute(
+        select(Measure.name, Measure.definition).where(Measure.is_public.is_(True))
+    ):
+        words.update(_words(f"{name} {definition}"))
+    return words
+
+
+def _corrected(session: Session, words: list[str]) -> dict[str, str]:
+    """Mistyped words and the nearest word of the index, for words that match nothing as typed
+    (nor as the start of a word). The stemming is the database's; only the nearest spelling is
+    found here, with difflib's similarity ratio."""
+    known = _public_words(session)
+    fixes = {}
+    for word in words:
+        if len(word) < 4 or word.isdigit() or any(k.startswith(word) for k in known):
+            continue
+        close = difflib.get_close_matches(word, known, n=1, cutoff=_CLOSE_ENOUGH)
+        if close:
+            fixes[word] = close[0]
+    return fixes
+
+
+def _matching(session: Session, words: list[str]) -> set[str]:
+    """Codes of public measures holding every word in some form (shooting, shootings, shoot) or
+    as the start of a word, through the database's own full-text engine (migration 0005)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # The same expression as the index of migration 0005, so that the index is used.
+        document = func.to_tsvector(
+            literal_column("'english'::regconfig"), Measure.name + " " + Measure.definition
+        )
+        query = func.to_tsquery(literal_column("'english'::regconfig"), " & ".join(f"{w}:*" for w in words))
+        found = select(Measure.code).where(Measure.is_public.is_(True), document.bool_op("@@")(query))
+        return set(session.scalars(found))
+    # FTS5: every word quoted (so nothing in it is query syntax), each a prefix, all required.
+    match = " AND ".join(f'"{w}"*' for w in words)
+    fts = text(
+        "SELECT m.code FROM measure_search JOIN measures m ON m.id = measure_search.rowid "
+        "WHERE measure_search MATCH :match AND m.is_public"
     )
-    return set(session.scalars(query))
+    return set(session.scalars(fts, {"match": match}))
+
+
+def search(session: Session, text_: str) -> Search:
+    """Public measures whose name or definition holds every word of `text_`, in any of its forms
+    (the database's stemmer: "shootings" finds "shooting"), as the start of a word ("shoot"
+    finds "shooting"), or, when a word matches nothing, the nearest word of the index."""
+    words = _words(text_)
+    if not words:
+        return Search(set(), {})
+    codes = _matching(session, words)
+    if codes:
+        return Search(codes, {})
+    fixes = _corrected(session, words)
+    if not fixes:
+        return Search(set(), {})
+    return Search(_matching(session, [fixes.get(w, w) for w in words]), fixes)
+
+
+def search_codes(session: Session, text_: str) -> set[str]:
+    """Codes of public measures matching `text_` (see `search`)."""
+    return search(session, text_).codes
 
 
 def filter_measures(
-    session: Session, measures: Iterable[MeasureStatus], wanted: MeasureFilter
+    session: Session, measures: Iterable[MeasureStatus], wanted: MeasureFilter, searched: Search | None = None
 ) -> list[MeasureStatus]:
-    """The measures matching every field of `wanted`, sorted as it asks."""
+    """The measures matching every field of `wanted`, sorted as it asks (`searched`: the text
+    search of wanted.q, when the caller has already run it)."""
     found = list(measures)
     if wanted.q:
-        codes = search_codes(session, wanted.q)
+        codes = (searched or search(session, wanted.q)).codes
         found = [m for m in found if m.code in codes]
     if wanted.priority:
         found = [m for m in found if wanted.priority in m.priority_slugs]
@@ -110,6 +187,16 @@ def priorities(session: Session) -> list[tuple[str, str]]:
             select(Priority.slug, Priority.title).order_by(Priority.sort_order, Priority.title)
         )
     ]
+
+
+def priority_title(session: Session, slug: str) -> str | None:
+    """A priority's title, or None when there is no priority with this slug."""
+    return session.scalar(select(Priority.title).where(Priority.slug == slug))
+
+
+def department_name(session: Session, code: str) -> str | None:
+    """A department's name, or None when there is no department with this code."""
+    return session.scalar(select(Department.name).where(Department.code == code))
 
 
 def departments_with_public_measures(session: Session) -> list[Named]:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from aim.services.catalog import departments_with_public_measures, filter_measures, priorities
+from aim.services.catalog import Search, departments_with_public_measures, filter_measures, priorities, search
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, periods, read_filter, read_period, runtime
+from callbacks._common import notices, page, page_number, periods, read_filter, read_period, runtime
 from layouts.public import browsing
 
 
 @page(browsing.skeleton)
 def layout(
-    q=None, priority=None, department=None, status=None, frequency=None, sort=None, period=None, **_query
+    q=None,
+    priority=None,
+    department=None,
+    status=None,
+    frequency=None,
+    sort=None,
+    period=None,
+    page=None,
+    **_query,
 ):
     rt = runtime()
     wanted, filter_notice = read_filter(
@@ -20,8 +28,9 @@ def layout(
     with rt.database.read() as session:
         chosen, period_notice = read_period(session, rt, period)
         card = scorecard(session, rt.calendar, chosen)
+        searched = search(session, wanted.q) if wanted.q else Search(set(), {})
         return browsing.build_browse(
-            filter_measures(session, card.measures, wanted),
+            filter_measures(session, card.measures, wanted, searched),
             len(card.measures),
             wanted,
             departments_with_public_measures(session),
@@ -31,4 +40,6 @@ def layout(
             card.period_label,
             site_info(session),
             notices(period_notice, filter_notice),
+            corrected=searched.corrected,
+            page=page_number(page),
         )

@@ -9,7 +9,7 @@ from layouts.public import measure
 
 
 @page(measure.skeleton)
-def layout(code: str | None = None, period: str | None = None, **_query):
+def layout(code: str | None = None, period: str | None = None, view: str | None = None, **_query):
     rt = runtime()
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period)
@@ -17,4 +17,5 @@ def layout(code: str | None = None, period: str | None = None, **_query):
         site = site_info(session)
         if detail is None:
             return measure.not_found(code or "", site)
-        return measure.build(detail, rt.calendar, periods(session, rt), site, notice)
+        shown = "year" if view == "year" else "period"
+        return measure.build(detail, rt.calendar, periods(session, rt), site, notice, view=shown)

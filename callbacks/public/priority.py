@@ -5,7 +5,7 @@ from __future__ import annotations
 from aim.services.catalog import departments_with_public_measures, filter_measures
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
-from callbacks._common import notices, page, periods, read_filter, read_period, runtime
+from callbacks._common import notices, page, page_number, periods, read_filter, read_period, runtime
 from layouts.public import browsing, pages
 
 
@@ -17,6 +17,7 @@ def layout(
     status=None,
     frequency=None,
     sort=None,
+    page=None,
     **_query,
 ):
     rt = runtime()
@@ -45,4 +46,5 @@ def layout(
             card.period_label,
             site_info(session),
             notices(period_notice, filter_notice),
+            page=page_number(page),
         )

@@ -1,5 +1,6 @@
 """Generates the demonstration figures of data/milwaukee (targets.csv, actuals.csv, budgets.csv) from the
-measures and the parameters in series.csv and budget-series.csv: .venv/bin/python data/milwaukee/generate.py
+measures and the parameters in series.csv, budget-series.csv and unit-costs.csv:
+.venv/bin/python data/milwaukee/generate.py
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ class Series:
 
     def __init__(self, measure: dict[str, str], p: dict[str, str]) -> None:
         self.code = measure["code"]
+        self.activity = measure["activity"]
         self.frequency = measure["frequency"]
         self.aggregation = measure["aggregation"]
         self.direction = measure["direction"]
@@ -279,7 +281,8 @@ class Series:
     def _pool(self, z: float) -> tuple[str, str]:
         if self.direction == "range":
             return ("range", "high" if z > 0 else "low")
-        if self.measure_type == "demand":
+        # Less is better for an output such as garbage collected: its swings are demand, not staffing.
+        if self.measure_type == "demand" or (self.measure_type == "output" and self.direction == "down"):
             return ("demand", "high" if z > 0 else "low")
         better = z > 0 if self.direction == "up" else z < 0
         return (self.measure_type, "better" if better else "worse")
@@ -342,21 +345,56 @@ def budget_rows(row: dict[str, str]) -> list[list[str]]:
     return out
 
 
+def derive_unit_costs(
+    series: Series, rows: list[Row], output_rows: list[Row], output_frequency: str, budgets: list[list[str]]
+) -> list[Row]:
+    """A published cost-per-unit measure made from the activity's expenditure and its output, so that it
+    equals the cost per unit the dashboard derives (aim/budget.py): expenditure / the year's output. A year
+    whose expenditure or output is incomplete has no value."""
+    spent = {int(year): float(e) for activity, year, _, e, _ in budgets if activity == series.activity and e}
+    per_year: dict[int, list[float | None]] = {}
+    for key, value, _, state in output_rows:
+        if state == "published":
+            per_year.setdefault(int(key[:4]), []).append(value)
+    expected = 12 // MONTHS[output_frequency]
+    out: list[Row] = []
+    for key, _, note, state in rows:
+        year = int(key[:4])
+        values = per_year.get(year, [])
+        complete = len(values) == expected and all(v is not None for v in values)
+        total = sum(v for v in values if v is not None)
+        if year in spent and complete and total > 0:
+            out.append((key, series._round(spent[year] / total), note, state))
+        else:
+            out.append((key, None, UNAVAILABLE, state))
+    return out
+
+
 def main() -> None:
     measures = read("measures.csv")
     params = {p["measure"]: p for p in read("series.csv")}
     missing = [m["code"] for m in measures if m["code"] not in params]
     if missing:
         raise SystemExit(f"series.csv has no row for: {', '.join(missing)}")
-    actuals, targets = [], []
+    budgets = [r for row in read("budget-series.csv") for r in budget_rows(row)]
+    unit_costs = {r["measure"]: r["output"] for r in read("unit-costs.csv")}
+    by_code = {m["code"]: m for m in measures}
+    generated: dict[str, tuple[Series, list[Row]]] = {}
     for measure in measures:
         series = Series(measure, params[measure["code"]])
-        rows = series.rows()
+        generated[series.code] = (series, series.rows())
+    for code, output in unit_costs.items():
+        series, rows = generated[code]
+        if by_code[output]["activity"] != series.activity:
+            raise SystemExit(f"unit-costs.csv, {code}: {output} is not an output of {series.activity}")
+        rows = derive_unit_costs(series, rows, generated[output][1], by_code[output]["frequency"], budgets)
+        generated[code] = (series, rows)
+    actuals, targets = [], []
+    for series, rows in generated.values():
         for key, value, note, state in rows:
             shown = "" if value is None else fmt(value, series.decimals)
             actuals.append([series.code, key, shown, note, state])
         targets.extend(series.targets(rows))
-    budgets = [r for row in read("budget-series.csv") for r in budget_rows(row)]
     write("actuals.csv", ["measure", "period", "value", "explanation", "state"], actuals)
     write("targets.csv", ["measure", "period", "value", "low", "high"], targets)
     write("budgets.csv", ["activity", "fiscal_year", "adopted", "expenditure", "fte"], budgets)

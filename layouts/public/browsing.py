@@ -91,6 +91,58 @@ def _grouped(measures: Sequence[MeasureStatus], period: str, grouped: bool) -> l
     return sections
 
 
+#: Measures per page of a list: a phone shows them as cards, and 174 cards are 22,000 px.
+PAGE_SIZE = 25
+
+
+def page_count(found: int) -> int:
+    return max(1, -(-found // PAGE_SIZE))
+
+
+def _pager(base: str, query: dict[str, str], page: int, pages: int, found: int) -> html.Nav | None:
+    """Previous and next pages of a long list, as links that keep every filter in the URL."""
+    if pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return f"{base}?{urlencode({**{k: v for k, v in query.items() if v}, 'page': number})}"
+
+    first, last = (page - 1) * PAGE_SIZE + 1, min(page * PAGE_SIZE, found)
+    items = [
+        html.Li(
+            dcc.Link("\u2190 Previous", href=href(page - 1), className="page-link")
+            if page > 1
+            else html.Span("\u2190 Previous", className="page-link"),
+            className="page-item" + ("" if page > 1 else " disabled"),
+        ),
+        html.Li(
+            html.Span(f"Page {page} of {pages} ({first}\u2013{last})", className="page-link text-body"),
+            className="page-item",
+            **aria(current="page"),
+        ),
+        html.Li(
+            dcc.Link("Next \u2192", href=href(page + 1), className="page-link")
+            if page < pages
+            else html.Span("Next \u2192", className="page-link"),
+            className="page-item" + ("" if page < pages else " disabled"),
+        ),
+    ]
+    return html.Nav(html.Ul(items, className="pagination flex-wrap mt-3"), **aria(label="Pages of the list"))
+
+
+def _page_of(measures: list[MeasureStatus], page: int) -> list[MeasureStatus]:
+    return measures[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+
+def _query(wanted: MeasureFilter, period: str, *, with_priority: bool) -> dict[str, str]:
+    fields = ["q", "priority"] if with_priority else []
+    fields += ["department", "status", "frequency"]
+    query = {f: getattr(wanted, f) for f in fields}
+    if wanted.sort != "department":
+        query["sort"] = wanted.sort
+    return {**query, "period": period}
+
+
 def _count(shown: int, total: int) -> html.P:
     return html.P(
         f"{shown} of {total} measures shown.",
@@ -111,8 +163,18 @@ def build_priority(
     period_label: str,
     site: SiteInfo,
     notice: str | None = None,
+    page: int = 1,
 ) -> html.Div:
     key = [m for m in all_measures if m.is_key]
+    pages = page_count(len(measures))
+    page = min(max(page, 1), pages)
+    pager = _pager(
+        f"/priorities/{priority.slug}",
+        _query(wanted, period, with_priority=False),
+        page,
+        pages,
+        len(measures),
+    )
     return html.Div(
         [
             demonstration_notice(site),
@@ -138,7 +200,12 @@ def build_priority(
                 ],
                 className="lead",
             ),
-            status_counts(priority.counts.as_dict(), label=f"Measures by status: {priority.title}"),
+            status_counts(
+                priority.counts.as_dict(),
+                label=f"Measures by status: {priority.title}",
+                link=f"/priorities/{priority.slug}",
+                period=period,
+            ),
             html.H2("Measures", className="h4 mt-4"),
             filter_form(
                 f"/priorities/{priority.slug}",
@@ -146,7 +213,8 @@ def build_priority(
                 label="Filter the measures",
             ),
             _count(len(measures), len(all_measures)),
-            *_grouped(measures, period, grouped=wanted.sort == "department"),
+            *_grouped(_page_of(measures, page), period, grouped=wanted.sort == "department"),
+            pager,
         ]
     )
 
@@ -162,7 +230,12 @@ def build_browse(
     period_label: str,
     site: SiteInfo,
     notice: str | None = None,
+    corrected: dict[str, str] | None = None,
+    page: int = 1,
 ) -> html.Div:
+    pages = page_count(len(measures))
+    page = min(max(page, 1), pages)
+    pager = _pager("/measures", _query(wanted, period, with_priority=True), page, pages, len(measures))
     search = html.Div(
         [
             dbc.Label(
@@ -184,9 +257,11 @@ def build_browse(
                 submit="Search",
                 label="Search and filter measures",
             ),
+            _spelling(corrected or {}),
             _count(len(measures), total),
             _downloads(wanted, period),
-            *_grouped(measures, period, grouped=wanted.sort == "department"),
+            *_grouped(_page_of(measures, page), period, grouped=wanted.sort == "department"),
+            pager,
         ]
     )
 
@@ -203,6 +278,14 @@ def _downloads(wanted: MeasureFilter, period: str) -> html.P:
         ],
         className="small",
     )
+
+
+def _spelling(corrected: dict[str, str]) -> html.P | None:
+    """Say which typed words were read as other words, so a surprising result explains itself."""
+    if not corrected:
+        return None
+    read = "; ".join(f"\u201c{typed}\u201d as \u201c{word}\u201d" for typed, word in corrected.items())
+    return html.P(f"Nothing matched as typed, so the search read {read}.", className="small mb-1")
 
 
 def skeleton() -> html.Div:

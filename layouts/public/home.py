@@ -57,7 +57,12 @@ def _priority_card(priority: PriorityScore, key_measures: list[MeasureStatus], p
                         ],
                         className="mb-2",
                     ),
-                    status_counts(priority.counts.as_dict(), label=f"Measures by status: {priority.title}"),
+                    status_counts(
+                        priority.counts.as_dict(),
+                        label=f"Measures by status: {priority.title}",
+                        link=f"/priorities/{priority.slug}",
+                        period=period,
+                    ),
                     measure_table(
                         key_measures,
                         caption=f"Key measures: {priority.title}",
@@ -104,7 +109,9 @@ def build(
                 className="lead",
             ),
             period_form("/", periods, card.period),
-            status_counts(card.counts.as_dict(), label="All measures by status"),
+            status_counts(
+                card.counts.as_dict(), label="All measures by status", link="/measures", period=card.period
+            ),
             dbc.Row(
                 [
                     _priority_card(p, [by_code[c] for c in p.key_measures], card.period)

@@ -4,7 +4,7 @@ how, published explanations, and downloads."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
@@ -18,7 +18,7 @@ from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, measure_status, status_badge
-from layouts.figures import figure_text, figure_texts
+from layouts.figures import figure_text
 from layouts.public.home import period_form
 
 TARGET_COLOUR = "#6c757d"
@@ -44,127 +44,198 @@ def _band(point: SeriesPoint, direction: str, tolerance: float) -> tuple[float |
     )
 
 
-def chart(detail: MeasureDetail, calendar: FiscalCalendar) -> go.Figure:
-    """plotly.graph_objects, not plotly.express: much cheaper per call in a page request. Every
-    text from data goes through figure_text (Plotly renders HTML in figure text)."""
-    info, points = detail.info, detail.series
-    x = [calendar.start_date(calendar.parse(p.period)) for p in points]
-    labels = figure_texts(p.label for p in points)
+CHART_HEIGHT = 360  # reserved before Plotly loads, so nothing below the chart moves
+
+
+def shown_series(detail: MeasureDetail, view: str) -> list[SeriesPoint]:
+    """The points the chart and its table show: the yearly roll-up or every reported period."""
+    return detail.yearly if view == "year" and detail.yearly else detail.series
+
+
+def _span(calendar: FiscalCalendar, point: SeriesPoint) -> tuple[date, date, date]:
+    """Where a period sits on the time axis: its first day, the first day of the next period,
+    and the middle, where its value is drawn."""
+    period = calendar.parse(point.period)
+    start, end = calendar.start_date(period), calendar.end_date(period) + timedelta(days=1)
+    return start, end, start + (end - start) / 2
+
+
+def _segments(spans: list[tuple[date, date, date]], values: list[float | None]) -> tuple[list, list]:
+    """One horizontal segment per period, from its first day to the next period's, at that
+    period's own value; None between segments so no line joins two periods' targets."""
+    xs: list = []
+    ys: list = []
+    for (start, end, _mid), value in zip(spans, values, strict=True):
+        if value is None:
+            continue
+        xs += [start, end, None]
+        ys += [value, value, None]
+    return xs, ys
+
+
+def _boxes(spans: list[tuple[date, date, date]], bands: list[tuple[float | None, float | None]]):
+    """The tolerance band as one closed box per period (Plotly fills each gap-separated shape)."""
+    xs: list = []
+    ys: list = []
+    for (start, end, _mid), (low, high) in zip(spans, bands, strict=True):
+        if low is None or high is None:
+            continue
+        xs += [start, end, end, start, start, None]
+        ys += [low, low, high, high, low, None]
+    return xs, ys
+
+
+def point_label(point: SeriesPoint, frequency: str) -> str:
+    """The period's name; a year made of fewer reported periods than it has says so."""
+    if point.expected and point.reported is not None and point.reported < point.expected:
+        unit = "months" if frequency == "monthly" else "quarters"
+        return f"{point.label} ({point.reported} of {point.expected} {unit})"
+    return point.label
+
+
+def target_words(point: SeriesPoint, unit_kind: str, unit_label: str) -> str:
+    if point.target_low is not None and point.target_high is not None:
+        return f"{amount(point.target_low, unit_kind)} to {amount(point.target_high, unit_kind, unit_label)}"
+    return amount(point.target, unit_kind, unit_label) if point.target is not None else "no target"
+
+
+def chart(detail: MeasureDetail, calendar: FiscalCalendar, view: str = "period") -> go.Figure:
+    """Actuals against the target in force for each period: every period's target (and the
+    tolerance band beside it) is drawn over that period only, and its value in the middle of it.
+    plotly.graph_objects, not plotly.express: much cheaper per call in a page request."""
+    info = detail.info
+    points = shown_series(detail, view)
+    spans = [_span(calendar, p) for p in points]
     figure = go.Figure()
-    bands = [_band(p, info.direction, info.tolerance) for p in points]
-    if any(b[0] is not None for b in bands):
+    band_x, band_y = _boxes(spans, [_band(p, info.direction, info.tolerance) for p in points])
+    if band_x:
         figure.add_trace(
             go.Scatter(
-                x=x,
-                y=[b[0] for b in bands],
+                x=band_x,
+                y=band_y,
                 mode="lines",
                 line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-                line_shape="hv",
-            )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=[b[1] for b in bands],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
+                fill="toself",
                 fillcolor=BAND_COLOUR,
                 hoverinfo="skip",
                 name="Tolerance band",
-                line_shape="hv",
             )
         )
-    if info.direction == "range":
-        for bound, name in (("target_low", "Target range, low"), ("target_high", "Target range, high")):
-            figure.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=[getattr(p, bound) for p in points],
-                    mode="lines",
-                    name=name,
-                    line={"color": TARGET_COLOUR, "dash": "dash"},
-                    line_shape="hv",
-                    text=labels,
-                    hovertemplate="%{text}: %{y:,.2f}<extra>" + name + "</extra>",
-                )
-            )
-    else:
+    bounds = ["target_low", "target_high"] if info.direction == "range" else ["target"]
+    for index, bound in enumerate(bounds):
+        xs, ys = _segments(spans, [getattr(p, bound) for p in points])
         figure.add_trace(
             go.Scatter(
-                x=x,
-                y=[p.target for p in points],
+                x=xs,
+                y=ys,
                 mode="lines",
-                name="Target",
-                line={"color": TARGET_COLOUR, "dash": "dash"},
-                line_shape="hv",
-                text=labels,
-                hovertemplate="%{text}: %{y:,.2f}<extra>Target</extra>",
+                name="Target" if len(bounds) == 1 else "Target range",
+                legendgroup="target",
+                showlegend=index == 0,
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+                hoverinfo="skip",
             )
         )
+    unit_kind, unit_label = info.unit_kind, info.unit_label
     figure.add_trace(
         go.Scatter(
-            x=x,
+            x=[mid for _start, _end, mid in spans],
             y=[p.actual for p in points],
             mode="lines+markers",
             name="Actual",
             line={"color": ACTUAL_COLOUR, "width": 2},
-            marker={"size": 5},
-            text=labels,
-            hovertemplate="%{text}: %{y:,.2f}<extra>Actual</extra>",
+            marker={"size": 6 if view == "year" else 5},
+            customdata=[
+                [
+                    figure_text(point_label(p, info.frequency)),
+                    figure_text(amount(p.actual, unit_kind, unit_label)),
+                    figure_text(target_words(p, unit_kind, unit_label)),
+                    figure_text(fmt.STATUS_TEXT[p.status]),
+                ]
+                for p in points
+            ],
+            # The period once, then the value with its unit, the target and the status.
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>Actual: %{customdata[1]}<br>Target: %{customdata[2]}"
+                "<br>Status: %{customdata[3]}<extra></extra>"
+            ),
         )
     )
     selected = calendar.parse(detail.period)
     figure.add_vrect(
         x0=calendar.start_date(selected),
-        x1=calendar.end_date(selected),
+        x1=calendar.end_date(selected) + timedelta(days=1),
         fillcolor="#212529",
         opacity=0.08,
         line_width=0,
-        annotation_text=f"Selected: {figure_text(detail.period_label)}",
+        annotation_text=figure_text(f"Selected: {detail.period_label}"),
         annotation_position="top left",
     )
     figure.update_layout(
         margin={"l": 50, "r": 10, "t": 30, "b": 40},
-        height=360,
-        hovermode="x unified",
+        height=CHART_HEIGHT,
+        hovermode="closest",
         legend={"orientation": "h", "y": -0.15},
         plot_bgcolor="white",
         yaxis={
-            "title": figure_text(info.unit_label or ("percent" if info.unit_kind == "percent" else "")),
+            "title": figure_text(unit_label or ("percent" if unit_kind == "percent" else "")),
             "gridcolor": "#dee2e6",
-            "rangemode": "tozero" if info.unit_kind in ("count", "currency") else "normal",
+            "rangemode": "tozero" if unit_kind in ("count", "currency") else "normal",
         },
         xaxis={"gridcolor": "#f1f3f5"},
     )
     return figure
 
 
-def data_table(detail: MeasureDetail) -> html.Div:
-    """The chart's numbers as a table (its accessible alternative), newest first."""
+def view_switch(detail: MeasureDetail, view: str) -> html.Nav | None:
+    """Links between the reporting periods and the yearly roll-up; only for measures that report
+    more often than yearly. Links, not a control with a callback: each view has its own URL."""
+    if not detail.yearly:
+        return None
+    unit = "month" if detail.info.frequency == "monthly" else "quarter"
+    names = {"period": f"By {unit}", "year": "By year"}
+    links = []
+    for key, text in names.items():
+        query = urlencode({"period": detail.period, **({"view": key} if key == "year" else {})})
+        # The view shown is text marked as current, not a link to itself.
+        item = (
+            html.Span(text, className="nav-link active", **aria(current="true"))
+            if key == view
+            else dcc.Link(text, href=f"/measures/{detail.info.code}?{query}", className="nav-link")
+        )
+        links.append(html.Li(item, className="nav-item"))
+    return html.Nav(
+        html.Ul(links, className="nav nav-pills nav-sm"),
+        className="mb-2",
+        id=ids.MEASURE_VIEW_SWITCH,
+        **aria(label="Show the chart"),
+    )
+
+
+def data_table(detail: MeasureDetail, view: str = "period") -> html.Div:
+    """The chart's numbers as a table (its accessible alternative), newest first: the same view
+    (every period, or by year) as the chart above it."""
     info = detail.info
-
-    def target(p: SeriesPoint) -> str:
-        if p.target_low is not None and p.target_high is not None:
-            high = amount(p.target_high, info.unit_kind, info.unit_label)
-            return f"{amount(p.target_low, info.unit_kind)} to {high}"
-        return amount(p.target, info.unit_kind, info.unit_label) if p.target is not None else "\u2014"
-
+    points = shown_series(detail, view)
     rows = [
         html.Tr(
             [
-                html.Th(p.label, scope="row"),
+                html.Th(point_label(p, info.frequency), scope="row"),
                 html.Td(amount(p.actual, info.unit_kind, info.unit_label), className="text-end"),
-                html.Td(target(p), className="text-end"),
+                html.Td(
+                    target_words(p, info.unit_kind, info.unit_label)
+                    if p.target is not None or p.target_low is not None
+                    else "\u2014",
+                    className="text-end",
+                ),
                 html.Td(status_badge(p.status)),
                 html.Td(fmt.score(p.score), className="text-end"),
             ]
         )
-        for p in reversed(detail.series)
+        for p in reversed(points)
     ]
-    caption = f"{info.name}: every published value, newest first ({len(rows)} periods)"
+    what = "every year" if points is detail.yearly else "every published value"
+    caption = f"{info.name}: {what}, newest first ({len(rows)} periods)"
     return html.Div(
         dbc.Table(
             [
@@ -221,84 +292,137 @@ def _when(moment: datetime | None) -> str:
     return "\u2014" if moment is None else f"{moment:%d %B %Y}"
 
 
-def build(
-    detail: MeasureDetail,
-    calendar: FiscalCalendar,
-    periods: list[PeriodOption],
-    site: SiteInfo,
-    notice: str | None = None,
-) -> html.Div:
+def _summary(detail: MeasureDetail) -> list:
     info, status = detail.info, detail.status
-    if status is not None:
-        summary = [
-            html.P([measure_status(status)], className="mb-2"),
-            html.P(status_reason(status), className="lead mb-1"),
-            html.P(
-                f"Score {fmt.score(status.score)}; trend: "
-                f"{fmt.TREND_TEXT.get(status.trend or '', 'not enough data')}; "
-                f"change from a year earlier: {fmt.change(status.change)}.",
-                className="mb-0",
-            ),
-        ]
-    else:
-        summary = [
+    if status is None:
+        return [
             html.P(
                 f"This measure is updated {FREQUENCY_WORDS[info.frequency].lower()}, so it has no "
                 f"status for {detail.period_label}. Choose a year.",
                 className="mb-0",
             )
         ]
+    return [
+        html.P([measure_status(status)], className="mb-2"),
+        html.P(status_reason(status), className="lead mb-1"),
+        html.P(
+            f"Score {fmt.score(status.score)}; trend: "
+            f"{fmt.TREND_TEXT.get(status.trend or '', 'not enough data')}; "
+            f"change from a year earlier: {fmt.change(status.change)}.",
+            className="mb-0",
+        ),
+    ]
+
+
+def _breadcrumb(detail: MeasureDetail) -> html.Nav:
+    info = detail.info
+    return html.Nav(
+        html.Ol(
+            [
+                html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
+                html.Li(
+                    dcc.Link(info.department_name, href=f"/departments/{info.department_code}"),
+                    className="breadcrumb-item",
+                ),
+                html.Li(info.name, className="breadcrumb-item active", **aria(current="page")),
+            ],
+            className="breadcrumb",
+        ),
+        **aria(label="Breadcrumb"),
+    )
+
+
+def status_section(detail: MeasureDetail) -> html.Section:
+    return html.Section(
+        [html.H2(f"Status for {detail.period_label}", className="h5"), *_summary(detail)],
+        className="card card-body mb-3",
+        id=ids.MEASURE_STATUS,
+        **aria(label=f"Status for {detail.period_label}"),
+    )
+
+
+def chart_section(detail: MeasureDetail, calendar: FiscalCalendar, view: str) -> html.Section | dbc.Alert:
+    if not detail.series:
+        return dbc.Alert("No values have been published for this measure yet.", color="info")
+    by_year = view == "year" and bool(detail.yearly)
+    rule = {"sum": "added up", "mean": "averaged", "last": "the latest value of each year"}
+    combined = (
+        f" Each year's value is its {'months' if detail.info.frequency == 'monthly' else 'quarters'} "
+        f"{rule.get(detail.info.aggregation, 'combined')}, as the yearly scorecard does."
+        if by_year
+        else ""
+    )
+    return html.Section(
+        [
+            html.H2("Trend", className="h4"),
+            view_switch(detail, "year" if by_year else "period"),
+            html.Figure(
+                [
+                    dcc.Graph(
+                        id=ids.MEASURE_CHART,
+                        figure=chart(detail, calendar, "year" if by_year else "period"),
+                        config={"displayModeBar": False, "responsive": True},
+                        # The chart's height is held before Plotly has loaded, so the text below
+                        # it does not jump when it draws.
+                        style={"height": f"{CHART_HEIGHT}px"},
+                        className="chart-box",
+                    ),
+                    html.Figcaption(
+                        "Actual values against the target in force for each period, with the "
+                        f"tolerance band shaded and {detail.period_label} marked.{combined} The table "
+                        "under Values by period has the same numbers.",
+                        className="small text-body-secondary",
+                    ),
+                ],
+                **aria(label=f"Chart of {detail.info.name}"),
+            ),
+        ]
+    )
+
+
+def downloads_section(code: str) -> html.Section:
+    return html.Section(
+        [
+            html.H2("Download the data", className="h4 mt-4"),
+            html.Ul(
+                [
+                    html.Li(html.A("CSV (spreadsheet)", href=f"/api/v1/measures/{code}/series.csv")),
+                    html.Li(html.A("JSON", href=f"/api/v1/measures/{code}/series.json")),
+                ]
+            ),
+        ]
+    )
+
+
+def build(
+    detail: MeasureDetail,
+    calendar: FiscalCalendar,
+    periods: list[PeriodOption],
+    site: SiteInfo,
+    notice: str | None = None,
+    view: str = "period",
+) -> html.Div:
+    """The measure page, section by section (each a function, so that others can be added)."""
+    info = detail.info
+    by_year = view == "year" and bool(detail.yearly)
     return html.Div(
         [
             demonstration_notice(site),
             dbc.Alert(notice, color="warning") if notice else None,
-            html.Nav(
-                html.Ol(
-                    [
-                        html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
-                        html.Li(
-                            dcc.Link(info.department_name, href=f"/departments/{info.department_code}"),
-                            className="breadcrumb-item",
-                        ),
-                        html.Li(info.name, className="breadcrumb-item active", **aria(current="page")),
-                    ],
-                    className="breadcrumb",
-                ),
-                **aria(label="Breadcrumb"),
-            ),
+            _breadcrumb(detail),
             html.H1(info.name),
-            html.Section(
-                [html.H2(f"Status for {detail.period_label}", className="h5"), *summary],
-                className="card card-body mb-3",
-                id=ids.MEASURE_STATUS,
-                **aria(label=f"Status for {detail.period_label}"),
+            status_section(detail),
+            period_form(
+                f"/measures/{info.code}", periods, detail.period, hidden={"view": "year" if by_year else ""}
             ),
-            period_form(f"/measures/{info.code}", periods, detail.period),
+            chart_section(detail, calendar, view),
+            html.Section([html.H2("About this measure", className="h4 mt-4"), _facts(detail)]),
             html.Section(
                 [
-                    html.H2("Trend", className="h4"),
-                    html.Figure(
-                        [
-                            dcc.Graph(
-                                id=ids.MEASURE_CHART,
-                                figure=chart(detail, calendar),
-                                config={"displayModeBar": False, "responsive": True},
-                            ),
-                            html.Figcaption(
-                                f"Actual values against the target, with the tolerance band shaded and "
-                                f"{detail.period_label} marked. The table under Values by period has the "
-                                "same numbers.",
-                                className="small text-body-secondary",
-                            ),
-                        ],
-                        **aria(label=f"Chart of {info.name}"),
-                    ),
+                    html.H2("Values by period", className="h4 mt-4"),
+                    data_table(detail, "year" if by_year else "period"),
                 ]
             )
-            if detail.series
-            else dbc.Alert("No values have been published for this measure yet.", color="info"),
-            html.Section([html.H2("About this measure", className="h4 mt-4"), _facts(detail)]),
-            html.Section([html.H2("Values by period", className="h4 mt-4"), data_table(detail)])
             if detail.series
             else None,
             html.Section(
@@ -309,19 +433,7 @@ def build(
                     else html.P("None published."),
                 ]
             ),
-            html.Section(
-                [
-                    html.H2("Download the data", className="h4 mt-4"),
-                    html.Ul(
-                        [
-                            html.Li(
-                                html.A("CSV (spreadsheet)", href=f"/api/v1/measures/{info.code}/series.csv")
-                            ),
-                            html.Li(html.A("JSON", href=f"/api/v1/measures/{info.code}/series.json")),
-                        ]
-                    ),
-                ]
-            ),
+            downloads_section(info.code),
         ]
     )
 

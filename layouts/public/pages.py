@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from aim.budget_schemas import DepartmentBudget
 from aim.explain import FREQUENCY_WORDS
 from aim.schemas import DepartmentView, PeriodOption, ScheduleRow, SiteInfo
-from layouts.components import aria, demonstration_notice, measure_table, money
+from layouts.budget.department import activity_budget, resources_section
+from layouts.components import aria, demonstration_notice, measure_table
 from layouts.public.home import period_form
 
 
@@ -24,18 +26,12 @@ def build_department(
     period_label: str,
     site: SiteInfo,
     notice: str | None = None,
+    budget: DepartmentBudget | None = None,
 ) -> html.Div:
     sections = []
+    budgets = {a.code: a for a in budget.activities} if budget else {}
     for activity in view.activities:
-        budget = (
-            (
-                f"{view.fiscal_year}: adopted budget {money(activity.adopted)}, spent "
-                f"{money(activity.expenditure)}, {activity.fte if activity.fte is not None else chr(8212)} "
-                "funded positions (FTE)."
-            )
-            if activity.adopted is not None
-            else "No budget recorded for this year."
-        )
+        money = budgets.get(activity.code)
         sections.append(
             html.Section(
                 [
@@ -50,7 +46,8 @@ def build_department(
                         else "Serves no stated priority.",
                         className="small",
                     ),
-                    html.P(budget, className="small text-body-secondary"),
+                    activity_budget(money, budget.fiscal_year) if money and budget else None,
+                    html.H3(f"Measures, {period_label}", className="h6 mt-3"),
                     measure_table(
                         activity.measures,
                         caption=f"{activity.name}: measures for {period_label}",
@@ -70,6 +67,7 @@ def build_department(
                 html.Ol(
                     [
                         html.Li(dcc.Link("Home", href="/"), className="breadcrumb-item"),
+                        html.Li(dcc.Link("Departments", href="/departments"), className="breadcrumb-item"),
                         html.Li("Department", className="breadcrumb-item active", **aria(current="page")),
                     ],
                     className="breadcrumb",
@@ -80,6 +78,7 @@ def build_department(
             html.P(view.description) if view.description else None,
             html.P(f"{len(view.activities)} activities; measures for {period_label}.", className="lead"),
             period_form(f"/departments/{view.code}", periods, period),
+            resources_section(budget) if budget else None,
             *sections,
         ]
     )

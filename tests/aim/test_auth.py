@@ -12,6 +12,7 @@ from aim.auth import (
     Role,
     allows,
     is_signed_in,
+    may_manage_open_data,
     may_manage_users,
     may_see_internal,
     may_see_unpublished,
@@ -30,6 +31,7 @@ WHO = {
     "analyst": Principal(21, "analyst@city.gov", Role.BUDGET_ANALYST),
     "mayor's office": Principal(31, "mayor@city.gov", Role.MAYORS_OFFICE),
     "admin": Principal(41, "admin@city.gov", Role.ADMIN),
+    "data coordinator": Principal(61, "opendata@city.gov", Role.DATA_COORDINATOR),
     # Half-built principals must never be trusted as signed in.
     "role without user id": Principal(None, "ghost@city.gov", Role.BUDGET_ANALYST),
     "user id without role": Principal(51, "norole@city.gov", None),
@@ -53,6 +55,7 @@ def _table(expected: dict[str, object]) -> list:
             "analyst": True,
             "mayor's office": True,
             "admin": True,
+            "data coordinator": True,
             "role without user id": False,
             "user id without role": False,
         }
@@ -74,6 +77,7 @@ def test_is_signed_in_needs_both_a_user_id_and_a_role(principal, expected):
             "analyst": True,
             "mayor's office": True,
             "admin": False,
+            "data coordinator": False,
             "role without user id": False,
             "user id without role": False,
         }
@@ -92,6 +96,7 @@ INTERNAL_OF_A = {
     "analyst": True,
     "mayor's office": True,
     "admin": False,
+    "data coordinator": False,
     "role without user id": False,
     "user id without role": False,
 }
@@ -114,6 +119,7 @@ def test_internal_data_of_department_a_is_for_its_editors_and_citywide_readers(p
             "analyst": True,
             "mayor's office": True,
             "admin": False,
+            "data coordinator": False,
             "role without user id": False,
             "user id without role": False,
         }
@@ -140,6 +146,7 @@ def test_unpublished_values_of_department_a_follow_the_internal_data_rule(princi
             "analyst": None,
             "mayor's office": None,
             "admin": frozenset(),
+            "data coordinator": frozenset(),
             "role without user id": frozenset(),
             "user id without role": frozenset(),
         }
@@ -161,6 +168,7 @@ def test_visible_department_ids_is_none_for_all_and_a_set_otherwise(principal, e
             "analyst": False,
             "mayor's office": False,
             "admin": True,
+            "data coordinator": False,
             "role without user id": False,
             "user id without role": False,
         }
@@ -187,6 +195,7 @@ def test_a_public_policy_allows_everyone(principal):
             "analyst": True,
             "mayor's office": True,
             "admin": False,
+            "data coordinator": False,
             "role without user id": False,
             "user id without role": False,
         }
@@ -208,6 +217,7 @@ def test_a_roles_policy_allows_signed_in_holders_of_those_roles_only(principal, 
             "analyst": True,
             "mayor's office": True,
             "admin": True,
+            "data coordinator": True,
             "role without user id": False,
             "user id without role": False,
         }
@@ -233,7 +243,9 @@ def test_roles_without_any_role_is_refused_pointing_to_public():
 
 
 def test_roles_with_an_unknown_role_is_refused_listing_the_roles():
-    with pytest.raises(ValueError, match="department_editor, budget_analyst, mayors_office, admin"):
+    with pytest.raises(
+        ValueError, match="department_editor, budget_analyst, mayors_office, admin, data_coordinator"
+    ):
         roles("superuser")
 
 
@@ -257,3 +269,25 @@ def test_a_principal_with_an_unknown_role_cannot_be_built():
 def test_principals_are_immutable():
     with pytest.raises(AttributeError):
         WHO["editor of A"].department_ids = frozenset({A, B})  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "principal, expected",
+    _table(
+        {
+            "anonymous": False,
+            "editor of A": False,
+            "editor of B": False,
+            "editor of A and B": False,
+            "editor of nothing": False,
+            "analyst": False,
+            "mayor's office": False,
+            "admin": False,
+            "data coordinator": True,
+            "role without user id": False,
+            "user id without role": False,
+        }
+    ),
+)
+def test_only_data_coordinators_keep_the_inventory_and_answer_requests(principal, expected):
+    assert may_manage_open_data(principal) is expected

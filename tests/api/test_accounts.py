@@ -8,7 +8,7 @@ import os
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aim.bench import gunicorn
 from aim.models import AuditEvent
@@ -425,3 +425,41 @@ def test_the_mayors_office_and_budget_analysts_land_in_the_review_room(
         timeout=TIMEOUT,
     )
     assert response.status_code == 303 and response.headers["Location"] == landing
+
+
+def test_the_data_request_limit_is_shared_by_two_gunicorn_workers_through_redis(database, db_url):
+    """The open data request form (api/opendata.py) counts through the same Limiter: 200 requests
+    from one address in a minute, across two workers, and only the first five get through."""
+    import redis
+
+    from aim.models import DataRequest
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        from tests.conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail("Redis must run under CI for the shared rate-limit test")
+        pytest.skip("Redis is not running")
+    client.flushdb()
+    try:
+        with gunicorn(db_url, workers=2, redis_url=REDIS_URL) as base:
+            statuses = []
+            for i in range(200):
+                http = requests.Session()  # a new connection each time: both workers answer
+                token = csrf_token(http.get(f"{base}/data/requests/new", timeout=TIMEOUT).text)
+                response = http.post(
+                    f"{base}/data/requests/new",
+                    data={"csrf_token": token, "kind": "new", "title": f"Flood number {i}"},
+                    allow_redirects=False,
+                    timeout=TIMEOUT,
+                )
+                statuses.append(response.status_code)
+            assert statuses.count(303) == 5 and statuses.count(429) == 195, statuses
+            assert client.keys("*aim-login*"), "the counts are kept in Redis"
+    finally:
+        client.flushdb()
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(DataRequest)) == 5

@@ -12,7 +12,7 @@ import pytest
 
 from aim.config import ROOT
 from tests.conftest import require
-from tests.web import BROWSER_TIMEOUT_MS
+from tests.web import BROWSER_TIMEOUT_MS, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,13 +28,25 @@ PAGES = [
     "/priorities/healthy-children?status=off_track",
     "/measures",
     "/measures?q=lead&sort=status",
+    "/measures?page=2",
     "/measures/violent-crimes",
+    "/measures/violent-crimes?view=year",
     "/measures/vacancy-rate",
     "/measures/ems-response-time-90th?period=2026",
+    "/departments",
     "/departments/DPW",
     "/methodology",
     "/measures/no-such-code",
     "/no/such/page",
+    "/data",
+    "/data/actuals",
+    "/data/no-such-dataset",
+    "/data/inventory",
+    "/data/requests",
+    "/data/requests?sent=1",
+    "/data/requests/new",
+    "/data/manage",
+    "/data/archive",
     "/internal/measures",
     "/review-room",
     "/briefing",
@@ -139,7 +151,7 @@ def test_filters_work_by_keyboard_alone(axe_page, city):
     assert page.evaluate("document.activeElement.textContent") == "Apply"
     page.keyboard.press("Enter")
     page.wait_for_url("**status=at_risk**")
-    page.get_by_text("measures shown.").wait_for()
+    wait_until_shown(page)
     badges = page.locator("table.measure-table .status-badge").all_inner_texts()
     assert badges and all("At risk" in b or "Late" in b for b in badges)
 
@@ -219,4 +231,57 @@ def test_the_review_room_pages_have_no_axe_violations_at_each_width(browser, sit
         assert violations_at_each_width(page) == NONE_AT_ANY_WIDTH, path
         hosts = {urlparse(url).netloc for url in page.requested}
         assert hosts == {urlparse(site).netloc}, hosts
+    context.close()
+
+
+def test_the_open_data_desk_and_filled_pages_have_no_axe_violations_at_each_width(
+    browser, site, database, fast_hashing
+):
+    """The coordinator's desk with a request in each state and inventory entries, and the public
+    pages showing them. Its own context and database: it writes entries and signs in."""
+    from aim.auth import Principal, Role
+    from aim.services import data_requests, inventory
+    from tests.accounts import PASSWORD, make_user
+
+    coordinator = make_user(database, "axe.coordinator@milwaukee.gov", "data_coordinator")
+    who = Principal(coordinator.id, coordinator.email, Role.DATA_COORDINATOR)
+    with database.write() as s:
+        inventory.import_csv(
+            s,
+            who,
+            "slug,name,steward,classification,release_status,status_reason,access_url\n"
+            "permits,Building permits,DPW,public,published,,https://data.example.gov/permits\n"
+            "payroll,Payroll,DPW,confidential,will_not_release,Personal data,\n"
+            "trees,Street trees,DPW,public,planned,,\n",
+        )
+        for title in ("Bus stops", "Snow plow routes", "Lead service lines"):
+            data_requests.submit(
+                s, data_requests.parse_request({"title": title, "need": "All of it", "reason": "Research"})
+            )
+        data_requests.moderate(s, who, 2, True)
+        data_requests.moderate(s, who, 3, True)
+        data_requests.answer(
+            s, who, 3, "released", "Published today.", "https://data.example.gov/lead", "trees"
+        )
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, bypass_csp=True)
+    page = _open_tab(context)
+    page.goto(site + "/login")
+    page.get_by_label("Email").fill("axe.coordinator@milwaukee.gov")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#staff-navbar").wait_for()
+    for path in (
+        "/data/manage",
+        "/data/manage?edit=trees&done=saved",
+        "/data/inventory",
+        "/data/requests",
+        "/data",
+        "/data/permits",
+        "/data/archive",
+        "/data/actuals",
+    ):
+        page.goto(site + path)
+        page.locator("main h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert violations_at_each_width(page) == NONE_AT_ANY_WIDTH, path
     context.close()

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from aim.explain import amount
-from tests.web import TIMEOUT
+from tests.web import TIMEOUT, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,6 +65,7 @@ def test_home_period_choice_changes_the_url_and_the_figures(page, city):
     open_page(page, city + "/")
     page.get_by_label("Period", exact=True).select_option("2024")
     page.get_by_role("button", name="Show").click()
+    wait_until_shown(page)
     page.get_by_text("Performance in 2024.").wait_for()
     assert query(page)["period"] == ["2024"]
     assert page.locator("#city-index").inner_text() == f"{api(city, '/priorities?period=2024')['index']:.2f}"
@@ -79,6 +80,7 @@ def test_priority_filters_change_the_url_and_content_and_back_restores(page, cit
     page.get_by_label("Status", exact=True).select_option("off_track")
     page.get_by_label("Sort by", exact=True).select_option("score")
     page.get_by_role("button", name="Apply").click()
+    wait_until_shown(page)
     off = api(city, "/measures?priority=safe-neighborhoods&status=off_track&sort=score")
     page.get_by_text(f"{off['count']} of {all_count} measures shown.").wait_for()
     assert query(page)["status"] == ["off_track"] and query(page)["sort"] == ["score"]
@@ -104,6 +106,7 @@ def test_search_finds_measures_by_name_or_definition(page, city):
     open_page(page, city + "/measures")
     page.get_by_label("Search names and definitions", exact=True).fill("lead")
     page.get_by_role("button", name="Search").click()
+    wait_until_shown(page)
     expected = api(city, "/measures?q=lead")
     page.get_by_text(f"{expected['count']} of").wait_for()
     assert query(page)["q"] == ["lead"]
@@ -142,7 +145,10 @@ def test_a_department_page_lists_activities_budgets_and_measures(page, city):
     police = api(city, "/measures?department=MPD&period=2025")["measures"]
     shown = page.locator("table.measure-table tbody th").all_inner_texts()
     assert sorted(shown) == sorted(m["name"] for m in police)
-    assert "adopted budget $" in page.locator("main").inner_text()
+    patrol = next(
+        a for a in api(city, "/departments/MPD?period=2025")["activities"] if a["code"] == "MPD-PATROL"
+    )
+    assert f"${patrol['years'][-1]['adopted']:,.0f}" in page.locator("#resource-table").inner_text()
 
 
 def test_methodology_explains_the_rules_and_the_update_schedule(page, city):

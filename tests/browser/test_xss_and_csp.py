@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from aim.models import Activity, Actual, CityInfo, Department, Measure, Priority
+from aim.models import Activity, Actual, CityInfo, DataAsset, DataRequest, Department, Measure, Priority
 from tests.accounts import PASSWORD, make_user
 from tests.web import BROWSER_TIMEOUT_MS
 
@@ -64,6 +64,17 @@ def plant(database) -> dict[str, str]:
             .order_by(Actual.period.desc())
         ).first()
         put(published, "explanation", CORPUS[3], "published explanation")
+        asset = DataAsset(
+            slug="xss-entry", classification="public", release_status="planned", update_frequency="daily"
+        )
+        s.add(asset)
+        put(asset, "name", CORPUS[6][:200], "inventory entry name")
+        put(asset, "description", CORPUS[7], "inventory entry description")
+        request = DataRequest(kind="new", state="approved", answer_status="planned")
+        s.add(request)
+        put(request, "title", CORPUS[4][:200], "request title")
+        put(request, "need", CORPUS[0], "request need")
+        put(request, "answer", CORPUS[1], "request answer")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
         put(city, "name", CORPUS[4][:300], "city name")
@@ -76,13 +87,21 @@ PAGES = [
     "/measures",
     "/measures?q=script",
     "/measures/homicides",
+    "/departments",
+    "/measures/homicides?view=year",
     "/departments/MPD",
     "/methodology",
     "/internal/measures",
     "/review-room",
     "/review-room/measures?department=MPD",
     "/briefing",
+    "/analysis",
     "/measures/no-such-<script>",
+    "/data",
+    "/data/measures",
+    "/data/inventory",
+    "/data/requests",
+    "/data/requests/new",
 ]
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from callbacks._policy import ROUTER_OUTPUT
+from api.limiting import limiter
+from callbacks._policy import ROUTER_OUTPUT, is_write
 from tests.accounts import cheap_hashing, http_sign_in, make_user
 from tests.cities import SECRET_DEFINITION, SECRET_EXPLANATION, SECRET_NAME, SECRET_STRINGS
 from tests.web import TIMEOUT
@@ -24,6 +25,7 @@ ROLES = {
     "budget_analyst": ("budget_analyst", ()),
     "mayors_office": ("mayors_office", ()),
     "admin": ("admin", ()),
+    "data_coordinator": ("data_coordinator", ()),
 }
 INTERNAL_READERS = {"editor_police", "budget_analyst", "mayors_office"}
 REVIEWERS = {"budget_analyst", "mayors_office"}
@@ -122,12 +124,31 @@ RESOURCES = [
         {"editor_police", "editor_public_works", "admin"},
         "your role does not include it",
     ),
+    ("departments index", ("/departments", "?sort=spent&order=desc"), set(ROLES), "Public Works"),
+    ("resource table on a department page", ("/departments/MPD", ""), set(ROLES), "All activities"),
+    ("internal measure on a department page", ("/departments/MPD", ""), set(), SECRET_NAME),
+    (
+        "internal measure in the analyst workbench",
+        ("/analysis", ""),
+        {"budget_analyst", "mayors_office"},
+        SECRET_NAME,
+    ),
+    (
+        "analyst workbench grid",
+        ("/analysis", "?year=2024"),
+        {"budget_analyst", "mayors_office"},
+        "workbench-grid",
+    ),
     (
         "Public Works on the internal page",
         ("/internal/measures", "?department=DPW"),
         {"editor_public_works", "budget_analyst", "mayors_office"},
         "Public Works",
     ),
+    ("open data desk", ("/data/manage", ""), {"data_coordinator"}, "Waiting for moderation"),
+    ("open data catalog", ("/data", ""), set(ROLES), "Performance data"),
+    ("data inventory", ("/data/inventory", ""), set(ROLES), "Data inventory"),
+    ("internal measure as a dataset", ("/data/zz-secret-internal", ""), set(), SECRET_NAME),
 ]
 
 
@@ -152,6 +173,15 @@ API_ROUTES = [
     "/api/v1/measures/homicides/series.csv",
     "/api/v1/scorecard?period=2026",
     "/api/v1/openapi.json",
+    "/data.json",
+    "/data/measures/measures.csv",
+    "/data/actuals/actuals.json",
+    "/data/targets/datapackage.json",
+    "/api/v1/departments",
+    "/api/v1/departments/MPD",
+    "/api/v1/departments/MPD?period=2026",
+    "/api/v1/budgets?department=MPD",
+    "/api/v1/budgets.csv",
 ]
 
 
@@ -336,10 +366,14 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
         for c in requests.get(f"{shared_site}/_dash-dependencies", timeout=TIMEOUT).json()
         if not c.get("clientside_function")
     ]
-    assert callbacks == [ROUTER_OUTPUT]
+    # The workbench's own callbacks are also probed in test_budget_authorization.py.
+    assert {ROUTER_OUTPUT, *WRITE_CALLBACKS} <= set(callbacks)
     tried, statuses = 0, {}
     for output, role in itertools.product(callbacks, PROBE_ROLES):
         for name, body in _bodies(output):
+            # Each forged body must reach the gate's checks, not the refusal limit (issue 10's
+            # 429 after 20 refusals a minute), which this probe would pass after its 21st body.
+            limiter.reset()
             text = route(sessions[role], shared_site, "", body=body)
             tried += 1
             statuses[text.split("\n", 1)[0]] = statuses.get(text.split("\n", 1)[0], 0) + 1
@@ -357,6 +391,121 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
                 assert secret not in text, (role, name, secret)
             assert "Traceback" not in text, (role, name)
     assert tried == len(callbacks) * len(PROBE_ROLES) * len(_bodies(ROUTER_OUTPUT))
+    # Every body aimed at a write callback was refused before it ran: neither role may call one.
     # What they got back: pages without secrets (200), or refusals saying why (400 for a body that
     # does not match the callback's declared shape, 403 for an undeclared callback). Never a 500.
     assert set(statuses) == {"200", "400", "403"}, statuses
+
+
+# -- the open data desk's write callbacks -----------------------------------------------------
+WRITE_CALLBACKS = {
+    "..moderate-message.children...manage-reload-moderated.href..",
+    "..answer-message.children...manage-reload-answered.href..",
+    "..asset-message.children...manage-reload-saved.href..",
+    "..inventory-upload-message.children...manage-reload-imported.href..",
+}
+
+
+def _write_body(output: str, inputs: list[dict], state: list[dict]) -> dict:
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1]} for part in output.strip(".").split("...")
+    ]
+    return {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+
+
+def _moderation(request_id: int) -> dict:
+    return _write_body(
+        "..moderate-message.children...manage-reload-moderated.href..",
+        [{"id": "moderate-submit", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "moderate-request", "property": "value", "value": str(request_id)},
+            {"id": "moderate-action", "property": "value", "value": "approve"},
+        ],
+    )
+
+
+def test_the_desks_callbacks_are_declared_writes_for_data_coordinators_only(dash_app):
+    from aim.auth import Role
+    from callbacks._policy import policy_for
+
+    for output in WRITE_CALLBACKS:
+        assert is_write(output)
+        assert policy_for(output).allowed == frozenset({Role.DATA_COORDINATOR})
+    assert not is_write(ROUTER_OUTPUT)
+
+
+def test_a_forged_moderation_is_refused_to_every_role_but_the_coordinator(
+    sessions, shared_site, shared_leak_city
+):
+    from aim.models import DataRequest
+    from aim.services import data_requests
+
+    with shared_leak_city.write() as s:
+        request_id = data_requests.submit(s, data_requests.parse_request({"title": "Forged approval target"}))
+    for role in ROLES:
+        if role == "data_coordinator":
+            continue
+        text = route(sessions[role], shared_site, "", body=_moderation(request_id))
+        assert text.startswith("403"), role
+        with shared_leak_city.read() as s:
+            assert s.get(DataRequest, request_id).state == "pending", role
+    text = route(sessions["data_coordinator"], shared_site, "", body=_moderation(request_id))
+    assert text.startswith("200") and "done=moderated" in text
+    with shared_leak_city.read() as s:
+        found = s.get(DataRequest, request_id)
+        assert found.state == "approved" and found.moderated_by == "data.coordinator@milwaukee.gov"
+
+
+def test_a_forged_inventory_import_by_a_non_coordinator_writes_nothing(
+    sessions, shared_site, shared_leak_city
+):
+    import base64
+
+    from sqlalchemy import func, select
+
+    from aim.models import DataAsset
+
+    csv_text = "slug,name,classification,release_status\nforged-entry,Forged,public,planned\n"
+    contents = "data:text/csv;base64," + base64.b64encode(csv_text.encode()).decode()
+    body = _write_body(
+        "..inventory-upload-message.children...manage-reload-imported.href..",
+        [{"id": "inventory-upload", "property": "contents", "value": contents}],
+        [],
+    )
+    for role in ("anonymous", "admin", "budget_analyst", "editor_police"):
+        assert route(sessions[role], shared_site, "", body=body).startswith("403"), role
+    with shared_leak_city.read() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 0
+        )
+    assert "done=imported" in route(sessions["data_coordinator"], shared_site, "", body=body)
+    with shared_leak_city.read() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(DataAsset).where(DataAsset.slug == "forged-entry")) == 1
+        )
+
+
+def test_a_write_callback_cannot_be_declared_public():
+    from aim.auth import PUBLIC
+    from callbacks._policy import callback
+
+    with pytest.raises(TypeError, match="must name the roles"):
+        callback(PUBLIC, write=True)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_status_matrix_an_internal_measure_is_404_for_whoever_may_not_see_internal_data(
+    sessions, shared_site, role
+):
+    # 404, never 403: a reader who may not see it cannot tell it from a code that does not exist.
+    response = sessions[role].get(f"{shared_site}/measures/zz-secret-internal", timeout=TIMEOUT)
+    assert response.status_code == (200 if role in INTERNAL_READERS else 404)
+    assert (SECRET_NAME in response.text) is (role in INTERNAL_READERS)  # in the tab title
+    unknown = sessions[role].get(f"{shared_site}/measures/zz-no-such-measure", timeout=TIMEOUT)
+    assert unknown.status_code == 404

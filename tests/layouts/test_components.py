@@ -21,3 +21,29 @@ def test_aria_keeps_compound_attribute_names_whole():
         "aria-labelledby": "heading-1",
         "aria-hidden": "true",
     }
+
+
+def test_status_counts_link_to_the_list_filtered_by_that_status_for_the_same_period():
+    from layouts.components import status_counts
+
+    counts = {"on_track": 3, "at_risk": 0, "off_track": 2}
+    tree = status_counts(counts, label="All", link="/measures", period="2025").to_plotly_json()
+    links = []
+
+    def walk(node):
+        if isinstance(node, dict) and node.get("type") == "Link":
+            links.append(node["props"]["href"])
+        children = node.get("props", {}).get("children") if isinstance(node, dict) else None
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                walk(child.to_plotly_json() if hasattr(child, "to_plotly_json") else child)
+
+    walk(tree)
+    # Zero counts are left out; each link keeps the period.
+    assert links == ["/measures?status=on_track&period=2025", "/measures?status=off_track&period=2025"]
+
+
+def test_status_counts_without_a_link_are_plain_text():
+    from layouts.components import status_counts
+
+    assert "Link" not in str(status_counts({"on_track": 1}, label="All").to_plotly_json())

@@ -1,0 +1,1 @@
+"""Loaders and callbacks of the open data site's pages (layouts/opendata/)."""

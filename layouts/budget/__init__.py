@@ -1,0 +1,2 @@
+"""Builders of the budget pages: the departments index, the budget sections of a department's
+page and the analyst workbench."""

@@ -1,0 +1,238 @@
+"""The open data site's files over real HTTP: /data.json valid against the official DCAT-US 1.1
+non-federal profile, every data package valid with frictionless, the bulk zip importable again, and
+nothing internal or unpublished in any of them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+
+from aim.config import ROOT
+from aim.opendata import FORMATS
+from aim.periods import FiscalCalendar
+from aim.services.open_catalog import PERFORMANCE
+from tests.cities import SECRET_STRINGS
+from tests.conftest import require
+from tests.web import TIMEOUT
+
+pytestmark = pytest.mark.leak_city
+DCAT = ROOT.parent / "shared" / "schemas" / "dcat-us-1.1-non-federal"
+
+
+def get(url: str, status: int = 200) -> requests.Response:
+    response = requests.get(url, timeout=TIMEOUT)
+    assert response.status_code == status, (url, response.status_code, response.text[:300])
+    return response
+
+
+def dcat_validator():
+    """Draft 4 validator of the catalog profile, its relative $refs resolved from the folder's files
+    (by their ids, and the embedded definitions by theirs)."""
+    from jsonschema import Draft4Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    folder = require(DCAT, "../shared/schemas is beside the repository in CI")
+    schemas = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    resources = []
+    for schema in schemas:
+        resource = Resource(contents=schema, specification=DRAFT4)
+        resources.append((schema["id"].rstrip("#"), resource))
+        for definition in schema.get("definitions", {}).values():
+            if "id" in definition:
+                resources.append((definition["id"].rstrip("#"), Resource(definition, specification=DRAFT4)))
+    registry = Registry().with_resources(resources)
+    catalog = next(s for s in schemas if s["id"].endswith("/catalog.json#"))
+    return Draft4Validator(catalog, registry=registry, format_checker=FormatChecker())
+
+
+def test_data_json_has_no_error_against_the_dcat_us_non_federal_profile(site):
+    document = get(f"{site}/data.json").json()
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in dcat_validator().iter_errors(document)]
+    assert errors == []
+    titles = {d["title"] for d in document["dataset"]}
+    assert {p.title for p in PERFORMANCE.values()} <= titles
+    measures = next(d for d in document["dataset"] if d["identifier"].endswith("/data/measures"))
+    assert {x["downloadURL"].rsplit(".", 1)[1] for x in measures["distribution"]} == {
+        e for e, _, _ in FORMATS
+    }
+    assert measures["identifier"] == f"{site}/data/measures"
+
+
+def test_the_profile_check_does_catch_a_broken_catalog(site):
+    document = get(f"{site}/data.json").json()
+    del document["dataset"][0]["publisher"]
+    document["dataset"][1]["accessLevel"] = "secret"
+    document["dataset"][2]["distribution"][0]["downloadURL"] = "not a url"
+    messages = [e.message for e in dcat_validator().iter_errors(document)]
+    assert len(messages) == 3, messages
+
+
+def _frictionless_errors(folder: Path) -> list[str]:
+    from frictionless import Package
+
+    report = Package(str(folder / "datapackage.json")).validate()
+    return [] if report.valid else [e.message for task in report.tasks for e in task.errors][:10]
+
+
+@pytest.mark.parametrize("slug", list(PERFORMANCE))
+def test_each_dataset_package_has_no_frictionless_error(site, slug, tmp_path):
+    package = get(f"{site}/data/{slug}/datapackage.json").json()
+    [resource] = package["resources"]
+    assert resource["path"] == f"{slug}.csv"
+    (tmp_path / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    (tmp_path / resource["path"]).write_bytes(get(f"{site}/data/{slug}/{slug}.csv").content)
+    assert _frictionless_errors(tmp_path) == []
+
+
+def _bulk(site: str, tmp_path: Path) -> Path:
+    response = get(f"{site}/data/performance-data.zip")
+    assert response.headers["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        archive.extractall(tmp_path)
+    return tmp_path / "performance-data"
+
+
+def test_the_bulk_zip_is_a_valid_data_package_of_every_performance_dataset(site, tmp_path):
+    folder = _bulk(site, tmp_path)
+    assert _frictionless_errors(folder) == []
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in package["resources"]] == list(PERFORMANCE)
+
+
+def test_the_bulk_zip_imports_into_an_empty_database_as_it_is(site, tmp_path):
+    from aim.db import Database
+    from aim.importing import run_import
+
+    folder = _bulk(site, tmp_path / "zip")
+    scratch = tmp_path / "copy.db"
+    from aim import migrate
+
+    migrate.upgrade(f"sqlite:///{scratch}")
+    copy = Database(f"sqlite:///{scratch}")
+    report = run_import(copy, FiscalCalendar(1), folder)
+    assert report.ok, report
+    copy.dispose()
+
+
+@pytest.mark.parametrize("slug", list(PERFORMANCE))
+def test_no_download_holds_anything_internal_or_unpublished(site, slug):
+    for ext, media, _ in FORMATS:
+        response = get(f"{site}/data/{slug}/{slug}.{ext}")
+        assert response.headers["Content-Type"].startswith(media)
+        assert f'filename="{slug}.{ext}"' in response.headers["Content-Disposition"]
+        text = response.text if ext != "xlsx" else _xlsx_text(response.content)
+        for secret in SECRET_STRINGS:
+            assert secret not in text, (slug, ext, secret)
+
+
+def _xlsx_text(content: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(
+        ",".join("" if v is None else str(v) for v in row) for row in book.active.iter_rows(values_only=True)
+    )
+
+
+def test_published_actuals_only_and_the_three_formats_agree(site, database):
+    from sqlalchemy import func, select
+
+    from aim.models import Actual, Measure
+
+    rows = list(csv.DictReader(io.StringIO(get(f"{site}/data/actuals/actuals.csv").text)))
+    assert {r["state"] for r in rows} == {"published"}
+    with database.read() as s:
+        expected = s.scalar(
+            select(func.count())
+            .select_from(Actual)
+            .join(Measure)
+            .where(Actual.state == "published", Measure.is_public.is_(True))
+        )
+    assert len(rows) == expected
+    document = get(f"{site}/data/actuals/actuals.json").json()
+    assert document["columns"] == list(rows[0]) and len(document["data"]) == expected
+    assert document["data"][0]["measure"] == rows[0]["measure"]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(get(f"{site}/data/actuals/actuals.xlsx").content), read_only=True)
+    sheet = list(book.active.iter_rows(values_only=True))
+    assert list(sheet[0]) == list(rows[0]) and len(sheet) == expected + 1
+
+
+def test_unknown_datasets_and_files_are_404(site):
+    get(f"{site}/data/zz-secret-internal/zz-secret-internal.csv", 404)
+    get(f"{site}/data/measures/actuals.csv", 404)
+    get(f"{site}/data/measures/measures.exe", 404)
+
+
+def test_a_published_inventory_entry_is_in_data_json_with_its_link(site, database):
+    from aim.models import DataAsset
+
+    with database.write() as s:
+        s.add(
+            DataAsset(
+                slug="building-permits",
+                name="Building permits",
+                description="Every building permit issued.",
+                classification="public",
+                release_status="published",
+                update_frequency="daily",
+                access_url="https://data.example.gov/permits",
+                keywords="permits, buildings",
+            )
+        )
+        s.add(
+            DataAsset(
+                slug="payroll",
+                name="Payroll detail",
+                classification="confidential",
+                release_status="will_not_release",
+                status_reason="Personal data of employees.",
+            )
+        )
+    document = get(f"{site}/data.json").json()
+    assert [e for e in dcat_validator().iter_errors(document)] == []
+    permits = next(d for d in document["dataset"] if d["title"] == "Building permits")
+    assert permits["distribution"][0]["accessURL"] == "https://data.example.gov/permits"
+    assert permits["accrualPeriodicity"] == "R/P1D" and permits["keyword"] == ["permits", "buildings"]
+    assert "Payroll" not in json.dumps(document)
+
+
+@pytest.fixture
+def archive_dir(dash_app, tmp_path, monkeypatch) -> Path:
+    from web.context import EXTENSION
+
+    folder = tmp_path / "archive"
+    monkeypatch.setattr(dash_app.server.extensions[EXTENSION].settings, "archive_dir", folder)
+    return folder
+
+
+def test_an_archived_release_is_served_as_written_and_listed(site, database, dash_app, archive_dir):
+    from datetime import date
+
+    from aim.services import archive
+    from web.context import EXTENSION
+
+    with database.write() as s:
+        view, _ = archive.write_release(s, date(2026, 12, 3), dash_app.server.extensions[EXTENSION].settings)
+    for name in ("manifest.json", "SHA256SUMS", "actuals.csv", "datapackage.json"):
+        response = get(f"{site}/data/archive/2026-12-03/{name}")
+        assert response.content == (archive_dir / "2026-12-03" / name).read_bytes()
+        assert "immutable" in response.headers["Cache-Control"]
+    for bad in ("2026-12-04/actuals.csv", "2026-12-03/nothing.csv", "2026-12-03/.hidden"):
+        get(f"{site}/data/archive/{bad}", 404)
+    # An encoded slash makes another route: Dash's page shell (HTML, no file), never a file outside.
+    escaped = requests.get(f"{site}/data/archive/2026-12-03/..%2Fmanifest.json", timeout=TIMEOUT)
+    assert escaped.headers["Content-Type"].startswith("text/html") and '"files"' not in escaped.text
+    from tests.api.test_opendata_requests import page_text
+
+    listed = page_text(site, "/data/archive")
+    assert "03 December 2026" in listed and view.manifest_sha256 in listed
+    assert "/data/archive/2026-12-03/targets.csv" in json.dumps(json.loads(page_text(site, "/data/targets")))
