@@ -121,7 +121,7 @@ RESOURCES = [
     (
         "review room refused to other roles",
         ("/briefing", ""),
-        {"editor_police", "editor_public_works", "admin"},
+        {"editor_police", "editor_public_works", "admin", "data_coordinator"},
         "your role does not include it",
     ),
     ("departments index", ("/departments", "?sort=spent&order=desc"), set(ROLES), "Public Works"),
