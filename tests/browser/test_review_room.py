@@ -22,6 +22,7 @@ from aim.services.review import briefing, review_period
 from aim.services.scorecard import scorecard
 from layouts import ids
 from tests.accounts import PASSWORD, make_user
+from tests.web import wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -92,6 +93,7 @@ def test_a_change_shows_the_departments_explanation_and_opens_the_measure(mayor,
         )
     assert any(t in shown for t in texts), (shown, texts)
     explained.locator("th a").click()
+    wait_until_shown(mayor)
     mayor.locator("main h1", has_text=name).wait_for()
 
 
@@ -100,6 +102,7 @@ def test_a_matrix_cell_opens_the_list_of_its_measures(mayor):
     label = _words(cell.inner_text())
     cell.click()
     mayor.wait_for_url("**/review-room/measures?**")
+    wait_until_shown(mayor)
     mayor.locator("main h1", has_text="Measures under review").wait_for()
     shown = mayor.locator("table.measure-table tbody tr").count()
     counted = sum(
@@ -153,3 +156,16 @@ def test_the_briefing_prints_to_pdf_with_every_exception_a_page_per_priority_and
     ]
     assert len(starts) == len(brief.sections)
     assert "Sign out" not in text and "Print or save as PDF" not in text
+
+
+def test_a_download_link_fetches_the_file_and_leaves_the_room_in_view_undimmed(mayor):
+    """assets/navigation.js dims the page while the router draws the next one; a download is a file,
+    never drawn, so following one must not leave the room dimmed."""
+    link = mayor.locator("a[href^='/downloads/review-room/changes.csv']").first
+    with mayor.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("review-room-")
+    assert download.value.suggested_filename.endswith(".csv")
+    navigating = mayor.evaluate("() => document.documentElement.classList.contains('aim-navigating')")
+    assert navigating is False
+    mayor.locator("#what-changed").wait_for()
