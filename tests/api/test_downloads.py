@@ -51,6 +51,21 @@ def test_the_public_list_download_holds_the_filtered_lists_measures(shared_site,
     assert f"measures-safe-neighborhoods-off-track-2025-{date.today().isoformat()}.csv" in disposition
 
 
+def test_the_public_list_download_holds_the_searched_lists_measures_every_page_of_them(
+    shared_site, shared_leak_city
+):
+    """The list's search (issue 14) narrows the download as it narrows the page; the page's own
+    paging (issue 11) does not: the file holds every match."""
+    response = requests.get(f"{shared_site}/downloads/measures.csv?period=2025&q=crime", timeout=TIMEOUT)
+    assert response.status_code == 200
+    with shared_leak_city.read() as s:
+        card = scorecard(s, CAL, "2025")
+        expected = filter_measures(s, card.measures, MeasureFilter(q="crime"))
+    codes = [r["Code"] for r in _csv(response)]
+    assert codes == [m.code for m in expected]
+    assert 0 < len(codes) < len(card.measures)
+
+
 def test_the_public_list_as_a_workbook_has_numbers_units_in_the_header_and_a_frozen_header(shared_site):
     response = requests.get(
         f"{shared_site}/downloads/measures.xlsx?period=2025&department=MPD", timeout=TIMEOUT
