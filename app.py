@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from aim.auth import is_signed_in
 from aim.config import ROOT, Settings, get_settings
 from aim.runtime import Runtime
-from api import accounts, security
+from api import accounts, downloads, security
 from api import opendata as api_opendata
 from api import v1 as api_v1
 from callbacks import _policy as callback_policies
@@ -80,7 +80,7 @@ def _serve_plotly_basic(server) -> None:
 def _register_pages() -> None:
     from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, priority
-    from callbacks.staff import internal, targets, workflow
+    from callbacks.staff import internal, review, targets, workflow
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -182,6 +182,27 @@ def _register_pages() -> None:
         title=routing.titled("Review queue"),
         layout=workflow.review_layout,
     )
+    dash.register_page(
+        "review_room",
+        path="/review-room",
+        name="Review room",
+        title=routing.titled("Review room"),
+        layout=review.layout,
+    )
+    dash.register_page(
+        "review_list",
+        path="/review-room/measures",
+        name="Measures under review",
+        title=routing.titled("Measures under review"),
+        layout=review.list_layout,
+    )
+    dash.register_page(
+        "briefing",
+        path="/briefing",
+        name="Briefing",
+        title=routing.titled("Briefing"),
+        layout=review.briefing_page,
+    )
 
 
 def _register_open_data_pages() -> None:
@@ -266,6 +287,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _serve_plotly_basic(server)
     server.register_blueprint(api_v1.blueprint)
     server.register_blueprint(api_opendata.blueprint)
+    server.register_blueprint(downloads.blueprint)
     accounts.init_accounts(server, settings)
     server.context_processor(lambda: {"bootstrap_css": f"{BOOTSTRAP_URL}/css/bootstrap.min.css"})
     _register_pages()

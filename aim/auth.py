@@ -121,6 +121,12 @@ def may_review(p: Principal) -> bool:
     return is_signed_in(p) and p.role is Role.BUDGET_ANALYST
 
 
+def may_use_review_room(p: Principal) -> bool:
+    """Use the review room and the briefing (every department's figures, internal ones included,
+    side by side): the Mayor's Office and budget analysts, the readers of every department."""
+    return sees_all_departments(p)
+
+
 def may_manage_users(p: Principal) -> bool:
     """Create, disable and change the role of accounts: admins only."""
     return is_signed_in(p) and p.role is Role.ADMIN

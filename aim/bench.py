@@ -160,6 +160,71 @@ def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: i
     return {"measures": len(card.measures), "rows": rows, "service": service, "bare": baseline}
 
 
+def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int) -> dict:
+    """The review room's landing page over the big city, as the Mayor's Office opens it: the service
+    alone, and the page's server time over HTTP (gunicorn, one worker, signed in, Server-Timing)."""
+    import re
+
+    import requests
+
+    from aim.auth import Principal, Role
+    from aim.schemas import ReviewQuery
+    from aim.services import review
+    from aim.services import users as accounts
+
+    as_of = date(2026, 11, 26)
+    database = Database(url)
+    password = "quarterly stat meeting with department heads"
+    try:
+        with database.write() as session:
+            created = accounts.create_user(
+                session,
+                "bench.mayor@city.gov",
+                password,
+                "mayors_office",
+                (),
+                actor=None,
+                client_address="bench",
+            )
+        with database.read() as session:
+            mayor = Principal(user_id=created.id, email=created.email, role=Role.MAYORS_OFFICE)
+            p, query = calendar.parse(period), ReviewQuery()
+            room = review.review_room(session, calendar, p, query, user=mayor, as_of=as_of)
+            service = Timing.of(
+                lambda: review.review_room(session, calendar, p, query, user=mayor, as_of=as_of), runs
+            )
+    finally:
+        database.dispose()
+    with gunicorn(url, server_timing="true") as base, requests.Session() as http:
+        login = http.get(f"{base}/login", timeout=30).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
+        assert token, "no CSRF token on the sign-in page"
+        signed = http.post(
+            f"{base}/login",
+            data={
+                "csrf_token": token.group(1),
+                "email": "bench.mayor@city.gov",
+                "password": password,
+                "next": "",
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert signed.status_code == 303 and signed.headers["Location"].endswith("/review-room"), (
+            signed.status_code
+        )
+        method, target, body = _page_requests(base, f"/review-room?period={period}")[-1]
+        samples = []
+        for i in range(runs + 3):
+            response = http.request(method, target, json=body, timeout=60)
+            assert response.status_code == 200 and "What changed" in response.text
+            if i >= 3:
+                samples.append(_server_ms(response))
+    samples.sort()
+    page = Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], samples[0])
+    return {"room": room, "service": service, "page": page}
+
+
 def workbench_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int) -> dict:
     """The analyst workbench's server work: every measure (internal included) for two fiscal years,
     budgets, cost per unit and the scatter (aim.services.budgets.workbench), then one filter."""
@@ -238,6 +303,24 @@ def run(
                 f"{bare.min_ms:.0f} ms |"
             )
             print(f"| ratio (median) | {service.median_ms / bare.median_ms:.2f}x | | |")
+            review_result = review_benchmark(big_url, calendar, "2026-Q3", runs)
+            room, service, page = review_result["room"], review_result["service"], review_result["page"]
+            print(
+                f"\nReview room landing page for 2026-Q3 against 2026-Q2 ({len(room.changes):,} changes, "
+                f"{room.late_count:,} late measures, {len(room.matrix)} departments x "
+                f"{len(room.priorities)} priorities, 8 quarters of index), as mayors_office, "
+                f"{runs} warm runs.\n"
+            )
+            print("| what | median | p90 | min |")
+            print("|---|---:|---:|---:|")
+            print(
+                f"| review room service | {service.median_ms:.0f} ms | {service.p90_ms:.0f} ms | "
+                f"{service.min_ms:.0f} ms |"
+            )
+            print(
+                f"| `/review-room` page callback, server time (gunicorn) | {page.median_ms:.0f} ms | "
+                f"{page.p90_ms:.0f} ms | {page.min_ms:.0f} ms |"
+            )
             bench = workbench_benchmark(big_url, calendar, "2025", runs)
             timing = bench["timing"]
             print(

@@ -108,3 +108,25 @@ def priority_summary(key_measures: Sequence[MeasureStatus]) -> str:
     )
     change = change_sentence(movers[0][1]) if movers else None
     return f"{first}; {change}." if change else f"{first}."
+
+
+TREND_WORDS = {"improving": "improving", "worsening": "worsening", "flat": "flat"}
+
+
+def change_reason(kind: str, now: MeasureStatus, before: MeasureStatus | None, before_label: str) -> str:
+    """Why a measure is in the review room's "what changed" list, in words: "Off track: 98 homicides
+    against a target of 87, 13% worse; tolerance 15%. Was on track in 2025 (80 homicides)."."""
+    if before is None:
+        earlier = f"Not judged in {before_label}."
+    else:
+        was = STATUS_WORDS[before.status].lower()
+        value = (
+            amount(before.actual, before.unit_kind, before.unit_label) if before.actual is not None else ""
+        )
+        earlier = f"Was {was} in {before_label}" + (f" ({value})." if value else ".")
+    if kind == "worsening":
+        window = f"{now.window_periods[0]} to {now.window_periods[-1]}" if now.window_periods else ""
+        trend_before = before.trend if before is not None else None
+        was_trend = f"; it was {TREND_WORDS[trend_before]} in {before_label}" if trend_before else ""
+        return f"The trend turned worsening over {window}{was_trend}. {status_reason(now)}"
+    return f"{status_reason(now)} {earlier}"

@@ -52,6 +52,8 @@ class Aggregation(StrEnum):
     LAST = "last"
 
 
+_AGGREGATION_OF: dict[str, Aggregation] = {a.value: a for a in Aggregation}
+
 _YEAR_RE = re.compile(r"^(\d{4})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -261,7 +263,8 @@ def rollup(values: Sequence[float | None], aggregation: Aggregation | str, expec
     present = [v for v in values if v is not None]
     if not present:
         return Rollup(None, 0, expected)
-    agg = Aggregation(aggregation)
+    # A dict lookup, not Aggregation(aggregation): this runs for every measure of every period.
+    agg = _AGGREGATION_OF[aggregation]
     if agg is Aggregation.SUM:
         value = float(sum(present))
     elif agg is Aggregation.MEAN:

@@ -66,6 +66,7 @@ class MeasureStatus(View):
     previous: float | None = None  # the same period a year earlier
     change: float | None = None  # (actual - previous) / |previous|
     measure_type: str = ""
+    is_public: bool = True  # False only in a signed-in reader's scorecard (the review room)
 
 
 class PriorityScore(View):
@@ -359,3 +360,160 @@ def _one_of(value: str, choices: tuple[str, ...], name: str) -> str:
     if value and value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     return value
+
+
+# The Mayor's Office review room and briefing (aim.services.review).
+
+COMPARISONS = ("previous", "year")
+SPANS = ("months", "quarters", "years")
+#: The kinds of change the review room lists, in the order shown.
+CHANGE_KINDS = ("newly_off_track", "newly_at_risk", "recovered", "worsening")
+
+
+class ReviewQuery(BaseModel):
+    """What the review room, its lists and the briefing were asked for (their query strings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    period: str = Field(default="", max_length=10)
+    compare: str = "previous"
+    span: str = "quarters"
+    priority: str = Field(default="", max_length=80)
+    department: str = Field(default="", max_length=64)
+    status: str = ""
+    change: str = ""
+
+    @field_validator("compare")
+    @classmethod
+    def _compare(cls, value: str) -> str:
+        return _one_of(value or "previous", COMPARISONS, "compare")
+
+    @field_validator("span")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        return _one_of(value or "quarters", SPANS, "span")
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return _one_of(value, STATUSES, "status")
+
+    @field_validator("change")
+    @classmethod
+    def _change(cls, value: str) -> str:
+        return _one_of(value, CHANGE_KINDS, "change")
+
+
+class ChangeRow(View):
+    """A measure whose standing changed between the comparison period and the period reviewed."""
+
+    kind: str  # one of CHANGE_KINDS
+    measure: MeasureStatus  # as judged in the period reviewed
+    before: MeasureStatus | None  # as judged in the comparison period; None when not judged then
+    reason: str  # why, in words: "98 homicides against 87; was on track in 2025 Q2"
+    explanation: Explanation | None = None  # the department's latest explanation in the period
+
+
+class LateMeasure(View):
+    """A measure whose latest due figure is missing, and how late it is."""
+
+    code: str
+    name: str
+    department_code: str
+    department_name: str
+    frequency: str
+    is_public: bool
+    last_due: str  # the latest period that should be in by now
+    last_due_label: str
+    latest: str | None  # the latest published period, if any
+    latest_label: str | None
+    missing: int  # periods missing from the one after `latest` up to `last_due`
+    overdue_since: date  # when the first missing period was due
+    days_late: int
+
+
+class LateDepartment(View):
+    code: str
+    name: str
+    measures: list[LateMeasure]
+
+
+class MatrixCell(View):
+    """The measures of one department serving one priority, counted by status."""
+
+    priority_slug: str
+    department_code: str
+    counts: StatusCounts
+    total: int
+
+
+class MatrixRow(View):
+    department_code: str
+    department_name: str
+    cells: list[MatrixCell]  # one per priority, in the priorities' order
+
+
+class IndexPoint(View):
+    """The citywide index and each priority's for one period (None: no key measure judged)."""
+
+    period: str
+    label: str
+    index: float | None
+    priorities: dict[str, float | None]  # by slug
+
+
+class ReviewRoom(View):
+    """The review room's landing page: what changed, what is late, the matrix and the index."""
+
+    allowed: bool
+    period: str = ""
+    period_label: str = ""
+    compare: str = "previous"
+    compare_period: str = ""
+    compare_label: str = ""
+    span: str = "quarters"
+    as_of: date | None = None
+    priorities: list[tuple[str, str]] = []  # (slug, title)
+    change_counts: dict[str, int] = {}
+    changes: list[ChangeRow] = []
+    late: list[LateDepartment] = []
+    late_count: int = 0
+    matrix: list[MatrixRow] = []
+    index: list[IndexPoint] = []
+
+
+class ReviewList(View):
+    """The measures behind one cell of the matrix (or any filter of the reviewed scorecard)."""
+
+    allowed: bool
+    period: str = ""
+    period_label: str = ""
+    query: ReviewQuery = ReviewQuery()
+    priorities: list[tuple[str, str]] = []
+    departments: list[tuple[str, str]] = []
+    measures: list[MeasureStatus] = []
+
+
+class BriefingSection(View):
+    """One priority in the briefing: its index, what changed and its exceptions."""
+
+    slug: str
+    title: str
+    index: float | None
+    counts: StatusCounts
+    changes: list[ChangeRow]
+    exceptions: list[MeasureStatus]  # off track and at risk, worst first
+    explanations: dict[str, Explanation]  # by measure code
+
+
+class Briefing(View):
+    allowed: bool
+    period: str = ""
+    period_label: str = ""
+    compare_label: str = ""
+    as_of: date | None = None
+    index: float | None = None
+    counts: StatusCounts = StatusCounts()
+    index_series: list[IndexPoint] = []
+    priorities: list[tuple[str, str]] = []
+    sections: list[BriefingSection] = []

@@ -409,3 +409,37 @@ def is_stale(has_value_for_last_due: bool, active_for_last_due: bool) -> bool:
 
 def empty_counts() -> dict[str, int]:
     return {key: 0 for key in COUNT_KEYS}
+
+
+# -- what changed between two periods (the review room) ---------------------------------------
+class Change(StrEnum):
+    NEWLY_OFF_TRACK = "newly_off_track"
+    NEWLY_AT_RISK = "newly_at_risk"
+    RECOVERED = "recovered"
+    WORSENING = "worsening"
+
+
+_MISSED = (Status.AT_RISK, Status.OFF_TRACK)
+
+
+def change_kind(
+    now: Status | str, before: Status | str | None, trend_now: str | None, trend_before: str | None
+) -> Change | None:
+    """How a measure's standing moved from an earlier period to a later one, or None.
+
+    Newly off track: off track now, not off track before (including not judged then). Newly at
+    risk: at risk now, neither at risk nor off track before (a move up from off track is no alarm).
+    Recovered: on track now after being at risk or off track. Otherwise, a trend that turned
+    worsening (worsening now, not worsening before) is listed; a status change comes first.
+    """
+    now = Status(now)
+    was = Status(before) if before is not None else None
+    if now is Status.OFF_TRACK and was is not Status.OFF_TRACK:
+        return Change.NEWLY_OFF_TRACK
+    if now is Status.AT_RISK and was not in _MISSED:
+        return Change.NEWLY_AT_RISK
+    if now is Status.ON_TRACK and was in _MISSED:
+        return Change.RECOVERED
+    if trend_now == Trend.WORSENING and trend_before != Trend.WORSENING:
+        return Change.WORSENING
+    return None

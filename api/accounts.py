@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from limits import parse
 from wtforms import HiddenField, PasswordField, StringField
 
-from aim.auth import Principal
+from aim.auth import Principal, may_use_review_room
 from aim.config import Settings
 from aim.services import users
 from api.limiting import audit_refusal, limiter
@@ -28,6 +28,8 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.session_protection = "basic"
 
 SIGNED_IN_HOME = "/internal/measures"
+#: Where each role lands after signing in without a page to return to.
+REVIEW_HOME = "/review-room"
 
 
 class SignedIn(UserMixin):
@@ -70,10 +72,16 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("New password again")
 
 
-def _safe_next(target: str | None) -> str:
+def _home(principal: Principal | None) -> str:
+    """The Mayor's Office and budget analysts land in the review room; everyone else on the
+    internal measures."""
+    return REVIEW_HOME if principal is not None and may_use_review_room(principal) else SIGNED_IN_HOME
+
+
+def _safe_next(target: str | None, home: str = SIGNED_IN_HOME) -> str:
     """Only a path on this site: never //evil.example or https://evil.example."""
     if not target:
-        return SIGNED_IN_HOME
+        return home
     parsed = urlparse(target)
     if (
         parsed.scheme
@@ -82,7 +90,7 @@ def _safe_next(target: str | None) -> str:
         or target.startswith("//")
         or "\\" in target
     ):
-        return SIGNED_IN_HOME
+        return home
     return target
 
 
@@ -181,7 +189,7 @@ def _login_attempt(form: LoginForm):
     session.clear()
     session["sid"] = secrets.token_urlsafe(24)
     login_user(SignedIn(principal, version))
-    return redirect(_safe_next(form.next.data), code=303)
+    return redirect(_safe_next(form.next.data, _home(principal)), code=303)
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])

@@ -29,14 +29,16 @@
   }
 
   function inApp(url) {
-    return url.origin === window.location.origin && !/^\/(api|login|logout|account)(\/|$)/.test(url.pathname);
+    // Downloads are files, not pages: the router never draws them, so following one must not dim
+    // the page that stays in view.
+    return url.origin === window.location.origin && !/^\/(api|login|logout|account|downloads)(\/|$)/.test(url.pathname);
   }
 
   document.addEventListener(
     "click",
     function (event) {
       var link = event.target instanceof Element ? event.target.closest("a[href]") : null;
-      if (!link || !content() || event.defaultPrevented || event.button !== 0) return;
+      if (!link || !content() || event.defaultPrevented || event.button !== 0 || link.hasAttribute("download")) return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || link.target === "_blank") return;
       var url = new URL(link.href, window.location.href);
       if (!inApp(url) || url.hash) return;

@@ -3,7 +3,7 @@ forms that keep every filter and the period in the URL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -123,7 +123,11 @@ def trend(m: MeasureStatus) -> html.Span:
     )
 
 
-def measure_link(m: MeasureStatus, period: str | None = None) -> dcc.Link:
+def measure_link(
+    m: MeasureStatus, period: str | None = None, href: Callable[[MeasureStatus], str] | None = None
+) -> dcc.Link:
+    if href is not None:
+        return dcc.Link(m.name, href=href(m))
     query = f"?{urlencode({'period': period})}" if period else ""
     return dcc.Link(m.name, href=f"/measures/{m.code}{query}")
 
@@ -163,12 +167,14 @@ def measure_table(
     period: str | None = None,
     show_department: bool = False,
     columns: Sequence[str] = COLUMNS,
+    href: Callable[[MeasureStatus], str] | None = None,
 ) -> html.Div:
-    """Measures with the chosen columns (value, target, status, score, trend); the caption names it."""
+    """Measures with the chosen columns (value, target, status, score, trend); the caption names it.
+    `href` gives each measure's link when it is not the public measure page (internal measures)."""
     columns = (("department",) if show_department else ()) + tuple(columns)
     head = ["Measure"] + [_HEADINGS[c] for c in columns]
     rows = [
-        html.Tr([html.Th(measure_link(m, period), scope="row")] + [_cell(m, c) for c in columns])
+        html.Tr([html.Th(measure_link(m, period, href), scope="row")] + [_cell(m, c) for c in columns])
         for m in measures
     ]
     return html.Div(

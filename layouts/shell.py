@@ -8,7 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from aim.auth import Principal, sees_all_departments
+from aim.auth import Principal, may_use_review_room, sees_all_departments
 from layouts import ids
 from layouts.components import aria
 
@@ -52,6 +52,13 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                 ),
                 html.Ul(
                     [
+                        *[
+                            html.Li(
+                                dcc.Link(text, href=href, className="nav-link py-0"), className="nav-item"
+                            )
+                            for text, href in (("Review room", "/review-room"), ("Briefing", "/briefing"))
+                            if may_use_review_room(user)
+                        ],
                         html.Li(
                             dcc.Link(
                                 "Internal measures", href="/internal/measures", className="nav-link py-0"

@@ -453,8 +453,8 @@ def workbench(
     year_period = calendar.containing(period, Kind.YEAR)
     before_period = calendar.shift(year_period, -1)
     year, before = int(year_period.key), int(before_period.key)
-    now = scorecard(session, calendar, year_period, as_of=as_of, include_internal=True)
-    then = scorecard(session, calendar, before_period, as_of=as_of, include_internal=True)
+    now = scorecard(session, calendar, year_period, as_of=as_of, user=user)
+    then = scorecard(session, calendar, before_period, as_of=as_of, user=user)
 
     meta = pd.DataFrame(
         session.execute(

@@ -259,9 +259,24 @@ def build_browse(
             ),
             _spelling(corrected or {}),
             _count(len(measures), total),
+            _downloads(wanted, period),
             *_grouped(_page_of(measures, page), period, grouped=wanted.sort == "department"),
             pager,
         ]
+    )
+
+
+def _downloads(wanted: MeasureFilter, period: str) -> html.P:
+    """This list, with its filters and period, as CSV and as an Excel workbook."""
+    query = urlencode({k: v for k, v in {**wanted.model_dump(), "period": period}.items() if v})
+    return html.P(
+        [
+            "Download this list: ",
+            html.A("CSV", href=f"/downloads/measures.csv?{query}"),
+            " \u00b7 ",
+            html.A("Excel", href=f"/downloads/measures.xlsx?{query}"),
+        ],
+        className="small",
     )
 
 

@@ -46,6 +46,64 @@ def test_csv_text_has_a_header_crlf_rows_and_neutralised_cells():
     assert list(csv.reader(io.StringIO(text))) == [["code", "name"], ["a", "'\uff1d1+1"], ["b", "fine"]]
 
 
+# -- the pages' lists as CSV and as Excel -------------------------------------------------------
+def _sheet():
+    from datetime import date
+
+    from aim.exports import Sheet
+
+    return Sheet(
+        "Late: Q3/2026 [draft]",
+        ("Measure", "Value (homicides)", "Overdue since (date)", "Late"),
+        [('=HYPERLINK("http://x")', 12.5, date(2026, 9, 30), True), ("-1+2", -4, None, False)],
+    )
+
+
+def test_xlsx_keeps_numbers_as_numbers_dates_as_dates_and_formula_text_as_text():
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from aim.exports import sheet_xlsx
+
+    ws = load_workbook(io.BytesIO(sheet_xlsx(_sheet()))).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("Measure", "Value (homicides)", "Overdue since (date)", "Late")
+    assert rows[1] == ('=HYPERLINK("http://x")', 12.5, datetime(2026, 9, 30), "yes")
+    assert rows[2] == ("-1+2", -4, None, "no")
+    assert ws["A2"].data_type == "s" and ws["B2"].data_type == "n"  # text, not a formula
+
+
+def test_xlsx_freezes_and_bolds_the_header_row_and_names_the_sheet_safely():
+    from openpyxl import load_workbook
+
+    from aim.exports import sheet_xlsx
+
+    ws = load_workbook(io.BytesIO(sheet_xlsx(_sheet()))).active
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].font.bold
+    assert ws.title == "Late  Q3 2026  draft "
+
+
+def test_sheet_csv_starts_with_a_byte_order_mark_and_neutralise_formulas():
+    from aim.exports import sheet_csv
+
+    text = sheet_csv(_sheet()).decode("utf-8")
+    assert text.startswith("\ufeffMeasure,")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")' and rows[2][0] == "'-1+2"
+    assert rows[1][1:] == ["12.5", "2026-09-30", "yes"]
+
+
+def test_file_names_say_what_and_when_in_safe_characters():
+    from aim.exports import file_name
+
+    assert file_name("review-room", "Newly off track", "2026-Q3", "vs", "2026-Q2", suffix="csv") == (
+        "review-room-newly-off-track-2026-q3-vs-2026-q2.csv"
+    )
+    assert file_name("measures", "", '../../etc/"x', suffix="xlsx") == "measures-etc-x.xlsx"
+
+
 PAYLOADS = [
     '=HYPERLINK("http://evil.example","x")',
     "+1+cmd|' /C calc'!A0",

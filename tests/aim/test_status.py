@@ -257,3 +257,33 @@ def test_no_value_reported_means_no_target_to_date():
     assert (
         target_to_date(_MONTHLY, JAN.parse("2025"), JAN, Kind.MONTH, "sum", Rollup(None, 0, 12), None) is None
     )
+
+
+@pytest.mark.parametrize(
+    "now, before, trend_now, trend_before, expected",
+    [
+        ("off_track", "on_track", None, None, "newly_off_track"),
+        ("off_track", "at_risk", None, None, "newly_off_track"),
+        ("off_track", None, None, None, "newly_off_track"),
+        ("off_track", "no_data", None, None, "newly_off_track"),
+        ("off_track", "off_track", "worsening", "flat", "worsening"),
+        ("off_track", "off_track", "flat", None, None),
+        ("at_risk", "on_track", None, None, "newly_at_risk"),
+        ("at_risk", "no_target", None, None, "newly_at_risk"),
+        ("at_risk", "off_track", None, None, None),
+        ("at_risk", "at_risk", None, None, None),
+        ("on_track", "off_track", "worsening", None, "recovered"),
+        ("on_track", "at_risk", None, None, "recovered"),
+        ("on_track", "no_data", None, None, None),
+        ("on_track", "on_track", "worsening", "improving", "worsening"),
+        ("on_track", "on_track", "worsening", "worsening", None),
+        ("no_data", "off_track", None, None, None),
+    ],
+)
+def test_change_kind_names_how_a_measure_moved_between_two_periods(
+    now, before, trend_now, trend_before, expected
+):
+    from aim.status import change_kind
+
+    got = change_kind(now, before, trend_now, trend_before)
+    assert (got.value if got else None) == expected

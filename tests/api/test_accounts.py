@@ -401,6 +401,32 @@ def test_after_a_hundred_failures_in_a_day_the_account_takes_no_password_at_all(
         assert _sign_in_from(base, "203.0.113.10", EDITOR, PASSWORD) == 429
 
 
+@pytest.mark.parametrize(
+    "role, target, landing",
+    [
+        ("mayors_office", "", "/review-room"),
+        ("budget_analyst", "", "/review-room"),
+        ("admin", "", "/internal/measures"),
+        ("mayors_office", "/briefing?period=2025", "/briefing?period=2025"),
+        ("mayors_office", "//evil.example/x", "/review-room"),
+    ],
+)
+def test_the_mayors_office_and_budget_analysts_land_in_the_review_room(
+    site, database, fast_hashing, role, target, landing
+):
+    email = f"{role.replace('_', '.')}@milwaukee.gov"
+    make_user(database, email, role)
+    http = requests.Session()
+    token = csrf_token(http.get(f"{site}/login", timeout=TIMEOUT).text)
+    response = http.post(
+        f"{site}/login",
+        data={"csrf_token": token, "email": email, "password": PASSWORD, "next": target},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 303 and response.headers["Location"] == landing
+
+
 def test_the_data_request_limit_is_shared_by_two_gunicorn_workers_through_redis(database, db_url):
     """The open data request form (api/opendata.py) counts through the same Limiter: 200 requests
     from one address in a minute, across two workers, and only the first five get through."""

@@ -47,6 +47,11 @@ REVIEWED_ROUTES = {
     "/api/v1/budgets.csv": "public open data API: budgets are public data",
     "/api/v1/scorecard": "public open data API",
     "/assets/<path:filename>": "public: our CSS and the upload input's label script",
+    "/downloads/measures.<any(csv, xlsx):fmt>": "public: the /measures list as CSV/xlsx (public, published)",
+    "/downloads/review-room/<any(changes, late, matrix, index, measures):what>.<any(csv, xlsx):fmt>": (
+        "mayors_office and budget_analyst (aim.auth.may_use_review_room, from the session); "
+        "404 for anyone else"
+    ),
     "/data.json": "public: DCAT-US catalog of published datasets (open data)",
     "/data/archive/<folder>/<name>": "public: a file of an archived release (dated folder, listed file only)",
     "/data/requests/new": "public: the data request form; CSRF token, honeypot, rate-limited per address",

@@ -51,6 +51,8 @@ PAGES = [
     "/data/manage",
     "/data/archive",
     "/internal/measures",
+    "/review-room",
+    "/briefing",
     "/login",
     "/logout",
 ]
@@ -201,6 +203,37 @@ def test_the_signed_in_pages_have_no_axe_violations_at_each_width(browser, site,
         page.locator("main h1").first.wait_for()
         page.wait_for_load_state("networkidle")
         assert violations_at_each_width(page) == NONE_AT_ANY_WIDTH, path
+    context.close()
+
+
+REVIEW_PAGES = (
+    "/review-room",
+    "/review-room?compare=year&span=months",
+    "/review-room/measures?priority=safe-neighborhoods&department=MPD",
+    "/review-room/measures?change=newly_off_track",
+    "/briefing",
+    "/briefing?priority=healthy-children&compare=year",
+)
+
+
+def test_the_review_room_pages_have_no_axe_violations_at_each_width(browser, site, database, fast_hashing):
+    from tests.accounts import PASSWORD, make_user
+
+    make_user(database, "axe.mayor@milwaukee.gov", "mayors_office")
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, bypass_csp=True)
+    page = _open_tab(context)
+    page.goto(site + "/login")
+    page.get_by_label("Email").fill("axe.mayor@milwaukee.gov")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/review-room")
+    for path in REVIEW_PAGES:
+        page.goto(site + path)
+        page.locator("main h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert violations_at_each_width(page) == NONE_AT_ANY_WIDTH, path
+        hosts = {urlparse(url).netloc for url in page.requested}
+        assert hosts == {urlparse(site).netloc}, hosts
     context.close()
 
 

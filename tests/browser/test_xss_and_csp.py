@@ -92,6 +92,9 @@ PAGES = [
     "/departments/MPD",
     "/methodology",
     "/internal/measures",
+    "/review-room",
+    "/review-room/measures?department=MPD",
+    "/briefing",
     "/analysis",
     "/measures/no-such-<script>",
     "/data",
@@ -199,4 +202,27 @@ def test_markup_in_an_imported_unit_label_is_shown_as_text_in_the_chart_never_as
     assert title.text_content() == label
     assert page.locator(".js-plotly-plot a").count() == 0
     assert page.locator(".js-plotly-plot .g-ytitle tspan[style*='bold']").count() == 0
+    context.close()
+
+
+def test_markup_in_a_priority_title_is_text_in_the_review_rooms_index_chart(
+    browser, site, database, fast_hashing
+):
+    """The index chart names each priority in its legend and hover text: escaped like every figure."""
+    title = '<a href="https://evil.example/">Safety</a> <b>now</b>'
+    with database.write() as s:
+        s.scalars(select(Priority).where(Priority.slug == "safe-neighborhoods")).one().title = title
+    make_user(database, "legend.mayor@milwaukee.gov", "mayors_office")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page.goto(site + "/login")
+    page.get_by_label("Email").fill("legend.mayor@milwaukee.gov")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/review-room")
+    legend = page.locator("#index-chart .legend text", has_text="Safety")
+    legend.wait_for()
+    assert legend.text_content().startswith('<a href="https://evil.example/">Safety')
+    assert page.locator(".js-plotly-plot a").count() == 0
     context.close()

@@ -28,6 +28,7 @@ ROLES = {
     "data_coordinator": ("data_coordinator", ()),
 }
 INTERNAL_READERS = {"editor_police", "budget_analyst", "mayors_office"}
+REVIEWERS = {"budget_analyst", "mayors_office"}
 UNPUBLISHED_VALUE = "39,182,746"  # the latest Police value (approved, unpublished), as the page writes it
 
 
@@ -147,6 +148,33 @@ RESOURCES = [
         INTERNAL_READERS | {"editor_public_works"},
         "Demonstration data. ",
     ),
+    ("review room", ("/review-room", ""), REVIEWERS, "What changed"),
+    (
+        "review room, a year earlier",
+        ("/review-room", "?period=2025&compare=year"),
+        REVIEWERS,
+        "Late and overdue",
+    ),
+    (
+        "internal measure in the review list",
+        ("/review-room/measures", "?period=2025"),
+        REVIEWERS,
+        SECRET_NAME,
+    ),
+    (
+        "internal measure in a matrix cell's list",
+        ("/review-room/measures", "?period=2025&department=MPD&status=on_track"),
+        REVIEWERS,
+        SECRET_NAME,
+    ),
+    ("briefing", ("/briefing", "?period=2025"), REVIEWERS, "Print or save as PDF"),
+    ("review room's sign-in prompt", ("/review-room", ""), {"anonymous"}, "Sign in to use it"),
+    (
+        "review room refused to other roles",
+        ("/briefing", ""),
+        {"editor_police", "editor_public_works", "admin", "data_coordinator"},
+        "your role does not include it",
+    ),
     ("departments index", ("/departments", "?sort=spent&order=desc"), set(ROLES), "Public Works"),
     ("resource table on a department page", ("/departments/MPD", ""), set(ROLES), "All activities"),
     ("internal measure on a department page", ("/departments/MPD", ""), set(), SECRET_NAME),
@@ -221,6 +249,53 @@ def test_role_by_api_route_matrix_the_api_is_public_for_everyone(sessions, share
     )
 
 
+def xlsx_text(content: bytes) -> str:
+    """Every cell of a workbook as text (an .xlsx is a zip: its bytes hide the text)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    return "\n".join(
+        ",".join("" if v is None else str(v) for v in row) for row in sheet.iter_rows(values_only=True)
+    )
+
+
+DOWNLOADS = [
+    "/downloads/review-room/measures.csv?period=2025",
+    "/downloads/review-room/measures.xlsx?period=2025&department=MPD",
+    "/downloads/review-room/changes.csv?period=2025&compare=year",
+    "/downloads/review-room/late.xlsx",
+    "/downloads/review-room/matrix.csv?period=2025",
+    "/downloads/review-room/index.csv?span=years",
+]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_download_matrix_review_room_lists_are_for_reviewers_only(sessions, shared_site, role):
+    for path in DOWNLOADS:
+        response = sessions[role].get(shared_site + path, timeout=TIMEOUT)
+        if role in REVIEWERS:
+            assert response.status_code == 200, path
+            assert response.headers["Cache-Control"] == "no-store"
+        else:
+            assert response.status_code == 404, (role, path)
+            assert "Zebracorn" not in response.text
+    listed = sessions[role].get(f"{shared_site}{DOWNLOADS[0]}", timeout=TIMEOUT)
+    assert (SECRET_NAME in listed.text) is (role in REVIEWERS)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_download_matrix_the_public_list_download_holds_nothing_internal(sessions, shared_site, role):
+    for fmt in ("csv", "xlsx"):
+        response = sessions[role].get(f"{shared_site}/downloads/measures.{fmt}?period=2025", timeout=TIMEOUT)
+        assert response.status_code == 200
+        text = response.text if fmt == "csv" else xlsx_text(response.content)
+        assert "homicides" in text  # the check below reads the cells, not compressed bytes
+        for secret in SECRET_STRINGS:
+            assert secret not in text, (role, fmt, secret)
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 def test_role_by_callback_matrix_undeclared_callbacks_are_refused_to_everyone(sessions, shared_site, role):
     body = {
@@ -272,6 +347,20 @@ def _bodies(output: str) -> list[tuple[str, dict]]:
         ("spoofed pathname: internal page, Police", body(location("/internal/measures", "?department=MPD"))),
         ("spoofed pathname: traversal", body(location("/measures/../internal/measures", "?department=MPD"))),
         ("spoofed search: future period", body(location("/measures/homicides", "?period=2027-01"))),
+        ("spoofed pathname: review list", body(location("/review-room/measures", "?period=2025"))),
+        ("spoofed pathname: review room", body(location("/review-room", "?period=2025&compare=year"))),
+        (
+            "spoofed pathname: briefing",
+            body(location("/briefing", "?period=2025&priority=safe-neighborhoods")),
+        ),
+        (
+            "spoofed search: review list, every filter",
+            body(
+                location(
+                    "/review-room/measures", "?period=2025&department=MPD&status=on_track&change=recovered"
+                )
+            ),
+        ),
         (
             "spoofed search: list values",
             body(location("/internal/measures", "?department=MPD&department=DPW")),

@@ -1,0 +1,467 @@
+"""The Mayor's Office review room and briefing: what changed between two periods and why, which
+figures are late, the priority x department matrix and the index over time, for the readers of every
+department (aim.auth.may_use_review_room); nothing for anyone else.
+
+Built on the scorecard (its rules, its one grouped scan) with the reader's internal measures
+included, plus one grouped query per table for explanations, late figures and the index series;
+never a query per measure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aim import status as rules
+from aim.auth import Principal, may_use_review_room
+from aim.explain import change_reason
+from aim.models import Activity, Actual, Department, Measure
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, rollup
+from aim.schemas import (
+    Briefing,
+    BriefingSection,
+    ChangeRow,
+    Explanation,
+    IndexPoint,
+    LateDepartment,
+    LateMeasure,
+    MatrixCell,
+    MatrixRow,
+    MeasureFilter,
+    ReviewList,
+    ReviewQuery,
+    ReviewRoom,
+    Scorecard,
+    StatusCounts,
+)
+from aim.services.catalog import filter_measures, sort_measures
+from aim.services.scorecard import (
+    PUBLISHED,
+    _active,
+    _load_targets,
+    _priority_links,
+    _public_measures,
+    _target_keys,
+    default_period,
+    scorecard,
+    visible_measures,
+)
+
+#: How many periods the index chart shows for each span, and of which kind.
+SPANS: dict[str, tuple[Kind, int]] = {
+    "months": (Kind.MONTH, 12),
+    "quarters": (Kind.QUARTER, 8),
+    "years": (Kind.YEAR, 5),
+}
+#: How far back the default period looks for a quarter with published data.
+_LOOKBACK_QUARTERS = 12
+
+
+def review_period(session: Session, calendar: FiscalCalendar, as_of: date | None = None) -> Period:
+    """The period a review opens on: the latest quarter that has ended and holds published data
+    (stat meetings review quarters); failing that, the scorecard's default period."""
+    as_of = as_of or date.today()
+    quarter = calendar.shift(calendar.on(as_of, Kind.QUARTER), -1)
+    for _ in range(_LOOKBACK_QUARTERS):
+        keys = [p.key for k in (Kind.QUARTER, Kind.MONTH) for p in calendar.children(quarter, k)]
+        probe = select(Actual.id).where(Actual.state == PUBLISHED, Actual.period.in_(keys)).limit(1)
+        if session.execute(probe).first() is not None:
+            return quarter
+        quarter = calendar.shift(quarter, -1)
+    return default_period(session, calendar, as_of)
+
+
+def comparison_period(calendar: FiscalCalendar, period: Period, compare: str) -> Period:
+    """The period compared with: the one before it, or the same period a year earlier."""
+    return calendar.shift(period, -1 if compare == "previous" else -(12 // period.length))
+
+
+# -- what changed ------------------------------------------------------------------------------
+def explanations(
+    session: Session, calendar: FiscalCalendar, codes: Iterable[str], period: Period
+) -> dict[str, Explanation]:
+    """The latest explanation each measure's department gave within `period` (any workflow state:
+    review-room readers may see values before they are published), by measure code."""
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    keys = {
+        p.key: p
+        for k in (Kind.YEAR, Kind.QUARTER, Kind.MONTH)
+        if k.months <= period.length
+        for p in calendar.children(period, k)
+    }
+    found: dict[str, Explanation] = {}
+    rows = session.execute(
+        select(Measure.code, Actual.period, Actual.explanation)
+        .join(Measure, Measure.id == Actual.measure_id)
+        .where(Measure.code.in_(codes), Actual.period.in_(sorted(keys)), Actual.explanation != "")
+    )
+    for code, key, text in sorted(rows, key=lambda r: keys[r[1]].sort_key()):
+        found[code] = Explanation(period=key, label=calendar.label(keys[key]), text=text)
+    return found
+
+
+def changes(card: Scorecard, before: Scorecard, before_label: str) -> list[ChangeRow]:
+    """Every measure whose standing moved from `before` to `card` (aim.status.change_kind), in the
+    order of the kinds, worst score first within each."""
+    earlier = {m.code: m for m in before.measures}
+    rows = []
+    for m in card.measures:
+        was = earlier.get(m.code)
+        kind = rules.change_kind(m.status, was.status if was else None, m.trend, was.trend if was else None)
+        if kind is not None:
+            rows.append(
+                ChangeRow(
+                    kind=kind.value, measure=m, before=was, reason=change_reason(kind, m, was, before_label)
+                )
+            )
+    order = {k.value: i for i, k in enumerate(rules.Change)}
+    rows.sort(
+        key=lambda r: (order[r.kind], r.measure.score is None, r.measure.score or 0.0, r.measure.name.lower())
+    )
+    return rows
+
+
+def _with_explanations(rows: list[ChangeRow], found: dict[str, Explanation]) -> list[ChangeRow]:
+    return [r.model_copy(update={"explanation": found.get(r.measure.code)}) for r in rows]
+
+
+# -- late figures -------------------------------------------------------------------------------
+def late_measures(
+    session: Session, calendar: FiscalCalendar, *, user: Principal, as_of: date | None = None
+) -> list[LateDepartment]:
+    """Measures the reader may see whose latest due figure is not published (aim.status.is_stale),
+    by department, each with the periods missing and how many days the first of them is overdue."""
+    as_of = as_of or date.today()
+    due = {kind: calendar.last_due(kind, as_of) for kind in Kind}
+    due_keys = sorted(p.key for p in due.values())
+    has_value = Actual.value.is_not(None)
+    # Two indexed reads instead of a scan of every value: which measures have their latest due
+    # figure (three period keys), then the latest published period of only those that do not.
+    reported = set(
+        session.scalars(
+            select(Actual.measure_id)
+            .where(Actual.state == PUBLISHED, Actual.period.in_(due_keys), has_value)
+            .distinct()
+        )
+    )
+    measures = session.execute(
+        select(
+            Measure.id,
+            Measure.code,
+            Measure.name,
+            Measure.frequency,
+            Measure.is_public,
+            Measure.active_from,
+            Measure.retired_at,
+            Department.code,
+            Department.name,
+        )
+        .join(Activity, Measure.activity_id == Activity.id)
+        .join(Department, Activity.department_id == Department.id)
+        .where(visible_measures(user))
+    ).all()
+    candidates = []
+    for row in measures:
+        mid, frequency, active_from, retired_at = row[0], row[3], row[5], row[6]
+        last_due = due[FREQUENCY_KIND[frequency]]
+        active = (active_from is None or active_from <= calendar.end_date(last_due)) and (
+            retired_at is None or retired_at > calendar.start_date(last_due)
+        )
+        if rules.is_stale(mid in reported, active):
+            candidates.append(row)
+    latest: dict[int, str] = {}
+    if candidates:
+        latest = dict(
+            session.execute(
+                select(Actual.measure_id, func.max(Actual.period))
+                .where(
+                    Actual.state == PUBLISHED,
+                    has_value,
+                    Actual.measure_id.in_(sorted(r[0] for r in candidates)),
+                )
+                .group_by(Actual.measure_id)
+            ).all()
+        )
+    by_department: dict[tuple[str, str], list[LateMeasure]] = defaultdict(list)
+    for mid, code, name, frequency, is_public, active_from, _retired, dept_code, dept_name in candidates:
+        kind = FREQUENCY_KIND[frequency]
+        last_due = due[kind]
+        last = latest.get(mid)
+        latest_period = calendar.parse(last) if last else None
+        first_missing = last_due
+        if latest_period is not None and latest_period.kind is kind and latest_period < last_due:
+            first_missing = calendar.shift(latest_period, 1)
+        elif latest_period is None and active_from is not None:
+            first_missing = max(calendar.on(active_from, kind), calendar.shift(last_due, -100))
+            first_missing = min(first_missing, last_due)
+        missing = len(calendar.span(first_missing, last_due))
+        overdue_since = calendar.due_date(first_missing)
+        by_department[(dept_code, dept_name)].append(
+            LateMeasure(
+                code=code,
+                name=name,
+                department_code=dept_code,
+                department_name=dept_name,
+                frequency=frequency,
+                is_public=is_public,
+                last_due=last_due.key,
+                last_due_label=calendar.label(last_due),
+                latest=last,
+                latest_label=calendar.label(latest_period) if latest_period else None,
+                missing=missing,
+                overdue_since=overdue_since,
+                days_late=(as_of - overdue_since).days,
+            )
+        )
+    return [
+        LateDepartment(
+            code=code, name=name, measures=sorted(rows, key=lambda m: (-m.days_late, m.name.lower()))
+        )
+        for (code, name), rows in sorted(by_department.items(), key=lambda item: item[0][1])
+    ]
+
+
+# -- the matrix ---------------------------------------------------------------------------------
+def matrix(card: Scorecard) -> list[MatrixRow]:
+    """Departments by priorities: each cell counts the department's measures serving the priority
+    by status (and late ones beside their status)."""
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(rules.empty_counts)
+    names: dict[str, str] = {}
+    for m in card.measures:
+        names[m.department_code] = m.department_name
+        for slug in m.priority_slugs:
+            cell = counts[(m.department_code, slug)]
+            cell[m.status] += 1
+            cell[rules.STALE] += m.stale
+    rows = []
+    for code, name in sorted(names.items(), key=lambda item: item[1]):
+        cells = []
+        for p in card.priorities:
+            c = counts.get((code, p.slug), rules.empty_counts())
+            total = sum(v for k, v in c.items() if k != rules.STALE)
+            cells.append(
+                MatrixCell(priority_slug=p.slug, department_code=code, counts=StatusCounts(**c), total=total)
+            )
+        if any(c.total for c in cells):
+            rows.append(MatrixRow(department_code=code, department_name=name, cells=cells))
+    return rows
+
+
+# -- the index over time ------------------------------------------------------------------------
+def span_periods(calendar: FiscalCalendar, period: Period, span: str, as_of: date) -> list[Period]:
+    """The periods of the index chart: the last 12 months, 8 quarters or 5 years, ending with the
+    one holding the end of `period` (or today, when `period` is still under way)."""
+    kind, count = SPANS[span]
+    end_month = min(period.stop - 1, as_of.year * 12 + as_of.month - 1)
+    return calendar.window(calendar.at_index(end_month, kind), count)
+
+
+def index_series(
+    session: Session,
+    calendar: FiscalCalendar,
+    periods: Sequence[Period],
+    *,
+    user: Principal | None,
+) -> list[IndexPoint]:
+    """The citywide index and each priority's for every period of `periods`, exactly as the
+    scorecard of each period computes them, from one query each for measures, links, targets
+    and published values of the key measures."""
+    key_measures = [m for m in _public_measures(session, None, user) if m.is_key]
+    priorities, links = _priority_links(session)
+    slug_of = {p.id: p.slug for p in priorities}
+    child_keys: set[str] = set()
+    target_keys: set[str] = set()
+    for period in periods:
+        target_keys.update(_target_keys(calendar, period))
+        for kind in (Kind.YEAR, Kind.QUARTER, Kind.MONTH):
+            if kind.months <= period.length:
+                child_keys.update(p.key for p in calendar.children(period, kind))
+    ids = [m.id for m in key_measures]
+    values: dict[tuple[int, str], float | None] = {}
+    if ids:
+        for mid, key, value in session.execute(
+            select(Actual.measure_id, Actual.period, Actual.value)
+            .join(Measure, Measure.id == Actual.measure_id)
+            .where(
+                Actual.state == PUBLISHED,
+                Actual.value.is_not(None),
+                Actual.period.in_(sorted(child_keys)),
+                Measure.is_key.is_(True),
+            )
+        ):
+            values[(mid, key)] = value
+    targets = _load_targets(session, ids, target_keys)
+    points = []
+    for period in periods:
+        children_of = {k: calendar.children(period, k) for k in Kind if k.months <= period.length}
+        city: list[float | None] = []
+        by_priority: dict[str, list[float | None]] = {p.slug: [] for p in priorities}
+        for m in key_measures:
+            kind = FREQUENCY_KIND[m.frequency]
+            if kind not in children_of or not _active(m, calendar, period):
+                continue
+            children = children_of[kind]
+            present = [values.get((m.id, c.key)) for c in children]
+            rolled = rollup(present, m.aggregation, len(children))
+            mine = targets.get(m.id, {})
+            full = rules.resolve_target(mine, period, calendar, kind, m.aggregation)
+            target = rules.period_target(full, rolled, m.aggregation)
+            if full is None and rolled.present:
+                last = next(
+                    c for c, v in zip(reversed(children), reversed(present), strict=True) if v is not None
+                )
+                target = rules.target_to_date(mine, period, calendar, kind, m.aggregation, rolled, last)
+            score = rules.evaluate(rolled.value, target, m.direction, m.tolerance).score
+            city.append(score)
+            for pid in links.get(m.activity_id, []):
+                by_priority[slug_of[pid]].append(score)
+        points.append(
+            IndexPoint(
+                period=period.key,
+                label=calendar.label(period),
+                index=rules.index(city),
+                priorities={slug: rules.index(s) for slug, s in by_priority.items()},
+            )
+        )
+    return points
+
+
+# -- the pages ----------------------------------------------------------------------------------
+def review_room(
+    session: Session,
+    calendar: FiscalCalendar,
+    period: Period,
+    query: ReviewQuery,
+    *,
+    user: Principal,
+    as_of: date | None = None,
+) -> ReviewRoom:
+    """The landing page of the review room for `period`, compared as `query.compare` says."""
+    if not may_use_review_room(user):
+        return ReviewRoom(allowed=False)
+    as_of = as_of or date.today()
+    earlier = comparison_period(calendar, period, query.compare)
+    card = scorecard(session, calendar, period, as_of=as_of, user=user)
+    before = scorecard(session, calendar, earlier, as_of=as_of, user=user)
+    earlier_label = calendar.label(earlier)
+    rows = changes(card, before, earlier_label)
+    rows = _with_explanations(rows, explanations(session, calendar, (r.measure.code for r in rows), period))
+    late = late_measures(session, calendar, user=user, as_of=as_of)
+    return ReviewRoom(
+        allowed=True,
+        period=period.key,
+        period_label=card.period_label,
+        compare=query.compare,
+        compare_period=earlier.key,
+        compare_label=earlier_label,
+        span=query.span,
+        as_of=as_of,
+        priorities=[(p.slug, p.title) for p in card.priorities],
+        change_counts={k.value: sum(r.kind == k.value for r in rows) for k in rules.Change},
+        changes=rows,
+        late=late,
+        late_count=sum(len(d.measures) for d in late),
+        matrix=matrix(card),
+        index=index_series(session, calendar, span_periods(calendar, period, query.span, as_of), user=user),
+    )
+
+
+def review_list(
+    session: Session,
+    calendar: FiscalCalendar,
+    period: Period,
+    query: ReviewQuery,
+    *,
+    user: Principal,
+    as_of: date | None = None,
+) -> ReviewList:
+    """The reviewed scorecard's measures filtered by priority, department and status (a matrix
+    cell), or those of one kind of change; internal measures included."""
+    if not may_use_review_room(user):
+        return ReviewList(allowed=False)
+    as_of = as_of or date.today()
+    card = scorecard(session, calendar, period, as_of=as_of, user=user)
+    wanted = MeasureFilter(
+        priority=query.priority, department=query.department, status=query.status, sort="status"
+    )
+    found = filter_measures(session, card.measures, wanted)
+    if query.change:
+        earlier = comparison_period(calendar, period, query.compare)
+        before = scorecard(session, calendar, earlier, as_of=as_of, user=user)
+        codes = {
+            r.measure.code for r in changes(card, before, calendar.label(earlier)) if r.kind == query.change
+        }
+        found = [m for m in found if m.code in codes]
+    departments = sorted({(m.department_code, m.department_name) for m in card.measures}, key=lambda d: d[1])
+    return ReviewList(
+        allowed=True,
+        period=period.key,
+        period_label=card.period_label,
+        query=query,
+        priorities=[(p.slug, p.title) for p in card.priorities],
+        departments=departments,
+        measures=found,
+    )
+
+
+EXCEPTIONS = ("off_track", "at_risk")
+
+
+def briefing(
+    session: Session,
+    calendar: FiscalCalendar,
+    period: Period,
+    query: ReviewQuery,
+    *,
+    user: Principal,
+    as_of: date | None = None,
+) -> Briefing:
+    """The printable briefing: the index, then for each priority (or the one asked for) its
+    index, what changed and its exceptions (off track, then at risk) with their explanations."""
+    if not may_use_review_room(user):
+        return Briefing(allowed=False)
+    as_of = as_of or date.today()
+    earlier = comparison_period(calendar, period, query.compare)
+    card = scorecard(session, calendar, period, as_of=as_of, user=user)
+    before = scorecard(session, calendar, earlier, as_of=as_of, user=user)
+    rows = changes(card, before, calendar.label(earlier))
+    chosen = [p for p in card.priorities if not query.priority or p.slug == query.priority]
+    wanted_codes = {r.measure.code for r in rows} | {m.code for m in card.measures if m.status in EXCEPTIONS}
+    found = explanations(session, calendar, wanted_codes, period)
+    rows = _with_explanations(rows, found)
+    sections = []
+    for p in chosen:
+        members = [m for m in card.measures if p.slug in m.priority_slugs]
+        exceptions = sort_measures([m for m in members if m.status in EXCEPTIONS], "score")
+        exceptions.sort(key=lambda m: EXCEPTIONS.index(m.status))
+        sections.append(
+            BriefingSection(
+                slug=p.slug,
+                title=p.title,
+                index=p.index,
+                counts=p.counts,
+                changes=[r for r in rows if p.slug in r.measure.priority_slugs],
+                exceptions=exceptions,
+                explanations={m.code: found[m.code] for m in exceptions if m.code in found},
+            )
+        )
+    return Briefing(
+        allowed=True,
+        period=period.key,
+        period_label=card.period_label,
+        compare_label=calendar.label(earlier),
+        as_of=as_of,
+        index=card.index,
+        counts=card.counts,
+        index_series=index_series(
+            session, calendar, span_periods(calendar, period, query.span, as_of), user=user
+        ),
+        priorities=[(p.slug, p.title) for p in card.priorities],
+        sections=sections,
+    )
