@@ -50,6 +50,20 @@ def require(path: Path, why: str) -> Path:
     return path
 
 
+def shared_redis_url() -> str:
+    """A Redis the test may use (AIM_TEST_REDIS_URL); skip without one, except under CI."""
+    import redis
+
+    url = os.environ.get("AIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        if IN_CI:
+            pytest.fail("Redis must run under CI: two workers need a shared store")
+        pytest.skip("Redis is not running")
+    return url
+
+
 def _unavailable(reason: str):
     if IN_CI:
         pytest.fail(f"PostgreSQL tests must run under CI but cannot: {reason}", pytrace=False)

@@ -3,29 +3,13 @@ server, and the page shell (index HTML, /_dash-layout) carries no data."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
 from aim.bench import gunicorn
 from tests.cities import load_tiny_city
-from tests.conftest import IN_CI
+from tests.conftest import shared_redis_url
 from tests.web import TIMEOUT
-
-
-def _redis_url() -> str:
-    """A Redis the test may use (AIM_TEST_REDIS_URL); skip without one, except under CI."""
-    import redis
-
-    url = os.environ.get("AIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        if IN_CI:
-            pytest.fail("Redis must run under CI: two workers need a shared store")
-        pytest.skip("Redis is not running")
-    return url
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a start-up rule, no data
@@ -40,7 +24,7 @@ def test_gunicorn_refuses_two_workers_without_a_shared_store_for_the_rate_limits
 
 def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backend):
     load_tiny_city(database)
-    with gunicorn(db_url, workers=2, redis_url=_redis_url()) as base:
+    with gunicorn(db_url, workers=2, redis_url=shared_redis_url()) as base:
         response = requests.get(f"{base}/", timeout=TIMEOUT)  # the first request sets Dash up
         assert response.status_code == 200
         assert '<html lang="en">' in response.text

@@ -23,6 +23,7 @@ from tests.accounts import (
     summaries_by_minute,
     two_minutes,
 )
+from tests.conftest import shared_redis_url
 from tests.web import TIMEOUT
 
 EDITOR = "editor.police@milwaukee.gov"
@@ -220,15 +221,7 @@ def test_twenty_failed_attempts_on_one_account_within_a_minute_are_mostly_refuse
 def test_the_login_limit_is_shared_by_two_gunicorn_workers_through_redis(database, db_url, fast_hashing):
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        from tests.conftest import IN_CI
-
-        if IN_CI:
-            pytest.fail("Redis must run under CI for the shared rate-limit test")
-        pytest.skip("Redis is not running")
+    client = redis.Redis.from_url(shared_redis_url())
     client.flushdb()
     try:
         with gunicorn(db_url, workers=2, redis_url=REDIS_URL) as base:
@@ -434,15 +427,7 @@ def test_the_data_request_limit_is_shared_by_two_gunicorn_workers_through_redis(
 
     from aim.models import DataRequest
 
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        from tests.conftest import IN_CI
-
-        if IN_CI:
-            pytest.fail("Redis must run under CI for the shared rate-limit test")
-        pytest.skip("Redis is not running")
+    client = redis.Redis.from_url(shared_redis_url())
     client.flushdb()
     try:
         with gunicorn(db_url, workers=2, redis_url=REDIS_URL) as base:
