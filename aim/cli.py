@@ -29,6 +29,7 @@ from aim.importing.report import TERMINAL_ROWS, terminal_lines
 from aim.periods import FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
 from aim.schemas import Scorecard
+from aim.services import archive as releases
 from aim.services.catalog import published_years
 from aim.services.figures import publish_due
 from aim.services.scorecard import scorecard
@@ -115,25 +116,54 @@ def status(period: str | None, as_of, as_json: bool) -> None:
 @main.command(
     "publish",
     help="Publish the figures approved on or before the latest publication day "
-    "(AIM_PUBLICATION_DAY, default the 15th). Safe to run again: run it daily from cron.",
+    "(AIM_PUBLICATION_DAY, default the 15th), and archive today's release of every public dataset "
+    "(AIM_ARCHIVE_DIR; named after today's date in UTC, the day the figures become public). "
+    "Safe to run again: run it daily from cron.",
 )
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Act as if today were this day (YYYY-MM-DD).",
+    help="Act as if today were this day (YYYY-MM-DD) when choosing what is due. The release is "
+    "still named after the real day: it holds what the public sees from today on.",
 )
 def publish(today) -> None:
-    day = settings().publication_day
+    config = settings()
+    release_day = releases.today()
     database = open_database()
     try:
+        # One transaction: the figures become public only if their release is written too. A failed
+        # release rolls the publication back (the next run publishes them and writes it again); a
+        # release is written into a staging folder and renamed whole, so none is left half-written.
         with database.write() as session:
-            count = publish_due(session, today=today.date() if today else date.today(), publication_day=day)
+            count = publish_due(
+                session, today=today.date() if today else date.today(), publication_day=config.publication_day
+            )
+            written = None
+            if count:
+                written = releases.write_release(session, release_day, config)
+    except (OSError, releases.ArchiveError) as exc:
+        raise UserError(
+            f"Nothing was published: the release of {release_day} could not be written to "
+            f"{releases.folder_of(config, release_day)} ({exc}). Fix that, then run publish again."
+        ) from None
     finally:
         database.dispose()
-    if count:
-        click.echo(f"Published {count} approved figure{'s' if count != 1 else ''}.", err=True)
-    else:
+    if not count:
         click.echo("Nothing is due for publication; nothing changed.", err=True)
+        return
+    click.echo(f"Published {count} approved figure{'s' if count != 1 else ''}.", err=True)
+    assert written is not None
+    view, new = written
+    folder = releases.folder_of(config, release_day)
+    if new:
+        click.echo(f"Archived the release of {release_day} in {folder} ({view.file_count} files).", err=True)
+    else:
+        # A release is never rewritten: what was published after it appears in the next one.
+        click.echo(
+            f"The release of {release_day} was already archived in {folder}; left unchanged. "
+            "Today's figures appear in the next release.",
+            err=True,
+        )
 
 
 def _status_warning(

@@ -263,22 +263,96 @@ def test_last_publication_day():
     assert figures.last_publication_day(date(2026, 1, 3), 15) == date(2025, 12, 15)
 
 
-def test_the_publish_command_publishes_what_is_due_and_says_nothing_changed_the_second_time(
-    database, db_url, calendar, city
-):
-    from tests.aim.test_cli import run_aim
-
+def _approved(database, calendar, city) -> None:
     ed = editor(city)
     figure = act(database, calendar, "submit", ed, enter(database, calendar, ed, "95"))
     act(database, calendar, "approve", analyst(), figure)
-    env = {"AIM_DATABASE_URL": db_url, "AIM_PUBLICATION_DAY": "15"}
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_publish_command_publishes_what_is_due_archives_its_release_and_changes_nothing_the_second_time(
+    database, db_url, calendar, city, tmp_path
+):
+    from aim.services import archive
+    from tests.aim.test_cli import run_aim
+
+    _approved(database, calendar, city)
+    env = {"AIM_DATABASE_URL": db_url, "AIM_PUBLICATION_DAY": "15", "AIM_ARCHIVE_DIR": str(tmp_path / "a")}
     first = run_aim("publish", "--today", "2099-01-20", env=env)
     assert first.returncode == 0, first.stderr
     assert "Published 1 approved figure." in first.stderr
+    day = archive.today()  # the release is named after the day the figures became public
+    folder = tmp_path / "a" / day.isoformat()
+    assert f"Archived the release of {day}" in first.stderr
+    assert "crime,2026-01,95,,published" in (folder / "actuals.csv").read_text(encoding="utf-8")
+    archive.verify(folder)
+    written = _files(folder)
     second = run_aim("publish", "--today", "2099-01-20", env=env)
     assert second.returncode == 0 and "nothing changed" in second.stderr
     with database.read() as s:
         assert s.scalars(select(Actual)).one().state == "published"
+        assert [r.release_date for r in archive.releases(s)] == [day]
+    # Another figure published the same day: the day's release is not rewritten; it waits for the next.
+    ed = editor(city)
+    figure = act(database, calendar, "submit", ed, enter(database, calendar, ed, "80", period="2026-02"))
+    act(database, calendar, "approve", analyst(), figure)
+    third = run_aim("publish", "--today", "2099-01-20", env=env)
+    assert third.returncode == 0 and "left unchanged" in third.stderr, third.stderr
+    assert _files(folder) == written
+
+
+def test_publish_publishes_nothing_when_its_release_cannot_be_written_and_leaves_no_partial_release(
+    database, db_url, calendar, city, tmp_path
+):
+    from tests.aim.test_cli import run_aim
+
+    _approved(database, calendar, city)
+    with database.read() as s:
+        version = data_version(s)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the archive should be", encoding="utf-8")
+    env = {"AIM_DATABASE_URL": db_url, "AIM_ARCHIVE_DIR": str(blocker / "archive")}
+    failed = run_aim("publish", "--today", "2099-01-20", env=env)
+    assert failed.returncode == 1
+    assert (
+        "Nothing was published: the release of" in failed.stderr and "could not be written" in failed.stderr
+    )
+    with database.read() as s:  # rolled back with the release
+        assert s.scalars(select(Actual)).one().state == "approved"
+        assert data_version(s) == version
+    env["AIM_ARCHIVE_DIR"] = str(tmp_path / "archive")
+    assert run_aim("publish", "--today", "2099-01-20", env=env).returncode == 0
+    assert [p.name for p in (tmp_path / "archive").iterdir()] == [date_today_utc()]  # no staging left
+
+
+def test_publish_refuses_to_list_a_tampered_release_of_the_day_and_leaves_it_as_it_is(
+    database, db_url, calendar, city, tmp_path
+):
+    """A folder of today's date with no database row (a run that stopped before committing) is
+    verified before it is listed; one that does not match its manifest stops the publication."""
+    from tests.aim.test_cli import run_aim
+
+    _approved(database, calendar, city)
+    folder = tmp_path / "archive" / date_today_utc()
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"files": [{"path": "x.csv", "sha256": "0", "bytes": 1}]}')
+    (folder / "x.csv").write_text("forged", encoding="utf-8")
+    before = _files(folder)
+    env = {"AIM_DATABASE_URL": db_url, "AIM_ARCHIVE_DIR": str(tmp_path / "archive")}
+    failed = run_aim("publish", "--today", "2099-01-20", env=env)
+    assert failed.returncode == 1 and "does not match its checksum" in failed.stderr, failed.stderr
+    assert _files(folder) == before
+    with database.read() as s:
+        assert s.scalars(select(Actual)).one().state == "approved"
+
+
+def date_today_utc() -> str:
+    from aim.services.archive import today
+
+    return today().isoformat()
 
 
 def test_an_import_that_changes_data_moves_the_data_version_and_one_that_changes_nothing_does_not(database):
