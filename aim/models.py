@@ -77,6 +77,11 @@ AUDIT_EVENTS = (
     "role_changed",
     "password_changed",
     "departments_changed",
+    # The data coordinator's work on the open data site (aim/services/inventory.py, data_requests.py).
+    "inventory_changed",
+    "inventory_imported",
+    "request_moderated",
+    "request_answered",
 )
 TARGET_PROPOSAL_STATES = ("draft", "submitted", "returned", "approved")
 

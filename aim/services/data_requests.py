@@ -17,6 +17,7 @@ from aim.auth import Principal, may_manage_open_data
 from aim.models import DataAsset, DataRequest, utcnow
 from aim.opendata import ANSWER_STATUSES, REQUEST_TEXT_MAX, REQUEST_TITLE_MAX, RequestView
 from aim.services.inventory import InventoryError, NotAllowed
+from aim.services.users import record
 
 URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 
@@ -155,6 +156,13 @@ def moderate(session: Session, principal: Principal, request_id: object, approve
     request.moderated_at = utcnow()
     request.moderated_by = principal.email
     session.flush()
+    record(
+        session,
+        "request_moderated",
+        user_id=principal.user_id,
+        email=principal.email,
+        detail=f"{request.state} data request {request.id}",
+    )
 
 
 def answer(
@@ -199,6 +207,13 @@ def answer(
     if asset_id is not None:
         request.asset_id = asset_id
     session.flush()
+    record(
+        session,
+        "request_answered",
+        user_id=principal.user_id,
+        email=principal.email,
+        detail=f"answered data request {request.id}: {status}" + (f" ({url})" if url else ""),
+    )
 
 
 def answerable(session: Session, principal: Principal) -> list[RequestView]:

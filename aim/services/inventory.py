@@ -24,6 +24,7 @@ from aim.opendata import (
     InventoryEntry,
 )
 from aim.services.open_catalog import PERFORMANCE, RESERVED_SLUGS
+from aim.services.users import record
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CSV_COLUMNS = INVENTORY_CSV_COLUMNS
@@ -189,6 +190,14 @@ def save_asset(session: Session, principal: Principal, data: AssetInput) -> bool
     _require(principal)
     created = _apply(session, data, principal.email, _departments(session))
     session.flush()
+    record(
+        session,
+        "inventory_changed",
+        user_id=principal.user_id,
+        email=principal.email,
+        detail=f"{'created' if created else 'updated'} inventory entry {data.slug!r}: "
+        f"{data.classification}, {data.release_status}",
+    )
     return created
 
 
@@ -235,6 +244,14 @@ def import_csv(session: Session, principal: Principal, text: str) -> tuple[int, 
         raise InventoryError(["the file holds no rows"])
     created = sum(_apply(session, data, principal.email, departments) for data in rows)
     session.flush()
+    record(
+        session,
+        "inventory_imported",
+        user_id=principal.user_id,
+        email=principal.email,
+        detail=f"imported {len(rows)} inventory entries ({created} created, {len(rows) - created} updated): "
+        + ", ".join(data.slug for data in rows)[:2000],
+    )
     return created, len(rows) - created
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from aim.models import DataRequest
 from callbacks._policy import ROUTER_OUTPUT
-from tests.accounts import csrf_token
+from tests.accounts import csrf_token, make_user
 from tests.web import TIMEOUT
 
 FORM = "/data/requests/new"
@@ -146,7 +146,8 @@ def test_payloads_are_stored_and_shown_as_text_after_moderation(site, database, 
     http, token = _session(site)
     for payload in PAYLOADS:
         assert _send(http, site, token, title=payload[:200], need=payload, reason=payload).status_code == 303
-    who = Principal(1, "opendata@city.gov", Role.DATA_COORDINATOR)
+    coordinator = make_user(database, "opendata@city.gov", Role.DATA_COORDINATOR)
+    who = Principal(coordinator.id, coordinator.email, Role.DATA_COORDINATOR)
     with database.write() as s:
         for view in data_requests.queue(s, who):
             data_requests.moderate(s, who, view.id, True)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from aim.auth import ANONYMOUS, Principal, Role
-from aim.models import DataAsset, DataRequest
+from aim.models import AuditEvent, DataAsset, DataRequest, User
 from aim.services import data_requests as req
 from aim.services import inventory as inv
 from tests import builders as b
@@ -38,7 +38,77 @@ CSV = HEADER + (
 def city(database):
     with database.write() as s:
         b.department(s, "DNS", "Neighborhood Services")
+        # The coordinator is a real account: the audit log refers to it.
+        s.add(User(id=1, email=COORDINATOR.email, password_hash="-", role=Role.DATA_COORDINATOR.value))
     return database
+
+
+def _audited(database) -> list[tuple[str, int | None, str, str]]:
+    with database.read() as s:
+        return [
+            (e.event, e.user_id, e.email, e.detail)
+            for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
+
+
+def test_the_coordinators_edits_imports_moderation_and_answers_are_in_the_audit_log(city):
+    with city.write() as s:
+        inv.import_csv(s, COORDINATOR, CSV)
+        inv.save_asset(
+            s,
+            COORDINATOR,
+            inv.parse_asset(
+                {
+                    "slug": "bridges",
+                    "name": "Bridges",
+                    "classification": "public",
+                    "release_status": "planned",
+                }
+            ),
+        )
+        inv.save_asset(
+            s,
+            COORDINATOR,
+            inv.parse_asset(
+                {
+                    "slug": "bridges",
+                    "name": "Bridges",
+                    "classification": "restricted",
+                    "release_status": "under_review",
+                    "status_reason": "Security review",
+                }
+            ),
+        )
+        rid = req.submit(s, req.parse_request({"title": "Bus stops"}))
+        spam = req.submit(s, req.parse_request({"title": "Spam"}))
+        req.moderate(s, COORDINATOR, rid, True)
+        req.moderate(s, COORDINATOR, spam, False)
+        req.answer(s, COORDINATOR, rid, "released", "Here", "https://data.example.gov/bus-stops")
+    who = (1, "opendata@city.gov")
+    assert _audited(city) == [
+        (
+            "inventory_imported",
+            *who,
+            "imported 5 inventory entries (5 created, 0 updated): permits, payroll, potholes, trees, lights",
+        ),
+        ("inventory_changed", *who, "created inventory entry 'bridges': public, planned"),
+        ("inventory_changed", *who, "updated inventory entry 'bridges': restricted, under_review"),
+        ("request_moderated", *who, f"approved data request {rid}"),
+        ("request_moderated", *who, f"rejected data request {spam}"),
+        (
+            "request_answered",
+            *who,
+            f"answered data request {rid}: released (https://data.example.gov/bus-stops)",
+        ),
+    ]
+
+
+def test_a_refused_or_failed_change_leaves_no_audit_event(city):
+    with pytest.raises(inv.NotAllowed), city.write() as s:
+        inv.import_csv(s, OTHERS[1], CSV)
+    with pytest.raises(inv.InventoryError), city.write() as s:
+        inv.import_csv(s, COORDINATOR, CSV + "Bad Slug,X,DNS,public,planned,,3,,\n")
+    assert _audited(city) == []
 
 
 def test_a_csv_import_creates_then_updates_and_records_who(city):
