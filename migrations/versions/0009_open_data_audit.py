@@ -77,7 +77,8 @@ def _sqlite_rebuild(events: tuple[str, ...]) -> None:
 def _postgresql(events: tuple[str, ...]) -> None:
     op.execute("ALTER TABLE audit_log DROP CONSTRAINT ck_audit_log_event_allowed")
     op.execute(
-        f"ALTER TABLE audit_log ADD CONSTRAINT ck_audit_log_event_allowed CHECK (event IN ({_listed(events)}))"
+        "ALTER TABLE audit_log ADD CONSTRAINT ck_audit_log_event_allowed "
+        f"CHECK (event IN ({_listed(events)}))"
     )
 
 
