@@ -236,3 +236,97 @@ def test_an_archived_release_is_served_as_written_and_listed(site, database, das
     listed = page_text(site, "/data/archive")
     assert "03 December 2026" in listed and view.manifest_sha256 in listed
     assert "/data/archive/2026-12-03/targets.csv" in json.dumps(json.loads(page_text(site, "/data/targets")))
+
+
+def test_the_release_of_a_date_equals_what_as_of_that_date_shows(site, database, dash_app, archive_dir):
+    """On both databases: the release written on a day holds, measure by measure and period by
+    period, the values the API gives with as_of=<that day> (rebuilt from the revision history),
+    after a correction was published that day and another one is still pending."""
+    from sqlalchemy import select
+
+    from aim.auth import Principal, Role
+    from aim.models import Activity, Actual, Measure
+    from aim.services import archive, figures
+    from aim.workflow_views import FigureInput, FigureRef
+    from web.context import EXTENSION
+
+    calendar = FiscalCalendar(1)
+    analyst = Principal(902, "analyst@city.gov", Role.BUDGET_ANALYST)
+    with database.read() as s:
+        homicides = s.scalars(select(Measure).where(Measure.code == "homicides")).one()
+        department = s.scalar(select(Activity.department_id).where(Activity.id == homicides.activity_id))
+        periods = list(
+            s.execute(
+                select(Actual.period, Actual.version)
+                .where(Actual.measure_id == homicides.id, Actual.state == "published")
+                .order_by(Actual.period.desc())
+                .limit(2)
+            )
+        )
+    editor = Principal(901, "ed@city.gov", Role.DEPARTMENT_EDITOR, {department})
+    # A correction published today, and one entered but not published (the public keeps the old value).
+    corrections = ((*periods[0], "4242", True), (*periods[1], "9191", False))
+    periods = [period for period, _ in periods]
+    for period, version, value, publish in corrections:
+        with database.write() as s:
+            draft = figures.save_draft(
+                s,
+                calendar,
+                FigureInput(
+                    measure="homicides",
+                    period=period,
+                    value=value,
+                    explanation="A correction.",
+                    version=version,
+                ),
+                user=editor,
+            )
+        ref = FigureRef(measure="homicides", period=period, version=draft.version)
+        with database.write() as s:
+            [submitted] = figures.submit(s, calendar, [ref], user=editor)
+        if publish:
+            ref = FigureRef(measure="homicides", period=period, version=submitted.version)
+            with database.write() as s:
+                [approved] = figures.approve(s, calendar, [ref], user=analyst)
+            with database.write() as s:
+                figures.publish(
+                    s,
+                    calendar,
+                    [FigureRef(measure="homicides", period=period, version=approved.version)],
+                    user=analyst,
+                )
+    day = archive.today()
+    with database.write() as s:
+        archive.write_release(s, day, dash_app.server.extensions[EXTENSION].settings)
+    folder = archive_dir / day.isoformat()
+    released: dict[str, dict[str, float]] = {}
+    with open(folder / "actuals.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["value"] != "":  # a period published without a value: the API shows none either
+                released.setdefault(row["measure"], {})[row["period"]] = float(row["value"])
+    assert released["homicides"][periods[0]] == 4242.0
+    assert released["homicides"][periods[1]] != 9191.0
+    with open(folder / "measures.csv", encoding="utf-8", newline="") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle)}
+    listed = get(f"{site}/api/v1/measures?as_of={day}").json()["measures"]
+    # The list holds the measures evaluated for the period; the release holds every public one.
+    assert {m["code"] for m in listed} <= codes
+    differences = []
+    with requests.Session() as http:
+        for code in sorted(codes):
+            body = http.get(f"{site}/api/v1/measures/{code}/series.json?as_of={day}", timeout=TIMEOUT).json()
+            assert body["as_published_on"] == day.isoformat()
+            shown = {p["period"]: p["actual"] for p in body["series"] if p["actual"] is not None}
+            if shown != released.get(code, {}):
+                theirs = released.get(code, {})
+                differences.append(
+                    (
+                        code,
+                        {
+                            k: (shown.get(k), theirs.get(k))
+                            for k in shown.keys() ^ theirs.keys()
+                            | {k for k in shown.keys() & theirs.keys() if shown[k] != theirs[k]}
+                        },
+                    )
+                )
+    assert differences == []
