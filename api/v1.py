@@ -7,32 +7,32 @@ unknown code a 404. CSV downloads come from aim/exports.py, which neutralises fo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from aim.auth import ANONYMOUS
 from aim.exports import csv_text, table_csv
+from aim.opendata import distribution_urls
 from aim.periods import PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, MeasureStatus
+from aim.services import archive, inventory, open_catalog
 from aim.services.budgets import budget_lines, department_budget, departments_index
 from aim.services.catalog import filter_measures, sort_measures
 from aim.services.measures import measure_detail, series
 from aim.services.scorecard import default_period, scorecard
 from aim.services.site import site_info
+from api import responses as r
+from api.openapi import DOCUMENT, OPERATIONS, query_parameters
 from web.context import runtime
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-OPENAPI = Path(__file__).with_name("openapi.json")
-# Read once: the document ships with the code and never changes while the app runs.
-_DOCUMENT = json.loads(OPENAPI.read_text(encoding="utf-8"))
 #: What every endpoint of this read-only API answers to.
 READ_METHODS = "GET, HEAD, OPTIONS"
 PERIOD_HELP = 'period must be a fiscal year "2024", a quarter "2024-Q3" or a month "2024-07"'
@@ -46,10 +46,8 @@ class ApiError(Exception):
 
 @blueprint.errorhandler(ApiError)
 def _api_error(error: ApiError):
-    body: dict[str, object] = {"error": error.message}
-    if error.details:
-        body["details"] = error.details
-    return jsonify(body), error.status
+    body = r.Error(error=error.message, details=error.details)
+    return jsonify(body.model_dump(exclude_defaults=True)), error.status
 
 
 @blueprint.before_app_request
@@ -87,12 +85,6 @@ def _open_data_headers(response: Response) -> Response:
     return response
 
 
-def _documented(rule: str) -> dict[str, dict]:
-    """The query parameters the OpenAPI document declares for a route, with their schemas."""
-    operation = _DOCUMENT["paths"].get(rule.replace("<code>", "{code}"), {}).get("get", {})
-    return {p["name"]: p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"}
-
-
 def _refused_by_document(name: str, value: str, schema: dict) -> str | None:
     """Why the document's schema refuses `value`, in words; the keywords the document uses."""
     if "enum" in schema and value not in schema["enum"]:
@@ -125,7 +117,7 @@ def _params(allowed: set[str]) -> dict[str, str]:
     if repeated:
         raise ApiError(400, f"Parameter(s) given more than once: {', '.join(repeated)}.")
     params = {k: request.args[k] for k in request.args}
-    schemas = _documented(request.url_rule.rule if request.url_rule else "")
+    schemas = query_parameters(request.url_rule.rule if request.url_rule else "")
     for name, value in params.items():
         problem = _refused_by_document(name, value, schemas.get(name, {}))
         if problem and name == "period":
@@ -235,18 +227,7 @@ def index():
             "description": (
                 "Open data API of the city performance dashboard: public measures, published values."
             ),
-            "endpoints": [
-                "/api/v1/priorities",
-                "/api/v1/measures",
-                "/api/v1/measures/{code}",
-                "/api/v1/measures/{code}/series.json",
-                "/api/v1/measures/{code}/series.csv",
-                "/api/v1/scorecard",
-                "/api/v1/departments",
-                "/api/v1/departments/{code}",
-                "/api/v1/budgets",
-                "/api/v1/budgets.csv",
-            ],
+            "endpoints": [op.path for op in OPERATIONS],
             "openapi": "/api/v1/openapi.json",
         }
     )
@@ -258,7 +239,8 @@ def priorities(session, rt: Runtime):
     params = _params({"period", "as_of"})
     on = _as_of(params)
     card = scorecard(session, rt.calendar, _period(session, rt, params.get("period"), on), published_on=on)
-    return jsonify(
+    return r.respond(
+        r.Priorities,
         _envelope(
             session,
             card.period,
@@ -277,7 +259,7 @@ def priorities(session, rt: Runtime):
                 }
                 for p in card.priorities
             ],
-        )
+        ),
     )
 
 
@@ -295,7 +277,8 @@ def measures(session, rt: Runtime):
         ) from None
     card = scorecard(session, rt.calendar, period, published_on=on)
     found = filter_measures(session, card.measures, wanted)
-    return jsonify(
+    return r.respond(
+        r.Measures,
         _envelope(
             session,
             card.period,
@@ -303,7 +286,7 @@ def measures(session, rt: Runtime):
             on,
             count=len(found),
             measures=[_measure_json(m) for m in found],
-        )
+        ),
     )
 
 
@@ -325,7 +308,8 @@ def measure(session, rt: Runtime, code: str):
     on = _as_of(params)
     detail = _detail_or_404(session, rt, code, _period(session, rt, params.get("period"), on), on)
     info = detail.info
-    return jsonify(
+    return r.respond(
+        r.MeasureDetail,
         _envelope(
             session,
             detail.period,
@@ -341,7 +325,7 @@ def measure(session, rt: Runtime, code: str):
                 "json": f"/api/v1/measures/{code}/series.json",
                 "csv": f"/api/v1/measures/{code}/series.csv",
             },
-        )
+        ),
     )
 
 
@@ -380,7 +364,8 @@ def _span(points) -> str:
 def series_json(session, rt: Runtime, code: str):
     info, points, explanations, updated = _series_or_404(session, rt, code)
     span = _span(points)
-    return jsonify(
+    return r.respond(
+        r.Series,
         _envelope(
             session,
             span,
@@ -398,7 +383,7 @@ def series_json(session, rt: Runtime, code: str):
             last_updated=updated.isoformat() if updated else None,
             series=[p.model_dump(mode="json", include=set(SERIES_COLUMNS)) for p in points],
             explanations=[e.model_dump() for e in explanations],
-        )
+        ),
     )
 
 
@@ -430,12 +415,13 @@ def scorecard_endpoint(session, rt: Runtime):
     card = scorecard(session, rt.calendar, _period(session, rt, params.get("period"), on), published_on=on)
     summary = card.summary()
     updated = site_info(session).data_updated_at
-    return jsonify(
+    return r.respond(
+        r.Scorecard,
         {
             **summary,
             "data_updated_at": updated.isoformat() if updated else None,
             "as_published_on": on.isoformat() if on else None,
-        }
+        },
     )
 
 
@@ -446,7 +432,8 @@ def departments(session, rt: Runtime):
     params = _params({"period"})
     card = scorecard(session, rt.calendar, _period(session, rt, params.get("period")))
     found = departments_index(session, rt.calendar, card, rt.calendar.parse(card.period))
-    return jsonify(
+    return r.respond(
+        r.Departments,
         _envelope(
             session,
             card.period,
@@ -461,7 +448,7 @@ def departments(session, rt: Runtime):
                 }
                 for d in found.departments
             ],
-        )
+        ),
     )
 
 
@@ -479,7 +466,8 @@ def department(session, rt: Runtime, code: str):
             ["See /api/v1/departments for the list of departments."],
         )
     measures = sort_measures([m for m in card.measures if m.department_code == code], "department")
-    return jsonify(
+    return r.respond(
+        r.DepartmentDetail,
         _envelope(
             session,
             card.period,
@@ -490,7 +478,7 @@ def department(session, rt: Runtime, code: str):
             totals=[t.model_dump() for t in found.totals],
             activities=[a.model_dump() for a in found.activities],
             measures=[_measure_json(m) for m in measures],
-        )
+        ),
     )
 
 
@@ -531,7 +519,8 @@ def _budget_lines(session):
 @_read
 def budgets(session, rt: Runtime):
     lines, span = _budget_lines(session)
-    return jsonify(
+    return r.respond(
+        r.Budgets,
         _envelope(
             session,
             span,
@@ -540,7 +529,7 @@ def budgets(session, rt: Runtime):
             count=len(lines),
             budgets=[line.model_dump() for line in lines],
             csv="/api/v1/budgets.csv",
-        )
+        ),
     )
 
 
@@ -556,9 +545,102 @@ def budgets_csv(session, rt: Runtime):
     return response
 
 
+# -- open data: the catalog of /data, the inventory, the archive of releases ------------------------
+def _no_params() -> None:
+    _params(set())
+
+
+@blueprint.get("/catalog")
+@_read
+def catalog(session, rt: Runtime):
+    _no_params()
+    base = request.url_root  # with ProxyFix (AIM_PROXY_HOPS), the address the reader used
+    view = open_catalog.catalog(session, rt.settings)
+    datasets = [
+        {
+            "slug": d.slug,
+            "title": d.title,
+            "description": d.description,
+            "kind": d.kind,
+            "steward": d.steward,
+            "update_frequency": d.update_frequency,
+            "keywords": list(d.keywords),
+            "modified": d.modified.isoformat() if d.modified else None,
+            "columns": [c.model_dump() for c in d.columns],
+            "page": f"{base}data/{d.slug}",
+            "downloads": distribution_urls(base, d.slug)
+            if d.kind == "performance"
+            else {"web": d.access_url},
+        }
+        for d in view.datasets
+    ]
+    return r.respond(
+        r.Catalog,
+        {
+            "publisher": view.publisher,
+            "license_id": view.license_id,
+            "license_url": view.license_url,
+            "license_title": view.license_title,
+            "count": len(datasets),
+            "datasets": datasets,
+            "dcat": f"{base}data.json",
+        },
+    )
+
+
+@blueprint.get("/inventory")
+@_read
+def inventory_endpoint(session, rt: Runtime):
+    _no_params()
+    # Always the public's view, whoever asks: the API has no sign-in.
+    entries = [
+        {
+            **e.model_dump(
+                mode="json",
+                include={
+                    "slug",
+                    "name",
+                    "steward",
+                    "classification",
+                    "release_status",
+                    "status_reason",
+                    "update_frequency",
+                    "priority",
+                    "support",
+                    "description",
+                    "system_of_record",
+                    "access_url",
+                    "keywords",
+                    "released_on",
+                },
+            ),
+            "details_shown": e.restricted_details,
+        }
+        for e in inventory.inventory(session, ANONYMOUS)
+    ]
+    return r.respond(r.Inventory, {"count": len(entries), "entries": entries})
+
+
+@blueprint.get("/archive")
+@_read
+def archive_endpoint(session, rt: Runtime):
+    _no_params()
+    base = request.url_root
+    found = [
+        {
+            **v.model_dump(mode="json"),
+            "created_at": v.created_at.isoformat(),
+            "manifest": f"{base}data/archive/{v.folder}/{archive.MANIFEST}",
+            "checksums": f"{base}data/archive/{v.folder}/{archive.CHECKSUMS}",
+        }
+        for v in archive.releases(session)
+    ]
+    return r.respond(r.Archive, {"count": len(found), "releases": found})
+
+
 @blueprint.get("/openapi.json")
 def openapi():
-    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+    return jsonify(DOCUMENT)
 
 
 @blueprint.get("/<path:rest>")

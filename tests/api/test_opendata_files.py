@@ -5,6 +5,7 @@ nothing internal or unpublished in any of them."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -195,9 +196,22 @@ def test_a_published_inventory_entry_is_in_data_json_with_its_link(site, databas
                 classification="confidential",
                 release_status="will_not_release",
                 status_reason="Personal data of employees.",
+                description="Salaries by name.",
+                system_of_record="PeopleSoft",
             )
         )
     document = get(f"{site}/data.json").json()
+    # The API lists the same datasets, and the inventory as the public sees it.
+    listed = get(f"{site}/api/v1/catalog").json()
+    assert [d["title"] for d in listed["datasets"]] == [d["title"] for d in document["dataset"]]
+    permits = next(d for d in listed["datasets"] if d["slug"] == "building-permits")
+    assert permits["downloads"] == {"web": "https://data.example.gov/permits"}
+    actuals = next(d for d in listed["datasets"] if d["slug"] == "actuals")
+    assert actuals["downloads"]["csv"] == f"{site}/data/actuals/actuals.csv"
+    entries = {e["slug"]: e for e in get(f"{site}/api/v1/inventory").json()["entries"]}
+    assert entries["payroll"]["status_reason"] == "Personal data of employees."
+    assert not entries["payroll"]["details_shown"] and entries["building-permits"]["details_shown"]
+    assert "Salaries" not in json.dumps(entries)
     assert [e for e in dcat_validator().iter_errors(document)] == []
     permits = next(d for d in document["dataset"] if d["title"] == "Building permits")
     assert permits["distribution"][0]["accessURL"] == "https://data.example.gov/permits"
@@ -233,6 +247,11 @@ def test_an_archived_release_is_served_as_written_and_listed(site, database, das
     assert escaped.headers["Content-Type"].startswith("text/html") and '"files"' not in escaped.text
     from tests.api.test_opendata_requests import page_text
 
+    [release] = get(f"{site}/api/v1/archive").json()["releases"]
+    assert release["release_date"] == "2026-12-03" and release["manifest_sha256"] == view.manifest_sha256
+    manifest = requests.get(release["manifest"], timeout=TIMEOUT).content
+    assert hashlib.sha256(manifest).hexdigest() == view.manifest_sha256
+    assert "  targets.csv\n" in requests.get(release["checksums"], timeout=TIMEOUT).text
     listed = page_text(site, "/data/archive")
     assert "03 December 2026" in listed and view.manifest_sha256 in listed
     assert "/data/archive/2026-12-03/targets.csv" in json.dumps(json.loads(page_text(site, "/data/targets")))

@@ -46,6 +46,9 @@ REVIEWED_ROUTES = {
     "/api/v1/budgets": "public open data API: budgets are public data",
     "/api/v1/budgets.csv": "public open data API: budgets are public data",
     "/api/v1/scorecard": "public open data API",
+    "/api/v1/catalog": "public open data API: the published datasets of /data",
+    "/api/v1/inventory": "public open data API: the inventory as the public sees it, whoever asks",
+    "/api/v1/archive": "public open data API: the archived releases",
     "/assets/<path:filename>": "public: our CSS and the upload input's label script",
     "/downloads/measures.<any(csv, xlsx):fmt>": "public: the /measures list as CSV/xlsx (public, published)",
     "/downloads/review-room/<any(changes, late, matrix, index, measures):what>.<any(csv, xlsx):fmt>": (

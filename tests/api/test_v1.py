@@ -261,7 +261,8 @@ def test_head_answers_like_get_without_a_body(api, site):
 
 
 def _documented_parameters() -> list[tuple[str, str, dict]]:
-    document = json.loads((ROOT / "api" / "openapi.json").read_text(encoding="utf-8"))
+    from api.openapi import DOCUMENT as document
+
     return [
         (path, p["name"], p["schema"])
         for path, operations in document["paths"].items()

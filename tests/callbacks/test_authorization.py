@@ -233,6 +233,9 @@ API_ROUTES = [
     "/api/v1/departments/MPD?period=2026",
     "/api/v1/budgets?department=MPD",
     "/api/v1/budgets.csv",
+    "/api/v1/catalog",
+    "/api/v1/inventory",
+    "/api/v1/archive",
 ]
 
 
