@@ -18,6 +18,8 @@ from api import responses as r
 PERIOD = {"type": "string", "pattern": r"^(19\d\d|2\d\d\d)(-Q[1-4]|-(0[1-9]|1[0-2]))?$"}
 AS_OF = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 FISCAL_YEAR = {"type": "string", "pattern": r"^(19\d\d|2\d\d\d)$"}
+#: No text parameter may hold a NUL character: the site refuses any request with one (api/security.py).
+NO_NUL = r"^[^\u0000]*$"
 STATUSES = ["on_track", "at_risk", "off_track", "no_target", "no_data", "stale"]
 
 
@@ -39,7 +41,7 @@ class Operation:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-CODE = Param("code", {"type": "string"}, where="path")
+CODE = Param("code", {"type": "string", "pattern": NO_NUL}, where="path")
 PERIOD_PARAM = Param("period", PERIOD, 'A fiscal year "2025", a quarter "2025-Q3" or a month "2025-07"')
 AS_OF_PARAM = Param("as_of", AS_OF, "The figures as published at the end of this day (YYYY-MM-DD)")
 CSV_HEADERS = {
@@ -47,7 +49,7 @@ CSV_HEADERS = {
     "X-Data-Updated-At": "When published data last changed",
 }
 BUDGET_PARAMS = (
-    Param("department", {"type": "string", "minLength": 1}, "A department code"),
+    Param("department", {"type": "string", "minLength": 1, "pattern": NO_NUL}, "A department code"),
     Param("fiscal_year", FISCAL_YEAR),
 )
 
@@ -57,6 +59,7 @@ OPERATIONS = (
         "Priorities with their index and counts by status",
         r.Priorities,
         (PERIOD_PARAM, AS_OF_PARAM),
+        (400, 404),
     ),
     Operation(
         "/api/v1/measures",
@@ -64,16 +67,27 @@ OPERATIONS = (
         r.Measures,
         (
             PERIOD_PARAM,
-            Param("priority", {"type": "string", "minLength": 1, "maxLength": 80}, "A priority's slug"),
-            Param("department", {"type": "string", "minLength": 1, "maxLength": 64}, "A department code"),
+            Param(
+                "priority",
+                {"type": "string", "minLength": 1, "maxLength": 80, "pattern": NO_NUL},
+                "A priority's slug",
+            ),
+            Param(
+                "department",
+                {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NO_NUL},
+                "A department code",
+            ),
             Param("status", {"type": "string", "enum": STATUSES}),
             Param("frequency", {"type": "string", "enum": ["monthly", "quarterly", "annual"]}),
             Param(
-                "q", {"type": "string", "maxLength": 200, "minLength": 1}, "Words of the name or definition"
+                "q",
+                {"type": "string", "maxLength": 200, "minLength": 1, "pattern": NO_NUL},
+                "Words of the name or definition",
             ),
             Param("sort", {"type": "string", "enum": ["department", "name", "status", "score", "change"]}),
             AS_OF_PARAM,
         ),
+        (400, 404),
     ),
     Operation(
         "/api/v1/measures/{code}",
@@ -102,6 +116,7 @@ OPERATIONS = (
         "The figures of python -m aim status --json",
         r.Scorecard,
         (PERIOD_PARAM, AS_OF_PARAM),
+        (400, 404),
     ),
     Operation(
         "/api/v1/departments",
@@ -176,7 +191,9 @@ def _operation(op: Operation, schemas: dict[Any, dict[str, Any]]) -> dict[str, A
     answers = {"200": ok}
     for status in op.errors:
         answers[str(status)] = {
-            "description": "Bad parameter(s)" if status == 400 else "No such code",
+            "description": "Bad parameter(s)"
+            if status == 400
+            else "Not found: no public measure or department with that code, or an as_of day still to come",
             "content": error,
         }
     parameters = []

@@ -145,7 +145,13 @@ def _as_of(params: dict[str, str]) -> date | None:
     except ValueError:
         raise ApiError(400, f"Bad as_of: {text[:40]!r}.", [AS_OF_HELP]) from None
     if day > date.today():
-        raise ApiError(400, f"as_of {day} is in the future.", ["Choose today or an earlier day."])
+        # 404, not 400: the day is well formed (the document cannot say "not after today"); what it
+        # names, the figures as published on that day, does not exist yet.
+        raise ApiError(
+            404,
+            f"as_of {day} is in the future: nothing is published on it yet.",
+            ["Choose today or an earlier day."],
+        )
     return day
 
 
