@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 
 import pytest
-import schemathesis
 import requests
+import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
 from api.openapi import DOCUMENT
