@@ -88,6 +88,8 @@ SLOWEST_FILES = (
     "tests/browser/test_pages.py",
     "tests/test_app.py",
     "tests/browser/test_home.py",
+    "tests/api/test_opendata_files.py",
+    "tests/api/test_fuzz.py",
 )
 
 
