@@ -97,6 +97,8 @@ def _register_pages() -> None:
         name="Narratives",
         title=routing.priority_narratives_title,
         layout=narratives.layout,
+        # Numbered so that Dash tries it before /priorities/<slug>, whose <slug> would take the rest.
+        order=9,
     )
     dash.register_page(
         "browse",
