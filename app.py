@@ -79,8 +79,9 @@ def _serve_plotly_basic(server) -> None:
 
 def _register_pages() -> None:
     from callbacks.budget import departments, workbench
-    from callbacks.public import browse, department, home, measure, methodology, priority
+    from callbacks.public import browse, department, home, measure, methodology, narratives, priority
     from callbacks.staff import internal, review, targets, workflow
+    from callbacks.staff import narratives as narrative_desk
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
@@ -89,6 +90,15 @@ def _register_pages() -> None:
         name="Priority",
         title=routing.priority_title_of,
         layout=priority.layout,
+    )
+    dash.register_page(
+        "priority_narratives",
+        path_template="/priorities/<slug>/narratives",
+        name="Narratives",
+        title=routing.priority_narratives_title,
+        layout=narratives.layout,
+        # Numbered so that Dash tries it before /priorities/<slug>, whose <slug> would take the rest.
+        order=9,
     )
     dash.register_page(
         "browse",
@@ -202,6 +212,13 @@ def _register_pages() -> None:
         name="Briefing",
         title=routing.titled("Briefing"),
         layout=review.briefing_page,
+    )
+    dash.register_page(
+        "narratives",
+        path="/review-room/narratives",
+        name="Priority narratives",
+        title=routing.titled("Priority narratives"),
+        layout=narrative_desk.layout,
     )
 
 

@@ -82,7 +82,11 @@ AUDIT_EVENTS = (
     "inventory_imported",
     "request_moderated",
     "request_answered",
+    # Priority narratives (aim/services/narratives.py): every draft saved and every publication.
+    "narrative_saved",
+    "narrative_published",
 )
+NARRATIVE_STATES = ("draft", "published")
 TARGET_PROPOSAL_STATES = ("draft", "submitted", "returned", "approved")
 
 
@@ -586,6 +590,42 @@ class FigureComment(Base):
     role: Mapped[str] = mapped_column(String(32), default="")
     at: Mapped[created]
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class PriorityNarrative(Base):
+    """One version of the Mayor's Office's account of a priority for a period ("what we are
+    seeing, what we are doing"). Versions count 1, 2, ... per priority and period; only the latest
+    may be a draft, and a published version is never changed or deleted (the database refuses it):
+    editing one starts the next version. The public sees published versions only."""
+
+    __tablename__ = "priority_narratives"
+    __table_args__ = (
+        one_of("state", NARRATIVE_STATES),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("state = 'draft' OR published_at IS NOT NULL", name="published_has_date"),
+        UniqueConstraint("priority_id", "period", "version"),
+        Index("ix_priority_narratives_priority_id_state", "priority_id", "state"),
+    )
+
+    id: Mapped[intpk]
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id"))
+    period: Mapped[period_key]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    seeing: Mapped[str] = mapped_column(Text, default="")
+    doing: Mapped[str] = mapped_column(Text, default="")
+    #: Counts the saves of this version, so a stale form is refused instead of overwriting.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[who]
+    created_at: Mapped[created]
+    updated_by: Mapped[who]
+    updated_at: Mapped[created]
+    published_by: Mapped[who]
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    priority: Mapped[Priority] = relationship()
+
+    __mapper_args__ = {"version_id_col": revision}
 
 
 # -- the open data site (issue 15) ----------------------------------------------------------------

@@ -504,6 +504,7 @@ class BriefingSection(View):
     changes: list[ChangeRow]
     exceptions: list[MeasureStatus]  # off track and at risk, worst first
     explanations: dict[str, Explanation]  # by measure code
+    narrative: PublishedNarrative | None = None  # the Mayor's Office's, for this period, if published
 
 
 class Briefing(View):
@@ -517,3 +518,92 @@ class Briefing(View):
     index_series: list[IndexPoint] = []
     priorities: list[tuple[str, str]] = []
     sections: list[BriefingSection] = []
+
+
+# -- priority narratives (aim/services/narratives.py) ----------------------------------------------
+NARRATIVE_TEXT_MAX = 2000
+
+
+class PublishedNarrative(View):
+    """A published version of a priority's narrative, as the public sees it: the office that wrote
+    it, never the person."""
+
+    priority_slug: str
+    priority_title: str
+    period: str
+    period_label: str
+    version: int
+    seeing: str
+    doing: str
+    published_at: datetime
+    author: str
+
+
+class NarrativeVersion(View):
+    """One version of a priority's narrative for staff: drafts too, and who wrote it."""
+
+    priority_slug: str
+    period: str
+    period_label: str
+    version: int
+    state: str
+    seeing: str
+    doing: str
+    revision: int
+    updated_by: str
+    updated_at: datetime
+    published_by: str = ""
+    published_at: datetime | None = None
+
+
+class NarrativeInput(BaseModel):
+    """What the narrative form sends: the text, and the version (and save) the writer started from,
+    so that a stale form is refused instead of overwriting someone else's work."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    priority: str = Field(max_length=80)
+    period: str = Field(max_length=10)
+    seeing: str = Field(default="", max_length=NARRATIVE_TEXT_MAX)
+    doing: str = Field(default="", max_length=NARRATIVE_TEXT_MAX)
+    base_version: int | None = None
+    base_revision: int | None = None
+
+    @field_validator("seeing", "doing", mode="before")
+    @classmethod
+    def _newlines(cls, value: object) -> object:
+        # Browsers send \r\n from a textarea; keep one form so that lengths and paragraphs agree.
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class NarrativeRow(View):
+    """One priority's narrative for a period, in the overview of the narratives page."""
+
+    slug: str
+    title: str
+    state: str = ""  # of the latest version: "", "draft" or "published"
+    version: int = 0
+    published_versions: int = 0
+
+
+class NarrativeDesk(View):
+    """The staff narratives page for one period and priority."""
+
+    allowed: bool
+    may_write: bool = False
+    period: str = ""
+    period_label: str = ""
+    priority_slug: str = ""
+    priority_title: str = ""
+    latest: NarrativeVersion | None = None
+    published: NarrativeVersion | None = None
+    history: list[NarrativeVersion] = []  # every version, newest first
+    overview: list[NarrativeRow] = []
+
+
+class NarrativeHistory(View):
+    """Every published version of a priority's narratives, newest first (the public history page)."""
+
+    priority_slug: str
+    priority_title: str
+    versions: list[PublishedNarrative] = []

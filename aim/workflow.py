@@ -129,3 +129,46 @@ def separation_of_duties(p: Principal, changed_by: set[str]) -> bool:
 def explanation_required(status: str | None) -> bool:
     """A figure off track or at risk must say what happened and what is being done about it."""
     return status in ("off_track", "at_risk")
+
+
+# -- priority narratives (issue 12) ---------------------------------------------------------------
+# The Mayor's Office's account of a priority for a period ("what we are seeing, what we are doing").
+# Simpler than figures: the office speaks for itself, so there is no submission or approval, and a
+# published account is never changed: editing it starts a new version (a draft) and the published
+# one stays public until that draft is published.
+#
+#     (none) --edit--> draft --edit--> draft --publish--> published --edit--> draft (next version)
+
+#: (state before, action) -> state after, for one version of a narrative.
+NARRATIVE_TRANSITIONS: dict[tuple[State | None, Action], State] = {
+    (None, Action.EDIT): State.DRAFT,
+    (State.DRAFT, Action.EDIT): State.DRAFT,
+    (State.DRAFT, Action.PUBLISH): State.PUBLISHED,
+    # A new version: the published one is kept as it is (history, never overwritten).
+    (State.PUBLISHED, Action.EDIT): State.DRAFT,
+}
+
+#: Only the Mayor's Office writes and publishes: the public page names it as the author. Budget
+#: analysts read drafts in the review room but do not write in the office's name.
+NARRATIVE_ACTORS: dict[Action, frozenset[Role]] = {
+    Action.EDIT: frozenset({Role.MAYORS_OFFICE}),
+    Action.PUBLISH: frozenset({Role.MAYORS_OFFICE}),
+}
+
+
+def next_narrative_state(state: State | str | None, action: Action | str) -> State:
+    """The state after `action` on a narrative's latest version, or TransitionRefused."""
+    before = State(state) if state is not None else None
+    act = Action(action)
+    after = NARRATIVE_TRANSITIONS.get((before, act))
+    if after is None:
+        if before is None:
+            raise TransitionRefused("There is no narrative to publish yet: write a draft first.")
+        raise TransitionRefused(f"A narrative that is {STATE_WORDS[before]} cannot be {_past(act)}.")
+    return after
+
+
+def may_write_narrative(p: Principal, action: Action | str = Action.EDIT) -> bool:
+    """Does `p`'s role draft (EDIT) or publish (PUBLISH) priority narratives?"""
+    act = Action(action)
+    return is_signed_in(p) and act in NARRATIVE_ACTORS and p.role in NARRATIVE_ACTORS[act]

@@ -61,6 +61,11 @@ def priority_title_of(slug: str | None = None) -> str:
     return titled(name.rstrip(". ") if name else "Priority not found")
 
 
+def priority_narratives_title(slug: str | None = None) -> str:
+    name = _priority_name(slug or "")
+    return titled(f"{name.rstrip('. ')}: narratives" if name else "Priority not found")
+
+
 def department_title(code: str | None = None) -> str:
     return titled(_department_name(code or "") or "Department not found")
 
@@ -69,6 +74,7 @@ def department_title(code: str | None = None) -> str:
 _EXISTS: dict[str, Callable[..., bool]] = {
     "measure": lambda code=None, **_: _measure_name(code or "") is not None,
     "priority": lambda slug=None, **_: _priority_name(slug or "") is not None,
+    "priority_narratives": lambda slug=None, **_: _priority_name(slug or "") is not None,
     "department": lambda code=None, **_: _department_name(code or "") is not None,
 }
 

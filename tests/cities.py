@@ -95,17 +95,29 @@ SECRET_VALUES = (
     "39,182,746",
 )
 SECRET_EXPLANATION = "Axolotl unpublished explanation"
-SECRET_STRINGS = (SECRET_CODE, SECRET_NAME, SECRET_DEFINITION, SECRET_EXPLANATION, *SECRET_VALUES)
+#: A draft of the Mayor's Office's narrative (version 2, after a published version 1): never public.
+SECRET_NARRATIVE = "Narwhal draft narrative"
+PUBLISHED_NARRATIVE = "Pangolin published narrative"
+NARRATIVE_PERIOD = "2026-Q2"
+SECRET_STRINGS = (
+    SECRET_CODE,
+    SECRET_NAME,
+    SECRET_DEFINITION,
+    SECRET_EXPLANATION,
+    SECRET_NARRATIVE,
+    *SECRET_VALUES,
+)
 
 
 def load_leak_city(database) -> None:
-    """The Milwaukee demo city, plus: an internal measure (with published values), and unpublished
-    draft, submitted and approved values with explanations on public measures."""
+    """The Milwaukee demo city, plus: an internal measure (with published values), unpublished
+    draft, submitted and approved values with explanations on public measures, and a published
+    narrative of Safe neighborhoods for 2026-Q2 with a draft of its next version."""
     from sqlalchemy import select
 
     from aim.cli import DEMO_CITY
     from aim.importing import run_import
-    from aim.models import Activity, Actual, Measure
+    from aim.models import Activity, Actual, Measure, Priority, PriorityNarrative, utcnow
     from aim.periods import FiscalCalendar
 
     assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
@@ -137,5 +149,24 @@ def load_leak_city(database) -> None:
                     state=state,
                     explanation=SECRET_EXPLANATION,
                     updated_by="editor",
+                )
+            )
+        safe = s.scalars(select(Priority).where(Priority.slug == "safe-neighborhoods")).one()
+        now = utcnow()
+        for version, state, text in ((1, "published", PUBLISHED_NARRATIVE), (2, "draft", SECRET_NARRATIVE)):
+            s.add(
+                PriorityNarrative(
+                    priority_id=safe.id,
+                    period=NARRATIVE_PERIOD,
+                    version=version,
+                    state=state,
+                    seeing=f"{text}: what we are seeing.",
+                    doing=f"{text}: what we are doing.",
+                    created_by="mayor@milwaukee.gov",
+                    created_at=now,
+                    updated_by="mayor@milwaukee.gov",
+                    updated_at=now,
+                    published_by="mayor@milwaukee.gov" if state == "published" else "",
+                    published_at=now if state == "published" else None,
                 )
             )

@@ -39,6 +39,8 @@ from aim.schemas import (
     StatusCounts,
 )
 from aim.services.catalog import filter_measures, sort_measures
+from aim.services.narratives import published_for_period
+from aim.services.publication import published_source
 from aim.services.scorecard import (
     PUBLISHED,
     _active,
@@ -268,10 +270,12 @@ def index_series(
     periods: Sequence[Period],
     *,
     user: Principal | None,
+    published_on: date | None = None,
 ) -> list[IndexPoint]:
     """The citywide index and each priority's for every period of `periods`, exactly as the
     scorecard of each period computes them, from one query each for measures, links, targets
-    and published values of the key measures."""
+    and published values of the key measures (as published at the end of `published_on`, when
+    given: the public home page's `?as_of=`). Without a `user`, public measures only."""
     key_measures = [m for m in _public_measures(session, None, user) if m.is_key]
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
@@ -285,13 +289,14 @@ def index_series(
     ids = [m.id for m in key_measures]
     values: dict[tuple[int, str], float | None] = {}
     if ids:
+        src = published_source(published_on)
         for mid, key, value in session.execute(
-            select(Actual.measure_id, Actual.period, Actual.value)
-            .join(Measure, Measure.id == Actual.measure_id)
+            select(src.c.measure_id, src.c.period, src.c.value)
+            .join(Measure, Measure.id == src.c.measure_id)
             .where(
-                Actual.state == PUBLISHED,
-                Actual.value.is_not(None),
-                Actual.period.in_(sorted(child_keys)),
+                src.c.state == PUBLISHED,
+                src.c.value.is_not(None),
+                src.c.period.in_(sorted(child_keys)),
                 Measure.is_key.is_(True),
             )
         ):
@@ -435,6 +440,7 @@ def briefing(
     wanted_codes = {r.measure.code for r in rows} | {m.code for m in card.measures if m.status in EXCEPTIONS}
     found = explanations(session, calendar, wanted_codes, period)
     rows = _with_explanations(rows, found)
+    narratives = published_for_period(session, calendar, period, (p.slug for p in chosen))
     sections = []
     for p in chosen:
         members = [m for m in card.measures if p.slug in m.priority_slugs]
@@ -449,6 +455,7 @@ def briefing(
                 changes=[r for r in rows if p.slug in r.measure.priority_slugs],
                 exceptions=exceptions,
                 explanations={m.code: found[m.code] for m in exceptions if m.code in found},
+                narrative=narratives.get(p.slug),
             )
         )
     return Briefing(

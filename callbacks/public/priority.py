@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aim.services.catalog import departments_with_public_measures, filter_measures
+from aim.services.narratives import latest_published
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
 from callbacks._common import (
@@ -58,4 +59,5 @@ def layout(
             site_info(session),
             notices(period_notice, filter_notice),
             page=page_number(page),
+            narrative=latest_published(session, rt.calendar, priority.slug, published_on=published_on),
         )

@@ -10,10 +10,19 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import FREQUENCY_WORDS, priority_summary
-from aim.schemas import MeasureFilter, MeasureStatus, Named, PeriodOption, PriorityScore, SiteInfo
+from aim.schemas import (
+    MeasureFilter,
+    MeasureStatus,
+    Named,
+    PeriodOption,
+    PriorityScore,
+    PublishedNarrative,
+    SiteInfo,
+)
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_counts
+from layouts.public.narrative import section as narrative_section
 
 SORT_OPTIONS = [
     ("department", "Department"),
@@ -164,6 +173,7 @@ def build_priority(
     site: SiteInfo,
     notice: str | None = None,
     page: int = 1,
+    narrative: PublishedNarrative | None = None,
 ) -> html.Div:
     key = [m for m in all_measures if m.is_key]
     pages = page_count(len(measures))
@@ -206,6 +216,7 @@ def build_priority(
                 link=f"/priorities/{priority.slug}",
                 period=period,
             ),
+            narrative_section(narrative),
             html.H2("Measures", className="h4 mt-4"),
             filter_form(
                 f"/priorities/{priority.slug}",

@@ -9,10 +9,14 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import priority_summary
-from aim.schemas import MeasureStatus, PeriodOption, PriorityScore, Scorecard, SiteInfo
+from aim.schemas import IndexPoint, MeasureStatus, PeriodOption, PriorityScore, Scorecard, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_counts
+from layouts.staff.review import index_section
+
+#: The span of the index chart on the home page (aim.services.review.SPANS).
+INDEX_SPAN = "quarters"
 
 
 def skeleton() -> html.Div:
@@ -81,8 +85,36 @@ def _priority_card(priority: PriorityScore, key_measures: list[MeasureStatus], p
     )
 
 
+def _index(points: Sequence[IndexPoint], card: Scorecard) -> html.Section | None:
+    """The review room's index chart with its table, on public figures only."""
+    if not points or all(p.index is None for p in points):
+        return None
+    return html.Section(
+        [
+            html.H2("The index over time", className="h4 mt-4", id="index-over-time"),
+            html.P(
+                "The citywide index and each priority's index for the last eight quarters, from "
+                "published figures of public measures.",
+                className="small text-body-secondary",
+            ),
+            index_section(
+                points,
+                [(p.slug, p.title) for p in card.priorities],
+                "Index over the last 8 quarters",
+                graph_id=ids.HOME_INDEX_CHART,
+            ),
+        ],
+        **aria(labelledby="index-over-time"),
+    )
+
+
 def build(
-    card: Scorecard, site: SiteInfo, periods: list[PeriodOption], *, notice: str | None = None
+    card: Scorecard,
+    site: SiteInfo,
+    periods: list[PeriodOption],
+    *,
+    notice: str | None = None,
+    index: Sequence[IndexPoint] = (),
 ) -> html.Div:
     """The home page for one scorecard; `notice` is shown above it (e.g. a bad period in the URL)."""
     if not card.measures and not card.priorities:
@@ -112,6 +144,7 @@ def build(
             status_counts(
                 card.counts.as_dict(), label="All measures by status", link="/measures", period=card.period
             ),
+            _index(index, card),
             dbc.Row(
                 [
                     _priority_card(p, [by_code[c] for c in p.key_measures], card.period)

@@ -23,6 +23,7 @@ from layouts.components import (
     status_badge,
     status_counts,
 )
+from layouts.public.narrative import briefing_block as narrative_block
 from layouts.staff.review import (
     CHANGE_HEAD,
     CHANGE_TITLES,
@@ -96,6 +97,8 @@ def _section(section: BriefingSection, period: str) -> html.Section:
                 ]
             ),
             status_counts(section.counts.as_dict(), label=f"Measures by status: {section.title}"),
+            html.H3("The Mayor's Office's narrative", className="h5 mt-3"),
+            narrative_block(section.narrative),
             html.H3("What changed", className="h5 mt-3"),
             table(
                 f"What changed: {section.title}",

@@ -462,7 +462,12 @@ def build(
                     f"{room.period_label}, compared with {room.compare_label}. Internal measures are "
                     "included; figures are published values. ",
                     dcc.Link("Open the briefing", href=briefing),
-                    " to print or save it as a PDF.",
+                    " to print or save it as a PDF. ",
+                    dcc.Link(
+                        "Priority narratives",
+                        href="/review-room/narratives" + query_string(period=room.period),
+                    ),
+                    ": the Mayor's Office's account of each priority for the period.",
                 ],
                 className="lead",
             ),

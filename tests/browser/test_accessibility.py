@@ -36,6 +36,8 @@ PAGES = [
     "/measures/violent-crimes?as_of=2026-01-15",  # as published on an earlier day
     "/?as_of=2026-01-15",
     "/priorities/safe-neighborhoods?as_of=not-a-day",
+    "/priorities/safe-neighborhoods/narratives",
+    "/priorities/healthy-children/narratives",  # none published yet
     "/departments",
     "/departments/DPW",
     "/methodology",
@@ -213,6 +215,9 @@ REVIEW_PAGES = (
     "/review-room/measures?change=newly_off_track",
     "/briefing",
     "/briefing?priority=healthy-children&compare=year",
+    "/briefing?period=2026-Q2&priority=safe-neighborhoods",  # with the published narrative
+    "/review-room/narratives",
+    "/review-room/narratives?period=2026-Q2&priority=safe-neighborhoods",  # published, and a draft
 )
 
 

@@ -7,7 +7,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from aim.models import Activity, Actual, CityInfo, DataAsset, DataRequest, Department, Measure, Priority
+from aim.models import (
+    Activity,
+    Actual,
+    CityInfo,
+    DataAsset,
+    DataRequest,
+    Department,
+    Measure,
+    Priority,
+    PriorityNarrative,
+    utcnow,
+)
 from tests.accounts import PASSWORD, make_user
 from tests.web import BROWSER_TIMEOUT_MS
 
@@ -75,6 +86,24 @@ def plant(database) -> dict[str, str]:
         put(request, "title", CORPUS[4][:200], "request title")
         put(request, "need", CORPUS[0], "request need")
         put(request, "answer", CORPUS[1], "request answer")
+        # Priority narratives: the leak city's draft (staff page), and a published one (public pages
+        # and the briefing). A published version cannot be changed, so a new one is written.
+        draft = s.scalars(select(PriorityNarrative).where(PriorityNarrative.state == "draft")).one()
+        put(draft, "seeing", CORPUS[2], "draft narrative")
+        children = s.scalars(select(Priority).where(Priority.slug == "healthy-children")).one()
+        now = utcnow()
+        narrative = PriorityNarrative(
+            priority_id=children.id,
+            period="2026-Q2",
+            version=1,
+            state="published",
+            published_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(narrative)
+        put(narrative, "seeing", CORPUS[6], "published narrative, seeing")
+        put(narrative, "doing", CORPUS[7], "published narrative, doing")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
         put(city, "name", CORPUS[4][:300], "city name")
@@ -95,6 +124,10 @@ PAGES = [
     "/review-room",
     "/review-room/measures?department=MPD",
     "/briefing",
+    "/briefing?period=2026-Q2&priority=healthy-children",
+    "/review-room/narratives?period=2026-Q2&priority=safe-neighborhoods",
+    "/priorities/healthy-children",
+    "/priorities/healthy-children/narratives",
     "/analysis",
     "/measures/no-such-<script>",
     "/data",

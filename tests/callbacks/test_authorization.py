@@ -15,7 +15,14 @@ import requests
 from api.limiting import limiter
 from callbacks._policy import ROUTER_OUTPUT, is_write
 from tests.accounts import cheap_hashing, http_sign_in, make_user
-from tests.cities import SECRET_DEFINITION, SECRET_EXPLANATION, SECRET_NAME, SECRET_STRINGS
+from tests.cities import (
+    PUBLISHED_NARRATIVE,
+    SECRET_DEFINITION,
+    SECRET_EXPLANATION,
+    SECRET_NAME,
+    SECRET_NARRATIVE,
+    SECRET_STRINGS,
+)
 from tests.web import TIMEOUT
 
 ROLES = {
@@ -175,6 +182,59 @@ RESOURCES = [
         {"editor_police", "editor_public_works", "admin", "data_coordinator"},
         "your role does not include it",
     ),
+    # Priority narratives (issue 12): the public reads published versions only; drafts are for the
+    # review room's readers, and only the Mayor's Office may write (the analyst is told so).
+    (
+        "published narrative, priority page",
+        ("/priorities/safe-neighborhoods", ""),
+        set(ROLES),
+        PUBLISHED_NARRATIVE,
+    ),
+    ("draft narrative, priority page", ("/priorities/safe-neighborhoods", ""), set(), SECRET_NARRATIVE),
+    (
+        "published narrative, its history",
+        ("/priorities/safe-neighborhoods/narratives", ""),
+        set(ROLES),
+        PUBLISHED_NARRATIVE,
+    ),
+    ("draft narrative, history", ("/priorities/safe-neighborhoods/narratives", ""), set(), SECRET_NARRATIVE),
+    (
+        "draft narrative, history as published on a day",
+        ("/priorities/safe-neighborhoods/narratives", "?as_of=2026-12-01"),
+        set(),
+        SECRET_NARRATIVE,
+    ),
+    (
+        "draft narrative on the narratives page",
+        ("/review-room/narratives", "?period=2026-Q2&priority=safe-neighborhoods"),
+        REVIEWERS,
+        SECRET_NARRATIVE,
+    ),
+    (
+        "narratives page, read-only for the analyst",
+        ("/review-room/narratives", "?period=2026-Q2"),
+        {"budget_analyst"},
+        "you may read them here",
+    ),
+    (
+        "narratives page refused to other roles",
+        ("/review-room/narratives", ""),
+        {"editor_police", "editor_public_works", "admin", "data_coordinator"},
+        "your role does not include it",
+    ),
+    (
+        "published narrative in the briefing",
+        ("/briefing", "?period=2026-Q2&priority=safe-neighborhoods"),
+        REVIEWERS,
+        PUBLISHED_NARRATIVE,
+    ),
+    (
+        "draft narrative in the briefing",
+        ("/briefing", "?period=2026-Q2&priority=safe-neighborhoods"),
+        set(),
+        SECRET_NARRATIVE,
+    ),
+    ("index over time on the home page", ("/", ""), set(ROLES), "The index over time"),
     ("departments index", ("/departments", "?sort=spent&order=desc"), set(ROLES), "Public Works"),
     ("resource table on a department page", ("/departments/MPD", ""), set(ROLES), "All activities"),
     ("internal measure on a department page", ("/departments/MPD", ""), set(), SECRET_NAME),
@@ -357,6 +417,15 @@ def _bodies(output: str) -> list[tuple[str, dict]]:
             body(location("/briefing", "?period=2025&priority=safe-neighborhoods")),
         ),
         (
+            "spoofed pathname: narratives page",
+            body(location("/review-room/narratives", "?period=2026-Q2&priority=safe-neighborhoods")),
+        ),
+        ("spoofed pathname: narrative history", body(location("/priorities/safe-neighborhoods/narratives"))),
+        (
+            "spoofed pathname: traversal to the narratives page",
+            body(location("/priorities/../review-room/narratives", "?priority=safe-neighborhoods")),
+        ),
+        (
             "spoofed search: review list, every filter",
             body(
                 location(
@@ -429,6 +498,7 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
         "target-message",
         "values-upload-result",
         "comment-message",
+        "narrative-message",
     )
     outputs = {part.split(".")[0] for o in callbacks for part in o.strip(".").split("...")}
     assert set(workflow) <= outputs
@@ -451,6 +521,7 @@ def test_probe_every_callback_with_honest_and_forged_bodies(sessions, shared_sit
                 "39182746",
                 "98765401",
                 "98,765,401",
+                SECRET_NARRATIVE,
             ):
                 assert secret not in text, (role, name, secret)
             assert "Traceback" not in text, (role, name)
@@ -585,3 +656,17 @@ def test_role_by_status_matrix_an_internal_measure_is_404_for_whoever_may_not_se
     assert (SECRET_NAME in response.text) is (role in INTERNAL_READERS)  # in the tab title
     unknown = sessions[role].get(f"{shared_site}/measures/zz-no-such-measure", timeout=TIMEOUT)
     assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_role_by_status_matrix_a_narrative_history_is_public_and_an_unknown_priority_is_404(
+    sessions, shared_site, role
+):
+    found = sessions[role].get(f"{shared_site}/priorities/safe-neighborhoods/narratives", timeout=TIMEOUT)
+    assert found.status_code == 200
+    assert "narratives" in found.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert SECRET_NARRATIVE not in found.text
+    unknown = sessions[role].get(f"{shared_site}/priorities/no-such-priority/narratives", timeout=TIMEOUT)
+    assert unknown.status_code == 404
+    staff = sessions[role].get(f"{shared_site}/review-room/narratives", timeout=TIMEOUT)
+    assert staff.status_code == 200 and SECRET_NARRATIVE not in staff.text  # the page comes by callback
