@@ -16,7 +16,13 @@ from pydantic.json_schema import models_json_schema
 from api import responses as r
 
 PERIOD = {"type": "string", "pattern": r"^(19\d\d|2\d\d\d)(-Q[1-4]|-(0[1-9]|1[0-2]))?$"}
-AS_OF = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# The years a period may name (as PERIOD): the fiscal calendar counts back from as_of, and before
+# year 1 there is no calendar (a 500 that schemathesis found, for as_of=0001-01-05).
+AS_OF = {
+    "type": "string",
+    "format": "date",
+    "pattern": r"^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+}
 FISCAL_YEAR = {"type": "string", "pattern": r"^(19\d\d|2\d\d\d)$"}
 #: No text parameter may hold a NUL character: the site refuses any request with one (api/security.py).
 NO_NUL = r"^[^\u0000]*$"

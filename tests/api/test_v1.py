@@ -302,6 +302,8 @@ PROBES = [
     "x" * 200,
     "x" * 201,
     "2026-01-15",  # a day: as_of
+    "0001-01-05",  # a day before any fiscal calendar (was a 500, found by schemathesis)
+    "2026-02-30",
     "2026-1-15",
 ]
 
@@ -316,8 +318,19 @@ def test_every_query_parameter_is_accepted_exactly_when_the_openapi_document_say
         for path, name, schema in _documented_parameters():
             url = api + path.removeprefix("/api/v1").replace("{code}", "homicides")
             for value in PROBES:
-                documented = jsonschema.Draft202012Validator(schema).is_valid(value)
+                documented = jsonschema.Draft202012Validator(
+                    schema, format_checker=jsonschema.FormatChecker()
+                ).is_valid(value)
                 status = http.get(url, params={name: value}, timeout=TIMEOUT).status_code
                 if (status == 400) == documented:
                     differences.append((path, name, value, status, documented))
     assert not differences, differences
+
+
+def test_an_as_of_day_still_to_come_is_a_404_saying_so(api):
+    from datetime import date, timedelta
+
+    tomorrow = date.today() + timedelta(days=1)
+    for path in ("/priorities", "/measures", "/scorecard", "/measures/homicides/series.json"):
+        body = get(f"{api}{path}?as_of={tomorrow}", 404).json()
+        assert body["error"] == f"as_of {tomorrow} is in the future: nothing is published on it yet."
