@@ -30,6 +30,8 @@ pytestmark = [
     pytest.mark.leak_city,
     pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
 ]
+
+
 def _words(text: str) -> str:
     """Text as compared: ligatures undone (a PDF writes "ﬁ"), every run of white space one space."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))

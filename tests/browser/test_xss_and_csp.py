@@ -4,10 +4,23 @@ Content-Security-Policy violations in Chromium (the policy enforced, not bypasse
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
-from aim.models import Activity, Actual, CityInfo, DataAsset, DataRequest, Department, Measure, Priority
+from aim.models import (
+    Activity,
+    Actual,
+    CityInfo,
+    DataAsset,
+    DataRequest,
+    Department,
+    FollowUp,
+    FollowUpNote,
+    Measure,
+    Priority,
+)
 from tests.accounts import PASSWORD, make_user
 from tests.web import BROWSER_TIMEOUT_MS
 
@@ -75,6 +88,15 @@ def plant(database) -> dict[str, str]:
         put(request, "title", CORPUS[4][:200], "request title")
         put(request, "need", CORPUS[0], "request need")
         put(request, "answer", CORPUS[1], "request answer")
+        # A follow-up (issue 12): its action and a note of its log are typed by staff.
+        follow_up = FollowUp(
+            measure_id=homicides.id, department_id=police.id, due_on=date.today(), created_by="x@city.gov"
+        )
+        s.add(follow_up)
+        put(follow_up, "action", CORPUS[5], "follow-up action")
+        note = FollowUpNote(author="x@city.gov", role="mayors_office", kind="note")
+        follow_up.notes.append(note)
+        put(note, "text", CORPUS[7] + " note", "follow-up note")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
         put(city, "name", CORPUS[4][:300], "city name")
@@ -95,6 +117,9 @@ PAGES = [
     "/review-room",
     "/review-room/measures?department=MPD",
     "/briefing",
+    "/follow-ups",
+    "/follow-ups/1",
+    "/agenda?department=MPD",
     "/analysis",
     "/measures/no-such-<script>",
     "/data",
