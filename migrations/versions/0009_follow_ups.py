@@ -151,14 +151,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_follow_up_notes_follow_up_id"), table_name="follow_up_notes")
-    op.drop_table("follow_up_notes")
-    for name in ("priority_id", "measure_id", "department_id"):
-        op.drop_index(op.f(f"ix_follow_ups_{name}"), table_name="follow_ups")
-    op.drop_index("ix_follow_ups_status_due_on", table_name="follow_ups")
-    op.drop_table("follow_ups")
     # The audit log keeps its history: going back is refused while it holds follow-up events
-    # (they would break the old CHECK), rather than deleting audit rows.
+    # (they would break the old CHECK), rather than deleting audit rows;
+    # checked first, so that a refusal leaves everything as it was.
     held = (
         op.get_bind()
         .execute(sa.text("SELECT count(*) FROM audit_log WHERE event IN (" + NEW_EVENTS + ")"))
@@ -169,4 +164,10 @@ def downgrade() -> None:
             f"The audit log holds {held} follow-up events; an append-only log is not rewritten, so "
             "this downgrade stops here. Restore a backup taken before 0009_follow_ups instead."
         )
+    op.drop_index(op.f("ix_follow_up_notes_follow_up_id"), table_name="follow_up_notes")
+    op.drop_table("follow_up_notes")
+    for name in ("priority_id", "measure_id", "department_id"):
+        op.drop_index(op.f(f"ix_follow_ups_{name}"), table_name="follow_ups")
+    op.drop_index("ix_follow_ups_status_due_on", table_name="follow_ups")
+    op.drop_table("follow_ups")
     _swap_events(EVENTS, OLD_EVENTS)
