@@ -246,3 +246,14 @@ def test_the_owner_departments_editor_updates_over_http_and_it_is_audited(
     with shared_leak_city.read() as s:
         details = s.scalars(select(AuditEvent.detail).where(AuditEvent.event == "follow_up_changed")).all()
     assert f"follow-up {city['target']}: note added (13 characters)" in details
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_a_follow_up_page_answers_404_to_whoever_may_not_read_it_as_if_it_did_not_exist(
+    city, shared_site, role
+):
+    http = city["sessions"][role]
+    shown = http.get(f"{shared_site}/follow-ups/{city['read']}", timeout=TIMEOUT)
+    assert shown.status_code == (200 if role in READERS else 404)
+    assert http.get(f"{shared_site}/follow-ups/999999", timeout=TIMEOUT).status_code == 404
+    assert http.get(f"{shared_site}/follow-ups/new", timeout=TIMEOUT).status_code == 200
