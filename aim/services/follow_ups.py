@@ -252,15 +252,23 @@ def open_follow_ups(
 
 
 def summary(session: Session, *, user: Principal, today: date | None = None) -> FollowUpSummary:
-    """Open and overdue counts for the reader, with the longest overdue named."""
+    """Open and overdue counts for the reader, with the longest overdue named: one read of the
+    open follow-ups' due dates, then the view of only the few it names (the review room opens on
+    this, so it stays cheap however many follow-ups there are)."""
     today = today or date.today()
-    found = open_follow_ups(session, user=user, today=today)
-    overdue = [f for f in found if f.overdue]
+    open_ = FollowUp.status == "open"
+    dues = session.scalars(_scoped(select(FollowUp.due_on), user).where(open_)).all()
+    oldest = session.execute(
+        _scoped(_base(), user)
+        .where(open_, FollowUp.due_on < today)
+        .order_by(FollowUp.due_on, FollowUp.id)
+        .limit(SHOWN_OVERDUE)
+    )
     return FollowUpSummary(
-        open=len(found),
-        overdue=len(overdue),
-        due_this_week=sum(not f.overdue and f.due_on <= today + timedelta(days=7) for f in found),
-        oldest_overdue=overdue[:SHOWN_OVERDUE],
+        open=len(dues),
+        overdue=sum(d < today for d in dues),
+        due_this_week=sum(today <= d <= today + timedelta(days=7) for d in dues),
+        oldest_overdue=_views(session, oldest, user, today),
     )
 
 
