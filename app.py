@@ -80,7 +80,7 @@ def _serve_plotly_basic(server) -> None:
 def _register_pages() -> None:
     from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, narratives, priority
-    from callbacks.staff import internal, review, targets, workflow
+    from callbacks.staff import follow_ups, internal, review, targets, workflow
     from callbacks.staff import narratives as narrative_desk
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
@@ -219,6 +219,24 @@ def _register_pages() -> None:
         name="Priority narratives",
         title=routing.titled("Priority narratives"),
         layout=narrative_desk.layout,
+    )
+    # Follow-ups (issue 12): the fixed paths are numbered before /follow-ups/<follow_up_id>, which
+    # Dash would otherwise also match for "new".
+    for name, path, title, layout, order in (
+        ("follow_ups", "/follow-ups", "Follow-ups", follow_ups.list_layout, 30),
+        ("follow_up_new", "/follow-ups/new", "New follow-up", follow_ups.new_layout, 31),
+        ("agenda", "/agenda", "Meeting agenda", follow_ups.agenda_layout, 33),
+    ):
+        dash.register_page(
+            name, path=path, name=title, title=routing.titled(title), layout=layout, order=order
+        )
+    dash.register_page(
+        "follow_up",
+        path_template="/follow-ups/<follow_up_id>",
+        name="Follow-up",
+        title=lambda follow_up_id=None: routing.titled(f"Follow-up {str(follow_up_id)[:12]}"),
+        layout=follow_ups.detail_layout,
+        order=32,
     )
 
 

@@ -127,6 +127,30 @@ def may_use_review_room(p: Principal) -> bool:
     return sees_all_departments(p)
 
 
+def may_create_follow_up(p: Principal) -> bool:
+    """Agree a follow-up (a stat meeting's action item) with a department: the people who run the
+    meetings, the Mayor's Office and budget analysts."""
+    return may_use_review_room(p)
+
+
+def may_read_follow_ups(p: Principal, department_id: int) -> bool:
+    """Read a department's follow-ups: whoever reads its internal data (the department's editors,
+    the Mayor's Office and budget analysts)."""
+    return may_see_internal(p, department_id)
+
+
+def may_update_follow_up(p: Principal, department_id: int) -> bool:
+    """Add notes to a follow-up owned by this department and mark it done or open again: the owner
+    department's editors, and the offices that create follow-ups."""
+    return may_create_follow_up(p) or may_report_for(p, department_id)
+
+
+def may_drop_follow_up(p: Principal) -> bool:
+    """Drop a follow-up (or reopen a dropped one) and move its due date: only the offices that
+    agree them; a department asked to act cannot cancel the ask."""
+    return may_create_follow_up(p)
+
+
 def may_manage_users(p: Principal) -> bool:
     """Create, disable and change the role of accounts: admins only."""
     return is_signed_in(p) and p.role is Role.ADMIN

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from aim.explain import STATUS_WORDS
+from aim.follow_up_schemas import FollowUpView
 from aim.schemas import ChangeRow, IndexPoint, LateDepartment, MatrixRow, MeasureStatus
 
 #: What starts a formula in Excel, LibreOffice or Google Sheets (OWASP's CSV injection list: =, +,
@@ -447,5 +448,48 @@ def index_sheet(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, st
                 *[rounded(p.priorities.get(slug)) for slug, _ in priorities],
             ]
             for p in points
+        ],
+    )
+
+
+def follow_ups_sheet(rows: Sequence[FollowUpView], name: str) -> Sheet:
+    """The follow-ups list as on /follow-ups: one row each, dates as dates, days overdue a number."""
+    header = (
+        "Id",
+        "Department",
+        "About",
+        "Measure code",
+        "Priority",
+        "Action",
+        "Due (date)",
+        "Status",
+        "Overdue",
+        "Days overdue (days)",
+        "Agreed by",
+        "Agreed on (date)",
+        "Last change by",
+        "Last change (date)",
+    )
+    return Sheet(
+        name,
+        header,
+        [
+            [
+                f.id,
+                f.department_name,
+                f.measure_name or f.priority_title,
+                f.measure_code,
+                f.priority_slug,
+                f.action,
+                f.due_on,
+                f.status,
+                f.overdue,
+                f.days_overdue,
+                f.created_by,
+                f.created_at.date(),
+                f.updated_by,
+                f.updated_at.date(),
+            ]
+            for f in rows
         ],
     )

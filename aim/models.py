@@ -85,6 +85,9 @@ AUDIT_EVENTS = (
     # Priority narratives (aim/services/narratives.py): every draft saved and every publication.
     "narrative_saved",
     "narrative_published",
+    # Follow-ups of stat meetings (aim/services/follow_ups.py): every change, by whom.
+    "follow_up_created",
+    "follow_up_changed",
 )
 NARRATIVE_STATES = ("draft", "published")
 TARGET_PROPOSAL_STATES = ("draft", "submitted", "returned", "approved")
@@ -626,6 +629,61 @@ class PriorityNarrative(Base):
     priority: Mapped[Priority] = relationship()
 
     __mapper_args__ = {"version_id_col": revision}
+# -- follow-ups of stat meetings (issue 12) -------------------------------------------------------
+FOLLOW_UP_STATUSES = ("open", "done", "dropped")
+FOLLOW_UP_NOTE_KINDS = ("created", "note", "status", "due")
+
+
+class FollowUp(Base):
+    """An action item of a stat meeting: what a department is to do about a measure or a priority,
+    by when, and whether it is open, done or dropped. Its log (notes and every change) is in
+    FollowUpNote; each change is also in the audit log."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        one_of("status", FOLLOW_UP_STATUSES),
+        # About exactly one thing: a measure or a priority.
+        CheckConstraint("(measure_id IS NULL) <> (priority_id IS NULL)", name="measure_or_priority"),
+        Index("ix_follow_ups_status_due_on", "status", "due_on"),
+    )
+
+    id: Mapped[intpk]
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id"), index=True)
+    priority_id: Mapped[int | None] = mapped_column(ForeignKey("priorities.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    #: The period under review when it was agreed ("2026-Q3"), so an agenda can say where it came from.
+    period: Mapped[str] = mapped_column(String(7), default="")
+    action: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_by: Mapped[who]
+    created_role: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[created]
+    updated_by: Mapped[who]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    notes: Mapped[list[FollowUpNote]] = relationship(
+        back_populates="follow_up", order_by="FollowUpNote.id", cascade="all, delete-orphan"
+    )
+
+
+class FollowUpNote(Base):
+    """One line of a follow-up's running log: a note, or a change of status or due date, with who
+    wrote it and when. Never edited: a correction is another note."""
+
+    __tablename__ = "follow_up_notes"
+    __table_args__ = (one_of("kind", FOLLOW_UP_NOTE_KINDS),)
+
+    id: Mapped[intpk]
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id", ondelete="CASCADE"), index=True)
+    at: Mapped[created]
+    author: Mapped[who]
+    role: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[str] = mapped_column(String(8), default="note")
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    follow_up: Mapped[FollowUp] = relationship(back_populates="notes")
 
 
 # -- the open data site (issue 15) ----------------------------------------------------------------

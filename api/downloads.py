@@ -1,7 +1,8 @@
 """Downloads of the pages' lists as CSV and Excel: the public measure list with its filters
 (/downloads/measures.csv), and the review room's lists for the readers who may use the room
-(/downloads/review-room/<list>.xlsx). Built by aim/exports.py from the same view models as the pages,
-so a download never disagrees with the screen.
+(/downloads/review-room/<list>.xlsx), and the follow-ups list for the staff who may read follow-ups
+(/downloads/follow-ups.csv, each reader's own departments only). Built by aim/exports.py from the
+same view models as the pages, so a download never disagrees with the screen.
 
 The review room's downloads answer 404 to anyone else, as if they did not exist (never 403, which
 would say they do); their answers are never cached.
@@ -19,6 +20,7 @@ from aim.exports import (
     Sheet,
     changes_sheet,
     file_name,
+    follow_ups_sheet,
     index_sheet,
     late_sheet,
     matrix_sheet,
@@ -26,9 +28,11 @@ from aim.exports import (
     sheet_csv,
     sheet_xlsx,
 )
+from aim.follow_up_schemas import FollowUpQuery
 from aim.periods import PeriodError
 from aim.schemas import MeasureFilter, ReviewQuery
 from aim.services.catalog import filter_measures
+from aim.services.follow_ups import follow_up_list
 from aim.services.review import review_list, review_period, review_room
 from aim.services.scorecard import default_period, scorecard
 from web.context import current_principal, runtime
@@ -139,3 +143,24 @@ def review(what: str, fmt: str):
         return _send(sheet, fmt, "review-room-matrix", room.period, private=True)
     sheet = index_sheet(room.index, room.priorities, f"Index by {room.span}")
     return _send(sheet, fmt, "review-room-index", room.span, "to", room.period, private=True)
+
+
+@blueprint.get("/follow-ups.<any(csv, xlsx):fmt>")
+def follow_ups(fmt: str):
+    """The /follow-ups list with the same filters, scoped to the reader's departments (404 for
+    anyone who reads no follow-ups, as if it did not exist)."""
+    user = current_principal()
+    params = _params(set(FollowUpQuery.model_fields))
+    if isinstance(params, Response):
+        return params
+    try:
+        query = FollowUpQuery(**params)
+    except ValidationError as exc:
+        return _bad(f"Bad choice: {_problems(exc)}.")
+    with runtime().database.read() as session:
+        found = follow_up_list(session, query, user=user)
+    if not found.allowed:
+        abort(404)
+    sheet = follow_ups_sheet(found.follow_ups, "Follow-ups")
+    parts = [query.department, query.status or "any", query.due, query.measure]
+    return _send(sheet, fmt, "follow-ups", *parts, private=True)

@@ -14,6 +14,7 @@ from dash import _pages
 from flask import g, request
 
 from aim.services.catalog import department_name, priority_title
+from aim.services.follow_ups import follow_up
 from aim.services.measures import visible_measure
 from web.context import current_principal, runtime
 
@@ -70,12 +71,24 @@ def department_title(code: str | None = None) -> str:
     return titled(_department_name(code or "") or "Department not found")
 
 
+def _follow_up_exists(follow_up_id: str | None = None, **_) -> bool:
+    text = str(follow_up_id or "")
+    if not text.isdigit() or len(text) > 9:
+        return False
+    return (
+        _lookup("follow_up", text, lambda s, key: follow_up(s, int(key), user=current_principal()))
+        is not None
+    )
+
+
 #: For each page with a code in its path: does the thing named exist for this reader?
 _EXISTS: dict[str, Callable[..., bool]] = {
     "measure": lambda code=None, **_: _measure_name(code or "") is not None,
     "priority": lambda slug=None, **_: _priority_name(slug or "") is not None,
     "priority_narratives": lambda slug=None, **_: _priority_name(slug or "") is not None,
     "department": lambda code=None, **_: _department_name(code or "") is not None,
+    # A follow-up the reader may not read answers 404, like one that does not exist.
+    "follow_up": _follow_up_exists,
 }
 
 

@@ -56,7 +56,11 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             html.Li(
                                 dcc.Link(text, href=href, className="nav-link py-0"), className="nav-item"
                             )
-                            for text, href in (("Review room", "/review-room"), ("Briefing", "/briefing"))
+                            for text, href in (
+                                ("Review room", "/review-room"),
+                                ("Briefing", "/briefing"),
+                                ("Follow-ups", "/follow-ups"),
+                            )
                             if may_use_review_room(user)
                         ],
                         html.Li(
@@ -71,6 +75,7 @@ def _staff_bar(user: Principal, csrf_token: str) -> html.Nav:
                             )
                             for text, href, role in (
                                 ("My reporting", "/reporting", "department_editor"),
+                                ("Follow-ups", "/follow-ups", "department_editor"),
                                 ("Review queue", "/review", "budget_analyst"),
                                 ("Review queue", "/review", "mayors_office"),
                             )

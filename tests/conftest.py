@@ -84,6 +84,7 @@ SLOWEST_FILES = (
     "tests/browser/test_accessibility.py",
     "tests/api/test_accounts.py",
     "tests/browser/test_xss_and_csp.py",
+    "tests/browser/test_follow_ups.py",
     "tests/data/test_baltimore_recipe.py",
     "tests/browser/test_pages.py",
     "tests/test_app.py",

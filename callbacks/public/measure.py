@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dash import html
+
+from aim.auth import may_create_follow_up
+from aim.services.follow_ups import open_follow_ups
 from aim.services.measures import measure_detail, measure_visibility
 from aim.services.reporting import staff_measure
 from aim.services.site import site_info
 from callbacks._common import current_principal, notices, page, periods, read_as_of, read_period, runtime
 from layouts.public import measure
-from layouts.staff import workflow
+from layouts.staff import follow_ups, workflow
 
 
 @page(measure.skeleton)
@@ -29,9 +33,16 @@ def layout(
             # An internal measure opens for the staff who may see it, and is "not found" for
             # everyone else, exactly like an unknown code (aim.services.measures.measure_visibility).
             if measure_visibility(session, code or "", user=current_principal()) == "internal":
-                found = staff_measure(session, rt.calendar, code or "", user=current_principal())
+                user = current_principal()
+                found = staff_measure(session, rt.calendar, code or "", user=user)
                 if found is not None:
-                    return workflow.staff_measure(found, site)
+                    mine = open_follow_ups(session, user=user, measure_code=found.code)
+                    return html.Div(
+                        [
+                            workflow.staff_measure(found, site),
+                            follow_ups.measure_panel(mine, found.code, may_create_follow_up(user)),
+                        ]
+                    )
             return measure.not_found(code or "", site)
         shown = "year" if view == "year" else "period"
         return measure.build(detail, rt.calendar, periods(session, rt), site, notice, view=shown)

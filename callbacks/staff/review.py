@@ -9,12 +9,14 @@ from pydantic import ValidationError
 from aim.auth import may_use_review_room
 from aim.periods import PeriodError
 from aim.schemas import ReviewQuery
+from aim.services.follow_ups import open_follow_ups
+from aim.services.follow_ups import summary as follow_up_summary
 from aim.services.review import briefing, review_list, review_period, review_room
 from aim.services.site import site_info
 from callbacks._common import current_principal, notices, page, periods, runtime
 from layouts.components import ANY
 from layouts.staff import briefing as briefing_layout
-from layouts.staff import review
+from layouts.staff import follow_ups, review
 
 
 def read_query(**fields: object) -> tuple[ReviewQuery, str | None]:
@@ -49,8 +51,9 @@ def layout(period=None, compare=None, span=None, **_query):
     with rt.database.read() as session:
         chosen, period_notice = _period(session, rt, query.period)
         room = review_room(session, rt.calendar, chosen, query, user=user)
+        overdue = follow_ups.overdue_section(follow_up_summary(session, user=user), room.period)
         return review.build(
-            room, periods(session, rt), site_info(session), notices(period_notice, query_notice)
+            room, periods(session, rt), site_info(session), notices(period_notice, query_notice), overdue
         )
 
 
@@ -90,4 +93,5 @@ def briefing_page(period=None, priority=None, compare=None, span=None, **_query)
             notices(period_notice, query_notice),
             query.priority,
             query.compare,
+            open_follow_ups(session, user=user),
         )

@@ -10,11 +10,12 @@ import base64
 import binascii
 import logging
 
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from pydantic import ValidationError
 
-from aim.auth import Role, is_signed_in, may_review, roles
+from aim.auth import Role, is_signed_in, may_create_follow_up, may_review, roles
 from aim.services import figures
+from aim.services.follow_ups import open_follow_ups
 from aim.services.reporting import add_comment, figure_page, my_reporting, review_queue
 from aim.services.site import site_info
 from aim.services.upload import upload_drafts
@@ -22,6 +23,7 @@ from aim.workflow_views import FigureInput, FigureRef
 from callbacks._common import current_principal, page, runtime
 from callbacks._policy import callback
 from layouts import ids
+from layouts.staff import follow_ups as follow_up_view
 from layouts.staff import workflow as view
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,22 @@ def reporting_layout(**_query):
     with rt.database.read() as session:
         result = my_reporting(session, rt.calendar, user=user, due_day=rt.settings.reporting_due_day)
         site = site_info(session)
-    return view.reporting(result, site)
+        # The department's open follow-ups, under its figures (the editors' to act on).
+        mine = open_follow_ups(session, user=user) if result.allowed else []
+    drawn = view.reporting(result, site)
+    if not result.allowed:
+        return drawn
+    return html.Div(
+        [
+            drawn,
+            follow_up_view.panel(
+                mine,
+                "Your department's open follow-ups",
+                heading_id="reporting-follow-ups",
+                more_href="/follow-ups",
+            ),
+        ]
+    )
 
 
 @page(view.figure_skeleton)
@@ -51,14 +68,16 @@ def figure_layout(code: str | None = None, period: str | None = None, **_query):
     with rt.database.read() as session:
         found = figure_page(session, rt.calendar, str(code or "")[:64], str(period or "")[:7], user=user)
         site = site_info(session)
+        mine = open_follow_ups(session, user=user, measure_code=found.measure) if found is not None else []
     if found is None:
         return view.figure_not_found(str(code or "")[:64])
-    return view.figure_page(
+    drawn = view.figure_page(
         **found.model_dump(exclude={"figure", "history"}),
         figure=found.figure,
         history=found.history,
         site=site,
     )
+    return html.Div([drawn, follow_up_view.measure_panel(mine, found.measure, may_create_follow_up(user))])
 
 
 @page(view.review_skeleton)

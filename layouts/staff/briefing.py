@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from aim.explain import amount, status_reason
+from aim.follow_up_schemas import FollowUpView
 from aim.schemas import Briefing, BriefingSection, MeasureStatus, PeriodOption, SiteInfo
 from layouts import format as fmt
 from layouts import ids
@@ -24,6 +25,7 @@ from layouts.components import (
     status_counts,
 )
 from layouts.public.narrative import briefing_block as narrative_block
+from layouts.staff.follow_ups import panel as follow_up_panel
 from layouts.staff.review import (
     CHANGE_HEAD,
     CHANGE_TITLES,
@@ -84,7 +86,7 @@ def _exception(m: MeasureStatus, section: BriefingSection, period: str) -> html.
     )
 
 
-def _section(section: BriefingSection, period: str) -> html.Section:
+def _section(section: BriefingSection, period: str, follow_ups: Sequence[FollowUpView] = ()) -> html.Section:
     heading_id = f"briefing-{section.slug}"
     return html.Section(
         [
@@ -112,6 +114,12 @@ def _section(section: BriefingSection, period: str) -> html.Section:
             html.P("No measure is off track or at risk.", className="text-body-secondary")
             if not section.exceptions
             else None,
+            follow_up_panel(
+                [f for f in follow_ups if section.slug in f.priority_slugs],
+                "Open follow-ups",
+                heading_id=f"briefing-follow-ups-{section.slug}",
+                level=3,
+            ),
         ],
         className="briefing-section",
         **aria(labelledby=heading_id),
@@ -141,6 +149,7 @@ def build(
     notice: str | None,
     chosen_priority: str,
     compare: str,
+    follow_ups: Sequence[FollowUpView] = (),
 ) -> html.Div:
     options = [(p.key, p.label) for p in periods]
     if brief.period not in {k for k, _ in options}:
@@ -197,7 +206,7 @@ def build(
                 brief.index_series, brief.priorities, "Index over time", graph_id=ids.BRIEFING_CHART
             ),
             _summary(brief),
-            *[_section(s, brief.period) for s in brief.sections],
+            *[_section(s, brief.period, follow_ups) for s in brief.sections],
         ],
         className="briefing",
     )

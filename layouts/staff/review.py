@@ -120,7 +120,9 @@ def table(
     )
 
 
-def change_rows(rows: Sequence[ChangeRow], period: str, *, department: bool = True) -> list[html.Tr]:
+def change_rows(
+    rows: Sequence[ChangeRow], period: str, *, department: bool = True, follow_up: bool = False
+) -> list[html.Tr]:
     out = []
     for r in rows:
         m = r.measure
@@ -144,7 +146,17 @@ def change_rows(rows: Sequence[ChangeRow], period: str, *, department: bool = Tr
                     html.Td(m.department_name) if department else None,
                     html.Td(status_badge(m.status)),
                     html.Td(r.reason, className="small"),
-                    html.Td(explanation, className="small"),
+                    html.Td(explanation, className="small change-explanation"),
+                    html.Td(
+                        dcc.Link(
+                            ["Add a follow-up", html.Span(f" for {m.name}", className="visually-hidden")],
+                            href="/follow-ups/new" + query_string(measure=m.code, period=period),
+                            className="small text-nowrap",
+                        ),
+                        className="d-print-none",
+                    )
+                    if follow_up
+                    else None,
                 ]
             )
         )
@@ -154,7 +166,7 @@ def change_rows(rows: Sequence[ChangeRow], period: str, *, department: bool = Tr
 CHANGE_HEAD = ("Measure", "Department", "Status now", "Why", "Department's explanation")
 
 
-def _what_changed(room: ReviewRoom) -> html.Section:
+def _what_changed(room: ReviewRoom, follow_up: bool = False) -> html.Section:
     period = room.period
     cards = [
         dbc.Col(
@@ -199,8 +211,8 @@ def _what_changed(room: ReviewRoom) -> html.Section:
                     else None,
                     table(
                         f"{title}: {room.period_label} against {room.compare_label}",
-                        CHANGE_HEAD,
-                        change_rows(rows[:SHOWN_CHANGES], period),
+                        (*CHANGE_HEAD, "Follow-up") if follow_up else CHANGE_HEAD,
+                        change_rows(rows[:SHOWN_CHANGES], period, follow_up=follow_up),
                     )
                     if rows
                     else html.P("None.", className="text-body-secondary"),
@@ -449,8 +461,14 @@ def _controls(room: ReviewRoom, periods: Sequence[PeriodOption]) -> html.Form:
 
 
 def build(
-    room: ReviewRoom, periods: Sequence[PeriodOption], site: SiteInfo, notice: str | None = None
+    room: ReviewRoom,
+    periods: Sequence[PeriodOption],
+    site: SiteInfo,
+    notice: str | None = None,
+    follow_ups: html.Section | None = None,
 ) -> html.Div:
+    """The landing page; `follow_ups` is the follow-ups section (layouts/staff/follow_ups.py), and
+    with it each change gets an "Add a follow-up" link."""
     briefing = "/briefing" + query_string(period=room.period, compare=room.compare, span=room.span)
     return html.Div(
         [
@@ -472,7 +490,8 @@ def build(
                 className="lead",
             ),
             html.Div(_controls(room, periods), className="d-print-none"),
-            _what_changed(room),
+            _what_changed(room, follow_up=follow_ups is not None),
+            follow_ups,
             _late(room),
             _matrix(room),
             _index(room),

@@ -205,3 +205,36 @@ def test_xlsx_keeps_numbers_with_formats_freezes_the_header_and_explains_the_col
     assert ("Fiscal year", "2025") in about and ("Rows", "3") in about
     assert ("Generated", "2026-11-26 12:00 UTC") in about
     assert ("Spent", "Dollars spent") in about and ("Change", "Against the year before") in about
+
+
+def test_the_follow_ups_sheet_keeps_dates_as_dates_days_as_numbers_and_neutralises_the_action():
+    from aim.exports import follow_ups_sheet, sheet_csv, sheet_xlsx
+    from aim.follow_up_schemas import FollowUpView
+
+    at = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+    row = FollowUpView(
+        id=7,
+        action='=HYPERLINK("http://x")',
+        status="open",
+        due_on=date(2026, 11, 20),
+        overdue=True,
+        days_overdue=6,
+        department_code="MPD",
+        department_name="Police",
+        measure_code="homicides",
+        measure_name="Homicides",
+        created_by="mayor@city.gov",
+        created_at=at,
+        updated_by="mayor@city.gov",
+        updated_at=at,
+    )
+    sheet = follow_ups_sheet([row], "Follow-ups")
+    assert "Days overdue (days)" in sheet.header and "Due (date)" in sheet.header
+    cells = next(csv.reader(io.StringIO(sheet_csv(sheet).decode("utf-8-sig").splitlines()[1])))
+    assert cells[5] == '\'=HYPERLINK("http://x")' and cells[6] == "2026-11-20" and cells[8] == "yes"
+    ws = load_workbook(io.BytesIO(sheet_xlsx(sheet))).active
+    values = [c.value for c in ws[2]]
+    assert values[0] == 7 and values[9] == 6 and values[5] == '=HYPERLINK("http://x")'
+    assert ws.cell(row=2, column=6).data_type == "s"  # text, never a formula
+    assert ws.cell(row=2, column=7).value.date() == date(2026, 11, 20)
+    assert ws.freeze_panes == "A2"

@@ -55,6 +55,10 @@ REVIEWED_ROUTES = {
         "mayors_office and budget_analyst (aim.auth.may_use_review_room, from the session); "
         "404 for anyone else"
     ),
+    "/downloads/follow-ups.<any(csv, xlsx):fmt>": (
+        "staff who read follow-ups (aim.auth.may_read_follow_ups: each reader's own departments, "
+        "from the session); 404 for the public, admins and data coordinators"
+    ),
     "/data.json": "public: DCAT-US catalog of published datasets (open data)",
     "/data/archive/<folder>/<name>": "public: a file of an archived release (dated folder, listed file only)",
     "/data/requests/new": "public: the data request form; CSRF token, honeypot, rate-limited per address",
@@ -93,6 +97,8 @@ def test_only_declared_callbacks_are_exposed(site):
         "target-message",
         "values-upload-result",
         "comment-message",
+        "new-follow-up-message",
+        "follow-up-message",
     )
     for name in workflow:
         assert sum(name in _components(o) for o in declared) == 1, name

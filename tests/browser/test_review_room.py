@@ -1,7 +1,8 @@
 """The review room in a real browser, as the Mayor's Office uses it: sign in and land in the room, see
 what newly went off track in the demo city's latest quarter (the count equals a hand count from the
-scorecards of two quarters), open a measure, read its department's explanation, and print the
-briefing to PDF (page count, every exception's name in the text, no table clipped).
+scorecards of two quarters), open a measure, read its department's explanation, add a follow-up for
+its department (shown in the room and in the briefing), and print the briefing to PDF (page count,
+every exception's name in the text, no table clipped).
 
 Runs on SQLite only: what is tested is the page, and the service tests cover both databases."""
 
@@ -84,7 +85,7 @@ def test_a_change_shows_the_departments_explanation_and_opens_the_measure(mayor,
         .first
     )
     name = explained.locator("th a").inner_text()
-    shown = _words(explained.locator("td").last.inner_text())
+    shown = _words(explained.locator("td.change-explanation").inner_text())
     with database.read() as s:
         texts = set(
             s.scalars(
@@ -169,3 +170,57 @@ def test_a_download_link_fetches_the_file_and_leaves_the_room_in_view_undimmed(m
     navigating = mayor.evaluate("() => document.documentElement.classList.contains('aim-navigating')")
     assert navigating is False
     mayor.locator("#what-changed").wait_for()
+
+
+def test_the_mayors_office_adds_a_follow_up_for_a_newly_off_track_measures_department_and_prints_it(
+    mayor, site, database
+):
+    from sqlalchemy import select
+
+    from aim.models import Activity, AuditEvent, Department, FollowUp, Measure
+
+    row = mayor.locator("#change-newly_off_track ~ div table tbody tr").first
+    name = row.locator("th a").first.inner_text()
+    department = row.locator("td").first.inner_text()
+    explanation = _words(row.locator("td.change-explanation").inner_text())
+    row.get_by_role("link", name=f"Add a follow-up for {name}").click()
+    wait_until_shown(mayor)
+    mayor.locator("main h1", has_text="New follow-up").wait_for()
+    assert name in mayor.locator("main form").inner_text()
+    if not explanation.startswith("No explanation"):  # the department's words, beside the form
+        assert explanation.split(": ", 1)[-1][:40] in _words(mayor.locator("main form").inner_text())
+    chosen = mayor.locator(f"#{ids.NEW_FOLLOW_UP_DEPARTMENT} option:checked").inner_text()
+    assert chosen == department  # the measure's own department owns it
+    action = "Bring a recovery plan to the next stat meeting"
+    mayor.get_by_label("Action: what the department is to do").fill(action)
+    mayor.get_by_label("Note (optional: context from the meeting)").fill("Agreed in the review room.")
+    mayor.get_by_role("button", name="Save follow-up").click()
+    mayor.get_by_text(f"Follow-up saved for {department}").wait_for()
+    assert mayor.get_by_role("button", name="Save follow-up").is_disabled()  # no twin on a second click
+    with database.read() as s:
+        saved = s.execute(
+            select(FollowUp.status, FollowUp.created_by, Measure.name, Department.name)
+            .join(Measure, Measure.id == FollowUp.measure_id)
+            .join(Department, Department.id == FollowUp.department_id)
+            .where(FollowUp.action == action)
+        ).one()
+        owner = s.scalar(
+            select(Department.name)
+            .join(Activity, Activity.department_id == Department.id)
+            .join(Measure, Measure.activity_id == Activity.id)
+            .where(Measure.name == name)
+        )
+        audited = s.scalars(select(AuditEvent.email).where(AuditEvent.event == "follow_up_created")).all()
+    assert tuple(saved) == ("open", "mayor@milwaukee.gov", name, owner)
+    assert audited == ["mayor@milwaukee.gov"]
+
+    # The room counts it; the briefing lists it under the measure's priorities, and prints it.
+    mayor.goto(site + "/review-room")
+    mayor.locator("#follow-ups", has_text="Follow-ups (1 open)").wait_for()
+    mayor.goto(site + "/briefing")
+    mayor.locator(".briefing-section").first.wait_for()
+    assert mayor.locator(".briefing-section .follow-ups", has_text=action).count() >= 1
+    mayor.emulate_media(media="print")
+    reader = PdfReader(io.BytesIO(mayor.pdf(format="Letter")))
+    text = _words(" ".join(p.extract_text() for p in reader.pages))
+    assert action in text and "Add a follow-up" not in text

@@ -4,6 +4,8 @@ Content-Security-Policy violations in Chromium (the policy enforced, not bypasse
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +16,8 @@ from aim.models import (
     DataAsset,
     DataRequest,
     Department,
+    FollowUp,
+    FollowUpNote,
     Measure,
     Priority,
     PriorityNarrative,
@@ -104,6 +108,15 @@ def plant(database) -> dict[str, str]:
         s.add(narrative)
         put(narrative, "seeing", CORPUS[6], "published narrative, seeing")
         put(narrative, "doing", CORPUS[7], "published narrative, doing")
+        # A follow-up (issue 12): its action and a note of its log are typed by staff.
+        follow_up = FollowUp(
+            measure_id=homicides.id, department_id=police.id, due_on=date.today(), created_by="x@city.gov"
+        )
+        s.add(follow_up)
+        put(follow_up, "action", CORPUS[5], "follow-up action")
+        note = FollowUpNote(author="x@city.gov", role="mayors_office", kind="note")
+        follow_up.notes.append(note)
+        put(note, "text", CORPUS[7] + " note", "follow-up note")
         city = s.get(CityInfo, 1)
         put(city, "notice", CORPUS[5], "city notice")
         put(city, "name", CORPUS[4][:300], "city name")
@@ -128,6 +141,9 @@ PAGES = [
     "/review-room/narratives?period=2026-Q2&priority=safe-neighborhoods",
     "/priorities/healthy-children",
     "/priorities/healthy-children/narratives",
+    "/follow-ups",
+    "/follow-ups/1",
+    "/agenda?department=MPD",
     "/analysis",
     "/measures/no-such-<script>",
     "/data",
