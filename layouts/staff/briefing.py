@@ -119,6 +119,8 @@ def _section(section: BriefingSection, period: str, follow_ups: Sequence[FollowU
                 "Open follow-ups",
                 heading_id=f"briefing-follow-ups-{section.slug}",
                 level=3,
+                landmark=False,
+                caption=f"Open follow-ups: {section.title}",
             ),
         ],
         className="briefing-section",

@@ -133,17 +133,22 @@ def panel(
     add_href: str | None = None,
     more_href: str | None = None,
     level: int = 2,
-) -> html.Section:
+    landmark: bool = True,
+    caption: str | None = None,
+) -> html.Section | html.Div:
     """A page's "Open follow-ups" section: the list (or "None open"), a way to add one, and a link
     to the whole list. Used by a measure's page, My reporting, the briefing and the agenda."""
     overdue = sum(f.overdue for f in found)
     title = f"{heading} ({len(found)})"
     header = html.H2 if level == 2 else html.H3
-    return html.Section(
+    # A labelled section is a landmark: pages with one panel per part (the briefing) pass
+    # landmark=False, since landmarks of the same name would be ambiguous.
+    box = html.Section if landmark else html.Div
+    return box(
         [
             header(title, className="h4" if level == 2 else "h5", id=heading_id),
             html.P(f"{overdue} overdue.", className="small fw-semibold") if overdue else None,
-            follow_up_table(found, heading, department=department)
+            follow_up_table(found, caption or heading, department=department)
             if found
             else html.P("None open.", className="text-body-secondary"),
             html.P(
@@ -161,11 +166,11 @@ def panel(
             else None,
         ],
         className="mb-4 follow-ups",
-        **aria(labelledby=heading_id),
+        **(aria(labelledby=heading_id) if landmark else {}),
     )
 
 
-def measure_panel(found: Sequence[FollowUpView], code: str, may_create: bool) -> html.Section:
+def measure_panel(found: Sequence[FollowUpView], code: str, may_create: bool) -> html.Section | html.Div:
     """A measure's staff pages: its open follow-ups, a way to add one, and all of its follow-ups."""
     return panel(
         found,

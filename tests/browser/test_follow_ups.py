@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from aim.auth import Principal
 from aim.follow_up_schemas import NewFollowUp
-from aim.models import AuditEvent, FollowUp
+from aim.models import AuditEvent, FollowUp, User
 from aim.services import follow_ups as service
 from layouts import ids
 from tests.accounts import PASSWORD, make_user
@@ -41,8 +41,11 @@ ACTION = "Publish the overtime audit before the next meeting"
 
 
 def _agree(database, *, measure="homicides", department="MPD", due_in=14, note="From the Q3 meeting.") -> int:
-    mayor = make_user(database, "agreeing.mayor@milwaukee.gov", "mayors_office")
-    who = Principal(mayor.id, mayor.email, "mayors_office")
+    with database.read() as s:
+        known = s.scalar(select(User.id).where(User.email == "agreeing.mayor@milwaukee.gov"))
+    if known is None:
+        known = make_user(database, "agreeing.mayor@milwaukee.gov", "mayors_office").id
+    who = Principal(known, "agreeing.mayor@milwaukee.gov", "mayors_office")
     data = NewFollowUp(
         measure=measure,
         department=department,
@@ -153,11 +156,16 @@ FOLLOW_UP_PAGES = (
     "/agenda?department=MPD",
     "/measures/zz-secret-internal",
     "/reporting/homicides/2026-11",
+    "/review-room",  # with an overdue follow-up, named in the room
+    "/briefing",  # with open follow-ups under each priority
 )
 
 
 def test_the_follow_up_pages_have_no_axe_violations_at_each_width(browser, site, database, fast_hashing):
     follow_up = _agree(database, measure="zz-secret-internal")
+    overdue = _agree(database, measure="homicides")
+    with database.write() as s:  # agreed in the past: now overdue
+        s.get(FollowUp, overdue).due_on = date.today() - timedelta(days=3)
     make_user(database, "axe.follow.mayor@milwaukee.gov", "mayors_office")
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, bypass_csp=True)
     page = _open_tab(context)
