@@ -250,7 +250,7 @@ def _print_recipe_outcome(outcome: RecipeOutcome, rows: int, report_json: Path |
 
 
 def _run_import(database: Database, path: Path, who: str, dry_run: bool = False) -> ImportReport:
-    source = read_source(path)
+    source = read_source(path, stream=True)
     progress = LazyProgress({"validate": source.row_count, "write": None})
     try:
         return import_source(

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from collections.abc import Iterable
 from typing import cast
 
 from sqlalchemy import select
@@ -82,7 +83,7 @@ def upload_drafts(
     report = ImportReport(path=filename)
     valid = validate(source, report)
     result = UploadResult(problems=[RowProblem(p.row, p.column, p.value, p.message) for p in report.problems])
-    rows = cast(list[tuple[int, ActualRow]], valid["actuals"].rows if "actuals" in valid else [])
+    rows = list(cast(Iterable[tuple[int, ActualRow]], valid["actuals"].rows if "actuals" in valid else []))
     if not rows and not result.problems:
         result.problems.append(RowProblem(0, "", "", "The file holds no values."))
     table = valid.get("actuals")
