@@ -23,8 +23,8 @@ class RowStore(Generic[R]):
     and faster than of models) and rebuilt without validating again: they were valid when added.
     """
 
-    def __init__(self, model: type[R], batch: int = BATCH) -> None:
-        self.model, self.batch = model, batch
+    def __init__(self, model: type[R], batch: int | None = None) -> None:
+        self.model, self.batch = model, batch or BATCH
         self._fields = tuple(model.model_fields)
         self._memory: list[tuple[int, R]] = []
         self._file: IO[bytes] | None = None

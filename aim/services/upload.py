@@ -6,10 +6,10 @@ written, and every problem is reported with its row and column. Good files becom
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from collections.abc import Iterable
 from typing import cast
 
 from sqlalchemy import select
