@@ -427,7 +427,7 @@ def test_signing_in_replaces_a_hash_of_the_former_rfc_9106_defaults_with_owasps_
     monkeypatch.setattr(passwords, "hasher", PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY))
     with database.write() as s:
         s.scalars(select(User)).one().password_hash = passwords.hash_password(PASSWORD)
-    monkeypatch.setattr(passwords, "hasher", PasswordHasher(**passwords.OWASP_ARGON2ID))
+    monkeypatch.setattr(passwords, "hasher", passwords.owasp_hasher())
     assert sign_in(database, "ana@city.gov", PASSWORD) is not None
     with database.read() as s:
         stored = s.scalars(select(User.password_hash)).one()
