@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import platform
 import shutil
 import statistics
@@ -539,7 +540,6 @@ def gunicorn(
     by the tests that need a real server process (two workers, HTTPS settings). `target` and
     `cwd` serve another WSGI app instead (the blank Dash page of the Lighthouse floor).
     """
-    import os
     import socket
     import subprocess
     import sys
@@ -657,7 +657,6 @@ def _blank_dash(scratch: Path) -> Iterator[str]:
 
 def _lighthouse(base: str, blank: str) -> None:
     import json as json_module
-    import os
     import shutil
     import subprocess
 
@@ -852,9 +851,11 @@ def sign_in_benchmark(url: str | None, redis_url: str | None, people: int = 50, 
         with gunicorn(url, workers=workers, redis_url=redis_url, login_limit_per_address=limit) as base:
             former = _simultaneous_sign_ins(base, emails)
             owasp = _simultaneous_sign_ins(base, emails)
+    load = os.getloadavg()[0]  # other work on the machine stretches every figure here
     print(
         f"\n## Sign-ins\n\n{people} sign-ins posted at the same moment to gunicorn with {workers} "
-        f"workers ({make_url(url).get_backend_name()}, Redis): seconds until each was answered.\n"
+        f"workers ({make_url(url).get_backend_name()}, Redis): seconds until each was answered "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs).\n"
     )
     print("| stored hashes | p50 | p95 | slowest |")
     print("|---|---:|---:|---:|")
