@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from aim.db import Database
-from aim.importing import loader, rowstore, run_import
+from aim.importing import import_source, loader, rowstore, run_import
+from aim.importing.readers import read_source
 from aim.models import Actual, ActualRevision
 from aim.periods import FiscalCalendar
 from tests.aim.importing.test_import import CITY, write
@@ -94,5 +95,18 @@ def test_an_unknown_measure_in_the_last_batch_leaves_nothing_written(small_batch
     folder = _city(tmp_path, 1000, extra_rows="no-such-measure,1901-01,5,,\n")
     report = run_import(database, CAL, folder)
     assert [p.row for p in report.problems] == [1002]
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(Actual)) == 0
+
+
+def test_a_file_that_changes_between_reading_and_importing_is_refused(database, tmp_path):
+    folder = _city(tmp_path, 24)
+    source = read_source(folder, stream=True)  # the rows are read again when they are validated
+    with (folder / "actuals.csv").open("a", encoding="utf-8") as handle:
+        handle.write("violent-crimes,1990-01,5,,\n")
+    report = import_source(database, CAL, source, str(folder), reason="test")
+    assert [p.message for p in report.problems] == [
+        "The file changed while it was imported; import it again."
+    ]
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(Actual)) == 0
