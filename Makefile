@@ -39,6 +39,7 @@ help:
 	@echo "  PYTHON=$(PYTHON)   the Python 3.11 that creates $(VENV)"
 	@echo "  AIM_TEST_DATABASE_URL=$(AIM_TEST_DATABASE_URL)   PostgreSQL for make test"
 	@echo "  AIM_BENCH_DATABASE_URL=$(AIM_BENCH_DATABASE_URL)   scratch PostgreSQL for make bench"
+	@echo "  AIM_BENCH_REDIS_URL=$(AIM_BENCH_REDIS_URL)   Redis for make bench's two-worker sign-ins"
 	@echo "  BENCH_FLAGS=$(BENCH_FLAGS)   extra options of make bench, e.g. --lighthouse"
 	@echo "  PIP_COMPILE_FLAGS=$(PIP_COMPILE_FLAGS)   extra options of make requirements, e.g. --upgrade-package dash"
 	@echo "Settings of the app itself are AIM_* environment variables: see the README."
@@ -114,6 +115,9 @@ requirements: $(VENV)/.installed-test
 # server answers. Prints Markdown tables for docs/benchmarks.md. BENCH_FLAGS=--lighthouse adds
 # Lighthouse scores (npx fetches lighthouse from npm; Debian's chromium runs it).
 AIM_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench
+# Redis for the sign-in benchmark's two workers (scratch keys of the rate limits, which expire).
+AIM_BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+export AIM_BENCH_REDIS_URL
 BENCH_FLAGS ?=
 bench: install
 	$(BIN)/python -m aim bench $(BENCH_FLAGS) $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \

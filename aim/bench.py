@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import platform
+import shutil
 import statistics
 import tempfile
 import time
@@ -538,7 +540,6 @@ def gunicorn(
     by the tests that need a real server process (two workers, HTTPS settings). `target` and
     `cwd` serve another WSGI app instead (the blank Dash page of the Lighthouse floor).
     """
-    import os
     import socket
     import subprocess
     import sys
@@ -656,7 +657,6 @@ def _blank_dash(scratch: Path) -> Iterator[str]:
 
 def _lighthouse(base: str, blank: str) -> None:
     import json as json_module
-    import os
     import shutil
     import subprocess
 
@@ -705,3 +705,170 @@ def _lighthouse(base: str, blank: str) -> None:
                 f"{audits['total-blocking-time']['displayValue']} | "
                 f"{audits['cumulative-layout-shift']['displayValue']} |"
             )
+
+
+# -- imports at scale: time and peak memory, each in a child process ---------------------------
+_IMPORT_CHILD = """
+import json, resource, sys, time
+from aim.db import Database
+from aim.importing import run_import
+from aim.periods import FiscalCalendar
+database = Database(sys.argv[1])
+started = time.perf_counter()
+report = run_import(database, FiscalCalendar(1), sys.argv[2])
+seconds = time.perf_counter() - started
+database.dispose()
+usage = resource.getrusage(resource.RUSAGE_SELF)  # ru_maxrss: kilobytes on Linux
+print(json.dumps({"ok": report.ok, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
+                  "cpu": usage.ru_utime + usage.ru_stime,
+                  "problems": [p.message for p in report.problems[:3]]}))
+"""
+
+
+def _import_in_child(url: str, folder: Path) -> dict:
+    """Import `folder` in a fresh Python process; its time and its peak resident memory (the
+    child's own getrusage, so nothing this process holds is counted)."""
+    import json
+    import subprocess
+    import sys
+
+    from aim.config import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CHILD, url, str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ok"], result["problems"]
+    return result
+
+
+def import_scale_benchmark(label: str, url: str | None, sizes: list[int], years: int) -> None:
+    """`seed synthetic`'s import at growing sizes, each into a fresh database: the time should grow
+    in proportion to the rows and the peak memory should not grow much at all (goal: under 500 MB
+    at 10,000 measures x 20 years)."""
+    with tempfile.TemporaryDirectory(prefix="aim-bench-scale-") as scratch_name:
+        scratch = Path(scratch_name)
+        print(
+            f"\n## Imports at scale ({label}): synthetic city, {years} years of monthly values, into an "
+            "empty database, in a child process (peak RSS from its getrusage)\n"
+        )
+        # CPU seconds of the importing process beside the wall time: on a busy machine they show
+        # the growth with rows better (the database server's own work is not in them).
+        print(
+            "| measures | rows in file | import | per 100,000 rows | its CPU | CPU per 100,000 rows |"
+            " peak RSS |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for measures in sizes:
+            folder = scratch / f"city-{measures}"
+            counts = write_city(folder, measures, years, seed=7, through=date(2026, 11, 1))
+            result = _import_in_child(fresh_database(url, scratch), folder)
+            rows = sum(counts.values())
+            seconds, cpu = result["seconds"], result["cpu"]
+            print(
+                f"| {measures:,} | {rows:,} | {seconds:.1f} s | {seconds / rows * 100_000:.2f} s | "
+                f"{cpu:.1f} s | {cpu / rows * 100_000:.2f} s | {result['peak_mb']:.0f} MB |"
+            )
+            shutil.rmtree(folder)
+
+
+# -- sign-ins: many at once, on two workers ----------------------------------------------------
+def _former_hash(password: str) -> str:
+    """A hash with argon2-cffi's defaults (RFC 9106 low memory: t=3, m=64 MiB, p=4), the parameters
+    of every account created before the OWASP ones (aim/passwords.py)."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    return PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(password)
+
+
+def _sign_in_accounts(url: str, count: int) -> list[str]:
+    """`count` editors whose stored hashes have the former parameters, as after an upgrade."""
+    from aim.auth import Role
+    from aim.models import User
+    from aim.services import users as accounts
+
+    emails = [f"bench.signin{n:03d}@city.gov" for n in range(count)]
+    former = _former_hash(BENCH_PASSWORD)  # one hash for all: the cost measured is verifying
+    database = Database(url)
+    try:
+        with database.write() as session:
+            for email in emails:
+                accounts.create_user(
+                    session, email, BENCH_PASSWORD, Role.MAYORS_OFFICE, actor=None, client_address="bench"
+                )
+            session.flush()
+            for user in session.scalars(select(User).where(User.email.in_(emails))):
+                user.password_hash = former
+    finally:
+        database.dispose()
+    return emails
+
+
+def _simultaneous_sign_ins(base: str, emails: list[str]) -> list[float]:
+    """Every account opens the sign-in form, then all post it at the same moment; the seconds each
+    post took to be answered (a redirect: signed in)."""
+    import re
+    import threading
+
+    import requests
+
+    ready = threading.Barrier(len(emails))
+    times: list[float] = []
+    failures: list[str] = []
+
+    def one(email: str) -> None:
+        with requests.Session() as http:
+            page = http.get(f"{base}/login", timeout=60).text
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+            form = {"csrf_token": token.group(1) if token else "", "email": email}
+            form.update(password=BENCH_PASSWORD, next="")
+            ready.wait()
+            started = time.perf_counter()
+            response = http.post(f"{base}/login", data=form, allow_redirects=False, timeout=120)
+            times.append(time.perf_counter() - started)
+            if response.status_code != 303:
+                failures.append(f"{email}: {response.status_code}")
+
+    threads = [threading.Thread(target=one, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:3]
+    return sorted(times)
+
+
+def sign_in_benchmark(url: str | None, redis_url: str | None, people: int = 50, workers: int = 2) -> None:
+    """`people` sign-ins at once on `workers` gunicorn workers (Redis for the shared limits): first
+    against hashes of the former parameters (verified, then upgraded), then, the same people
+    again, against the OWASP parameters the first round left behind. Goal: p95 under 1.5 s."""
+    if not redis_url:
+        print("\n## Sign-ins\n\nSkipped: two workers need Redis; give --redis-url (AIM_BENCH_REDIS_URL).")
+        return
+    with tempfile.TemporaryDirectory(prefix="aim-bench-signin-") as scratch_name:
+        url = fresh_database(url, Path(scratch_name))
+        emails = _sign_in_accounts(url, people)
+        # One address signs everyone in here: the per-address limit would stop the crowd at 30.
+        limit = f"{people * 10} per minute"
+        with gunicorn(url, workers=workers, redis_url=redis_url, login_limit_per_address=limit) as base:
+            former = _simultaneous_sign_ins(base, emails)
+            owasp = _simultaneous_sign_ins(base, emails)
+    load = os.getloadavg()[0]  # other work on the machine stretches every figure here
+    print(
+        f"\n## Sign-ins\n\n{people} sign-ins posted at the same moment to gunicorn with {workers} "
+        f"workers ({make_url(url).get_backend_name()}, Redis): seconds until each was answered "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs).\n"
+    )
+    print("| stored hashes | p50 | p95 | slowest |")
+    print("|---|---:|---:|---:|")
+    for what, times in (
+        ("former: argon2-cffi defaults, m=64 MiB t=3 p=4 (verified, then upgraded)", former),
+        ("OWASP: m=19 MiB t=2 p=1 (the goal: p95 under 1.5 s)", owasp),
+    ):
+        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+        print(f"| {what} | {statistics.median(times):.2f} s | {p95:.2f} s | {times[-1]:.2f} s |")

@@ -280,7 +280,7 @@ def _print_recipe_outcome(outcome: RecipeOutcome, rows: int, report_json: Path |
 
 
 def _run_import(database: Database, path: Path, who: str, dry_run: bool = False) -> ImportReport:
-    source = read_source(path)
+    source = read_source(path, stream=True)
     progress = LazyProgress({"validate": source.row_count, "write": None})
     try:
         return import_source(
@@ -437,6 +437,25 @@ def schema() -> None:
 @click.option(
     "--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks."
 )
+@click.option(
+    "--import-scale",
+    default="2500,10000",
+    show_default=True,
+    help="Measures (x 20 years) of the imports timed at scale with their peak memory, comma-separated; "
+    "on PostgreSQL when --postgres-url is given, else SQLite. Empty: skip.",
+)
+@click.option(
+    "--sign-ins/--no-sign-ins",
+    default=True,
+    show_default=True,
+    help="50 simultaneous sign-ins on 2 gunicorn workers (needs --redis-url).",
+)
+@click.option(
+    "--redis-url",
+    envvar="AIM_BENCH_REDIS_URL",
+    help="Redis for the two workers of the sign-in benchmark (its rate-limit keys expire by "
+    "themselves), e.g. redis://127.0.0.1:6379/15.",
+)
 def bench(
     measures: int,
     years: int,
@@ -447,11 +466,20 @@ def bench(
     pages: bool,
     lighthouse: bool,
     data: bool,
+    import_scale: str,
+    sign_ins: bool,
+    redis_url: str | None,
 ) -> None:
     from aim import bench as benchmarks
 
     if data:
         benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
+    if import_scale.strip():
+        sizes = [int(size) for size in import_scale.split(",")]
+        label = "PostgreSQL" if postgres_url else "SQLite"
+        benchmarks.import_scale_benchmark(label, postgres_url, sizes, years=20)
+    if sign_ins:
+        benchmarks.sign_in_benchmark(postgres_url, redis_url)
     if pages:
         benchmarks.pages_benchmark(runs, lighthouse)
 

@@ -96,8 +96,12 @@ class ReportingRow(View):
 class ReportingView(View):
     allowed: bool
     today: date
-    rows: list[ReportingRow] = []
-    counts: dict[str, int] = {}
+    rows: list[ReportingRow] = []  # the page shown
+    counts: dict[str, int] = {}  # of every row, not only the page's
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    page_size: int = 0
 
 
 class QueueGroup(View):

@@ -25,7 +25,7 @@ CHEAP = dict(time_cost=1, memory_cost=8, parallelism=1)
 
 @contextmanager
 def cheap_hashing() -> Iterator[PasswordHasher]:
-    """Replace the production hasher (64 MiB per hash) with a cheap one while the block runs."""
+    """Replace the production hasher (19 MiB per hash) with a cheap one while the block runs."""
     cheap = PasswordHasher(**CHEAP)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "hasher", cheap)

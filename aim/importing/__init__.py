@@ -1,7 +1,8 @@
 """The import format and the all-or-nothing importer (see docs/import-format.md).
 
 `run_import` reads a source, validates every row, checks every reference, and writes everything in
-one transaction, or nothing at all when any row is refused (or when it is a dry run).
+one transaction, or nothing at all when any row is refused (or when it is a dry run). It streams
+CSV files: memory stays flat as they grow (see loader.py).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def run_import(
     return import_source(
         database,
         calendar,
-        read_source(path),
+        read_source(path, stream=True),
         str(path),
         reason=path.name,
         dry_run=dry_run,
@@ -89,6 +90,9 @@ def import_source(
         report.problems.append(Problem(label, 0, "", "", str(exc)))
     except DBAPIError as exc:
         report.problems.append(Problem(label, 0, "", "", f"The database refused the import: {exc.orig}"))
+    finally:
+        for table in tables.values():
+            table.rows.close()  # the temporary files of large tables
     if report.problems:
         for counts in report.counts.values():
             counts.created = counts.updated = counts.unchanged = 0

@@ -4,23 +4,31 @@ Nothing is written unless every row of every table is valid. Rows are matched to
 their keys; only columns present in the file are compared and updated, so a file without an
 `is_public` column cannot quietly make internal measures public. New and changed actuals get
 their revision rows in the same transaction, in bulk.
+
+Memory stays flat as files grow: rows arrive one at a time (readers.CsvRows), valid rows wait in a
+RowStore (spilled to a temporary file past a batch), duplicate keys are found with one compact
+integer per row, and targets and actuals are written batch by batch, each batch comparing itself
+with only the stored rows it could change.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, cast, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
+import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, bindparam, insert, literal, null, select, update
+from sqlalchemy import CursorResult, bindparam, insert, literal, null, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from aim.importing.readers import RawTable, Source
+from aim.importing.readers import CsvRows, RawTable, Source
 from aim.importing.report import ImportReport, Problem
+from aim.importing.rowstore import RowStore
 from aim.importing.tables import (
     TABLES,
     ActivityRow,
@@ -46,7 +54,7 @@ from aim.models import (
     Target,
     UTCDateTime,
 )
-from aim.periods import FREQUENCY_KIND, FiscalCalendar
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind
 
 Progress = Callable[[str, int], None]
 #: Bind-parameter batches: well under SQLite's 32,766 variables per statement.
@@ -58,36 +66,112 @@ class ValidTable:
     name: str
     source: str
     columns: set[str]
-    rows: list[tuple[int, Row]] = field(default_factory=list)
+    rows: RowStore[Any]
     #: Keys of rows that failed validation: references to them are not reported again as missing.
     failed_keys: set[str] = field(default_factory=set)
+    keys: _Keys | None = None
+
+
+#: Bits of a compact key given to each column after the first (periods, fiscal years: far fewer).
+_KEY_BITS = 24
+
+
+class _Keys:
+    """The key of every valid row of a table, as one 64-bit integer each, and its row number.
+
+    A dict of key tuples would hold the whole file again (2.4 million actuals: ~400 MB). Instead
+    each key column's values are numbered as they come, and a row's key packs those numbers.
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.numbering: list[dict[Any, int]] = [{} for _ in columns]
+        self.keys, self.numbers = array("q"), array("q")
+        self._names: list[list[Any]] | None = None
+
+    def add(self, number: int, row: Row) -> None:
+        compact = 0
+        for column, seen in zip(self.columns, self.numbering, strict=True):
+            compact = (compact << _KEY_BITS) | seen.setdefault(getattr(row, column), len(seen))
+        self.keys.append(compact)
+        self.numbers.append(number)
+
+    def key_of(self, index: int) -> tuple:
+        if self._names is None:
+            self._names = [list(seen) for seen in self.numbering]  # dicts keep their order: number -> value
+        compact, parts, names = self.keys[index], [], self._names
+        mask = (1 << _KEY_BITS) - 1
+        for depth in range(len(self.columns) - 1, 0, -1):
+            parts.append(names[depth][compact & mask])
+            compact >>= _KEY_BITS
+        parts.append(names[0][compact])
+        return tuple(reversed(parts))
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        """(index of a row, index of the earliest row with its key), in the order of the rows."""
+        if any(len(seen) > 1 << _KEY_BITS for seen in self.numbering[1:]):
+            raise ValueError(f"more than {1 << _KEY_BITS:,} distinct {self.columns[1]} values")
+        if len(self.keys) < 2:
+            return []
+        keys = np.frombuffer(self.keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")  # equal keys side by side, the earliest row first
+        ranked = keys[order]
+        later = np.flatnonzero(ranked[1:] == ranked[:-1]) + 1
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        first = starts[np.searchsorted(starts, later, side="right") - 1]
+        return sorted(zip(order[later].tolist(), order[first].tolist(), strict=True))
 
 
 def validate(source: Source, report: ImportReport, progress: Progress | None = None) -> dict[str, ValidTable]:
-    """Every row through its pydantic model; every problem reported, not only the first."""
+    """Every row through its pydantic model; every problem reported, not only the first.
+
+    The problems of reading come first (a streamed file reports its own while it is read again
+    here, which only happens when it changed in between), then those of the rows, as before.
+    """
     valid: dict[str, ValidTable] = {}
+    found: list[Problem] = []
     for raw in source.tables:
-        table = _validate_table(raw, report, progress)
-        if table.name in valid:  # the same table from two files: keep one list, keys checked below
+        key = TABLES[raw.name].key
+        # One key index per table, shared when a table comes from two files.
+        keys = valid[raw.name].keys if raw.name in valid else (_Keys(key) if key else None)
+        table = _validate_table(raw, found, report, progress, keys)
+        if isinstance(raw.rows, CsvRows):
+            report.problems.extend(raw.rows.problems)
+        if table.name in valid:  # the same table from two files: keep one store, keys checked below
             valid[table.name].rows.extend(table.rows)
             valid[table.name].columns |= table.columns
             valid[table.name].failed_keys |= table.failed_keys
+            table.rows.close()
         else:
             valid[table.name] = table
+    report.problems.extend(found)
     for table in valid.values():
         _check_duplicates(table, report)
+        table.keys = None  # checked: the memory is the writer's now
     return valid
 
 
-def _validate_table(raw: RawTable, report: ImportReport, progress: Progress | None) -> ValidTable:
+def _validate_table(
+    raw: RawTable,
+    problems: list[Problem],
+    report: ImportReport,
+    progress: Progress | None,
+    keys: _Keys | None,
+) -> ValidTable:
     model = TABLES[raw.name].model
-    columns = set(raw.rows[0][1]) if raw.rows else set()
-    table = ValidTable(raw.name, raw.source, columns)
+    table = ValidTable(raw.name, raw.source, set(), RowStore(model), keys=keys)
     report.count(raw.name).read += len(raw.rows)
     validate_row = model.model_validate
+    add_key = keys.add if keys else None
+    index = -1
     for index, (number, cells) in enumerate(raw.rows):
+        if index == 0:
+            table.columns = set(cells)
         try:
-            table.rows.append((number, validate_row(cells)))
+            row = validate_row(cells)
+            table.rows.append(number, row)
+            if add_key:
+                add_key(number, row)
         except ValidationError as exc:
             key = TABLES[raw.name].key
             if len(key) == 1:
@@ -97,43 +181,42 @@ def _validate_table(raw: RawTable, report: ImportReport, progress: Progress | No
                 message = error["msg"].removeprefix("Value error, ")
                 value = cells.get(column, "") if column else ""
                 text = f"{column} {message}" if column else message
-                report.problems.append(Problem(raw.source, number, column, str(value)[:200], text))
+                problems.append(Problem(raw.source, number, column, str(value)[:200], text))
         if progress and index % 5000 == 4999:
             progress("validate", 5000)
     if progress:
-        progress("validate", len(raw.rows) % 5000)
+        progress("validate", (index + 1) % 5000)
     return table
 
 
 def _check_duplicates(table: ValidTable, report: ImportReport) -> None:
-    key = TABLES[table.name].key
-    if not key:
+    """Report every row whose key an earlier row has, naming that earlier row."""
+    if table.keys is None:  # the city table: no key, one row
         if len(table.rows) > 1:
+            second = list(itertools.islice(table.rows, 2))[1][0]
             report.problems.append(
                 Problem(
                     table.source,
-                    table.rows[1][0],
+                    second,
                     "",
                     "",
                     f"The {table.name} table holds one row; found {len(table.rows)}.",
                 )
             )
         return
-    seen: dict[tuple, int] = {}
-    for number, row in table.rows:
-        k = tuple(getattr(row, c) for c in key)
-        if k in seen:
-            report.problems.append(
-                Problem(
-                    table.source,
-                    number,
-                    key[0],
-                    " / ".join(map(str, k)),
-                    f"Duplicate {table.name[:-1]} {' '.join(map(str, k))}: the same as row {seen[k]}.",
-                )
+    keys, column = table.keys, table.keys.columns[0]
+    for index, first in keys.duplicates():
+        k = keys.key_of(index)
+        report.problems.append(
+            Problem(
+                table.source,
+                keys.numbers[index],
+                column,
+                " / ".join(map(str, k)),
+                f"Duplicate {table.name[:-1]} {' '.join(map(str, k))}: "
+                f"the same as row {keys.numbers[first]}.",
             )
-        else:
-            seen[k] = number
+        )
 
 
 @dataclass
@@ -160,29 +243,33 @@ class Loader:
     ) -> None:
         self.session, self.calendar, self.tables, self.report = session, calendar, tables, report
         self.who, self.reason, self.now, self.progress = who, reason, now, progress
+        self._kinds: dict[str, Kind] = {}
 
     # The rows of each table are instances of its row model (validate() built them from TABLES):
     # these overloads tell the type checker so, table by table.
     @overload
-    def rows(self, table: Literal["city"]) -> list[tuple[int, CityRow]]: ...
+    def rows(self, table: Literal["city"]) -> Iterable[tuple[int, CityRow]]: ...
     @overload
-    def rows(self, table: Literal["priorities"]) -> list[tuple[int, PriorityRow]]: ...
+    def rows(self, table: Literal["priorities"]) -> Iterable[tuple[int, PriorityRow]]: ...
     @overload
-    def rows(self, table: Literal["departments"]) -> list[tuple[int, DepartmentRow]]: ...
+    def rows(self, table: Literal["departments"]) -> Iterable[tuple[int, DepartmentRow]]: ...
     @overload
-    def rows(self, table: Literal["activities"]) -> list[tuple[int, ActivityRow]]: ...
+    def rows(self, table: Literal["activities"]) -> Iterable[tuple[int, ActivityRow]]: ...
     @overload
-    def rows(self, table: Literal["measures"]) -> list[tuple[int, MeasureRow]]: ...
+    def rows(self, table: Literal["measures"]) -> Iterable[tuple[int, MeasureRow]]: ...
     @overload
-    def rows(self, table: Literal["targets"]) -> list[tuple[int, TargetRow]]: ...
+    def rows(self, table: Literal["targets"]) -> Iterable[tuple[int, TargetRow]]: ...
     @overload
-    def rows(self, table: Literal["actuals"]) -> list[tuple[int, ActualRow]]: ...
+    def rows(self, table: Literal["actuals"]) -> Iterable[tuple[int, ActualRow]]: ...
     @overload
-    def rows(self, table: Literal["budgets"]) -> list[tuple[int, BudgetRow]]: ...
+    def rows(self, table: Literal["budgets"]) -> Iterable[tuple[int, BudgetRow]]: ...
     @overload
-    def rows(self, table: str) -> list[tuple[int, Row]]: ...
-    def rows(self, table: str) -> list[tuple[int, Any]]:
-        return self.tables[table].rows if table in self.tables else []
+    def rows(self, table: str) -> Iterable[tuple[int, Row]]: ...
+    def rows(self, table: str) -> Iterable[tuple[int, Any]]:
+        return self.tables[table].rows if table in self.tables else ()
+
+    def has_rows(self, table: str) -> bool:
+        return table in self.tables and len(self.tables[table].rows) > 0
 
     def failed(self, table: str) -> set[str]:
         return self.tables[table].failed_keys if table in self.tables else set()
@@ -248,7 +335,9 @@ class Loader:
         self._check_frequency_changes(changed_frequency)
 
     def _check_period(self, table: str, number: int, row: TargetRow | ActualRow, info: _MeasureInfo) -> None:
-        kind = self.calendar.parse(row.period).kind
+        kind = self._kinds.get(row.period)
+        if kind is None:  # a few hundred periods, millions of rows
+            kind = self._kinds[row.period] = self.calendar.parse(row.period).kind
         wanted = FREQUENCY_KIND[info.frequency]
         if table == "actuals" and kind is not wanted:
             self.problem(
@@ -350,10 +439,10 @@ class Loader:
             CityInfo.advance(self.session)  # caches keyed on the data version see the import
 
     def _write_city(self) -> None:
-        rows = self.rows("city")
-        if not rows:
+        first = next(iter(self.rows("city")), None)
+        if first is None:
             return
-        _, row = rows[0]
+        _, row = first
         counts = self.report.count("city")
         info = self.session.get(CityInfo, 1)
         if info is None:
@@ -393,7 +482,7 @@ class Loader:
         """Small tables through the ORM: create new rows, update changed ones; return key -> id."""
         existing = {getattr(o, key): o for o in self.session.scalars(select(model))}
         rows = self.rows(table)
-        if not rows:
+        if not self.has_rows(table):
             return {k: o.id for k, o in existing.items()}
         present = self.tables[table].columns
         counts = self.report.count(table)
@@ -451,128 +540,139 @@ class Loader:
         )
 
     def _write_targets(self, measures: dict[str, int]) -> None:
-        rows = self.rows("targets")
-        if not rows:
+        if not self.has_rows("targets"):
             return
         table, counts, present = (
             Target.__table__,
             self.report.count("targets"),
             self.tables["targets"].columns,
         )
-        wanted_ids = {measures[r.measure] for _, r in rows}
-        existing = {
-            (m, p): (i, v, lo, hi)
-            for i, m, p, v, lo, hi in self._select_chunked(
-                select(
-                    table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.low, table.c.high
-                ),
-                table.c.measure_id,
-                wanted_ids,
-            )
-        }
-        new, changed = [], []
-        for _, r in rows:
-            mid = measures[r.measure]
-            old = existing.get((mid, r.period))
-            values = {c: getattr(r, c) for c in ("value", "low", "high")}
-            if old is None:
-                new.append(
-                    {"measure_id": mid, "period": r.period, **values, "set_by": self.who, "set_at": self.now}
-                )
-                continue
-            merged = _merge(("value", "low", "high"), values, old[1:], present)
-            if tuple(merged.values()) != old[1:]:
-                changed.append({"b_id": old[0], **merged, "set_by": self.who, "set_at": self.now})
-            else:
-                counts.unchanged += 1
-        self._save(table, counts, new, changed)
+        query = select(
+            table.c.id, table.c.measure_id, table.c.period, table.c.value, table.c.low, table.c.high
+        )
+        stored_for = self._stored_measures(table)
+        for batch in _batched(self.rows("targets"), _CHUNK):
+            keys = [(measures[r.measure], r.period) for _, r in batch]
+            stored = self._select_keys(query, table, keys, stored_for)
+            existing = {(m, p): (i, v, lo, hi) for i, m, p, v, lo, hi in stored}
+            new, changed = [], []
+            for (_, r), (mid, period) in zip(batch, keys, strict=True):
+                old = existing.get((mid, period))
+                values = {c: getattr(r, c) for c in ("value", "low", "high")}
+                if old is None:
+                    new.append(
+                        {"measure_id": mid, "period": period, **values}
+                        | {"set_by": self.who, "set_at": self.now}
+                    )
+                    continue
+                merged = _merge(("value", "low", "high"), values, old[1:], present)
+                if tuple(merged.values()) != old[1:]:
+                    changed.append({"b_id": old[0], **merged, "set_by": self.who, "set_at": self.now})
+                else:
+                    counts.unchanged += 1
+            self._save(table, counts, new, changed)
 
     def _write_actuals(self, measures: dict[str, int]) -> None:
-        rows = self.rows("actuals")
-        if not rows:
+        if not self.has_rows("actuals"):
             return
         table, counts, present = (
             Actual.__table__,
             self.report.count("actuals"),
             self.tables["actuals"].columns,
         )
-        existing = {
-            (m, p): (i, v, e, s, ver)
-            for i, m, p, v, e, s, ver in self._select_chunked(
-                select(
-                    table.c.id,
-                    table.c.measure_id,
-                    table.c.period,
-                    table.c.value,
-                    table.c.explanation,
-                    table.c.state,
-                    table.c.version,
-                ),
-                table.c.measure_id,
-                {measures[r.measure] for _, r in rows},
-            )
-        }
-        new, changed, revisions = [], [], []
-        for _, r in rows:
-            mid = measures[r.measure]
-            old = existing.get((mid, r.period))
-            if old is None:
-                new.append(
+        query = select(
+            table.c.id,
+            table.c.measure_id,
+            table.c.period,
+            table.c.value,
+            table.c.explanation,
+            table.c.state,
+            table.c.version,
+        )
+        stored_for = self._stored_measures(table)
+        any_new = False
+        for batch in _batched(self.rows("actuals"), _CHUNK):
+            keys = [(measures[r.measure], r.period) for _, r in batch]
+            existing = {
+                (m, p): (i, v, e, s, ver)
+                for i, m, p, v, e, s, ver in self._select_keys(query, table, keys, stored_for)
+            }
+            new, changed, revisions = [], [], []
+            for (_, r), (mid, period) in zip(batch, keys, strict=True):
+                old = existing.get((mid, period))
+                if old is None:
+                    new.append(
+                        {
+                            "measure_id": mid,
+                            "period": period,
+                            "value": r.value,
+                            "explanation": r.explanation,
+                            "state": r.state,
+                            "version": 1,
+                            "updated_by": self.who,
+                            "updated_at": self.now,
+                            "created_at": self.now,
+                            "published_at": self.now if r.state == "published" else None,
+                        }
+                    )
+                    continue
+                old_id, old_value, old_explanation, old_state, version = old
+                value = r.value if "value" in present else old_value
+                explanation = r.explanation if "explanation" in present else old_explanation
+                state = r.state if "state" in present else old_state
+                if (value, explanation, state) == (old_value, old_explanation, old_state):
+                    counts.unchanged += 1
+                    continue
+                changed.append(
                     {
-                        "measure_id": mid,
-                        "period": r.period,
-                        "value": r.value,
-                        "explanation": r.explanation,
-                        "state": r.state,
-                        "version": 1,
+                        "b_id": old_id,
+                        "b_version": version,
+                        "value": value,
+                        "explanation": explanation,
+                        "state": state,
                         "updated_by": self.who,
                         "updated_at": self.now,
-                        "created_at": self.now,
-                        "published_at": self.now if r.state == "published" else None,
+                        "published_at": self.now if state == "published" else None,
                     }
                 )
-                continue
-            old_id, old_value, old_explanation, old_state, version = old
-            value = r.value if "value" in present else old_value
-            explanation = r.explanation if "explanation" in present else old_explanation
-            state = r.state if "state" in present else old_state
-            if (value, explanation, state) == (old_value, old_explanation, old_state):
-                counts.unchanged += 1
-                continue
-            changed.append(
-                {
-                    "b_id": old_id,
-                    "b_version": version,
-                    "value": value,
-                    "explanation": explanation,
-                    "state": state,
-                    "updated_by": self.who,
-                    "updated_at": self.now,
-                    "published_at": self.now if state == "published" else None,
-                }
-            )
-            revisions.append(
-                self._revision(old_id, version + 1, old_value, value, old_state, state, explanation)
-            )
-        self._insert_chunked(insert(table), new)
-        if new:
-            self._revisions_for_new_actuals()
-        if changed:
-            statement = (
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                .values(version=bindparam("b_version") + 1)
-            )
-            # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
-            result = cast(CursorResult[Any], self.session.execute(statement, changed))
-            if result.rowcount not in (-1, len(changed)):
-                raise ConcurrentChange(
-                    "Some values changed in the database while this file was being "
-                    "imported. Nothing was written; run the import again."
+                revisions.append(
+                    self._revision(old_id, version + 1, old_value, value, old_state, state, explanation)
                 )
-        self._insert_chunked(insert(ActualRevision.__table__), revisions)
-        counts.created += len(new)
-        counts.updated += len(changed)
+            self._insert_chunked(insert(table), new)
+            any_new = any_new or bool(new)
+            if changed:
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                    .values(version=bindparam("b_version") + 1)
+                )
+                # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
+                result = cast(CursorResult[Any], self.session.execute(statement, changed))
+                if result.rowcount not in (-1, len(changed)):
+                    raise ConcurrentChange(
+                        "Some values changed in the database while this file was being "
+                        "imported. Nothing was written; run the import again."
+                    )
+            self._insert_chunked(insert(ActualRevision.__table__), revisions)
+            counts.created += len(new)
+            counts.updated += len(changed)
+        if any_new:
+            # After every batch: the statement finds this import's new rows by their timestamp.
+            self._revisions_for_new_actuals()
+
+    def _stored_measures(self, table) -> set[int]:
+        """The measures that have rows in `table` before this import writes any: a batch of rows for
+        other measures (all of them, in a first import) needs no look-up at all."""
+        return set(self.session.scalars(select(table.c.measure_id).distinct()))
+
+    def _select_keys(self, query, table, keys: list[tuple[int, str]], stored_for: set[int]):
+        """The stored rows of `query` whose (measure_id, period) is one of `keys`: exactly the rows a
+        batch can change, so a re-import holds one batch of stored rows at a time, not the table."""
+        wanted = [k for k in keys if k[0] in stored_for]
+        # Two bind parameters per key: 5,000 keys stay well under SQLite's 32,766 variables.
+        key = tuple_(table.c.measure_id, table.c.period)
+        for start in range(0, len(wanted), _CHUNK):
+            yield from self.session.execute(query.where(key.in_(wanted[start : start + _CHUNK])))
 
     def _revisions_for_new_actuals(self) -> None:
         """One INSERT ... SELECT writes the first revision of every actual this import created.
@@ -634,7 +734,7 @@ class Loader:
 
     def _write_budgets(self, activities: dict[str, int]) -> None:
         rows = self.rows("budgets")
-        if not rows:
+        if not self.has_rows("budgets"):
             return
         table, counts, present = (
             Budget.__table__,
@@ -679,11 +779,6 @@ class Loader:
         counts.created += len(new)
         counts.updated += len(changed)
 
-    def _select_chunked(self, query, column, ids: set[int]):
-        ids_list = sorted(ids)
-        for start in range(0, len(ids_list), _CHUNK):
-            yield from self.session.execute(query.where(column.in_(ids_list[start : start + _CHUNK])))
-
     def _insert_chunked(self, statement, rows: list[dict]) -> None:
         """Insert in batches, reporting progress."""
         for start in range(0, len(rows), _CHUNK):
@@ -691,6 +786,15 @@ class Loader:
             self.session.execute(statement, batch)
             if self.progress:
                 self.progress("write", len(batch))
+
+
+T = TypeVar("T")
+
+
+def _batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _merge(columns: tuple[str, ...], values: dict, stored: tuple, present: set[str]) -> dict:

@@ -1,11 +1,15 @@
 """Read an import source (a folder of CSV files, one CSV file, or an .xlsx workbook) into raw
 tables of text cells, reporting malformed files (unbalanced quotes, extra cells, wrong encoding,
-unknown or missing columns) with their line numbers instead of a traceback."""
+unknown or missing columns) with their line numbers instead of a traceback.
+
+With `stream=True` a CSV file is checked in one pass that keeps none of its rows, and its rows are
+read again, one at a time, whenever they are iterated: memory stays flat however long the file.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,13 +19,47 @@ from aim.importing.tables import TABLES, columns, required_columns
 from aim.importing.values import clean
 
 
+class CsvRows:
+    """The well-formed rows of a CSV file already checked by `read_csv_grid`, read from the file
+    again each time they are iterated, so that no more than one row is held at a time.
+
+    Malformed lines were reported by the first pass and are skipped here. Should the file change
+    between the passes, what this pass finds wrong goes into `problems` (and the import stops).
+    """
+
+    def __init__(self, path: Path, where: str, names: list[str], count: int) -> None:
+        self.path, self.where, self.names, self.count = path, where, names, count
+        self.problems: list[Problem] = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[int, Mapping[str, object]]]:
+        names, seen_again = self.names, 0
+        try:
+            with self.path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle, strict=True)
+                header = next(reader, None)
+                # Malformed lines were reported by the first pass: here they are only skipped.
+                for record, cells in _records(reader, self.where, len(names), []):
+                    seen_again += 1
+                    yield record, dict(zip(names, cells, strict=True))
+        except (UnicodeDecodeError, OSError, csv.Error):
+            header = None
+        if header is None or len(header) != len(names) or seen_again != self.count:
+            self.problems.append(
+                Problem(self.where, 0, "", "", "The file changed while it was imported; import it again.")
+            )
+
+
 @dataclass
 class RawTable:
     """One table as read: its cells as text (or numbers, from a workbook), keyed by column."""
 
     name: str
     source: str  # what the user calls it: "measures.csv" or "city.xlsx, sheet measures"
-    rows: list[tuple[int, Mapping[str, object]]] = field(default_factory=list)  # (spreadsheet row, cells)
+    #: (spreadsheet row, cells): a list, or a streamed CSV file's CsvRows
+    rows: list[tuple[int, Mapping[str, object]]] | CsvRows = field(default_factory=list)
 
 
 @dataclass
@@ -35,8 +73,12 @@ class Source:
         return sum(len(t.rows) for t in self.tables)
 
 
-def read_source(path: Path) -> Source:
-    """Read `path`: a folder of <table>.csv files, a single <table>.csv, or an .xlsx workbook."""
+def read_source(path: Path, *, stream: bool = False) -> Source:
+    """Read `path`: a folder of <table>.csv files, a single <table>.csv, or an .xlsx workbook.
+
+    With `stream`, CSV files are checked now and their rows read again when iterated: the files
+    must stay in place until the import is done (an upload's temporary file would not).
+    """
     source = Source()
     if not path.exists():
         source.problems.append(
@@ -52,14 +94,14 @@ def read_source(path: Path) -> Source:
         found = sorted(path.glob("*.csv"))
         for file in found:
             if file.stem.lower() in TABLES:
-                _read_csv(file, file.stem.lower(), source)
+                _read_csv(file, file.stem.lower(), source, stream)
             else:
                 source.ignored.append(file.name)
         if not any(f.stem.lower() in TABLES for f in found):
             source.problems.append(Problem(str(path), 0, "", "", _no_tables_message("CSV files")))
     elif path.suffix.lower() == ".csv":
         if path.stem.lower() in TABLES:
-            _read_csv(path, path.stem.lower(), source)
+            _read_csv(path, path.stem.lower(), source, stream)
         else:
             source.problems.append(Problem(path.name, 0, "", "", _no_tables_message("a CSV file")))
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -122,16 +164,20 @@ class Grid:
     where: str
     header: list[str]
     rows: list[tuple[int, list[object]]] = field(default_factory=list)
+    #: Well-formed rows, counted even when they are not kept
+    count: int = 0
 
 
-def read_csv_grid(path: Path, problems: list[Problem], where: str | None = None) -> Grid | None:
+def read_csv_grid(
+    path: Path, problems: list[Problem], where: str | None = None, *, keep: bool = True
+) -> Grid | None:
     """Read a CSV file, reporting every malformed line (a cell count that differs from the
     header's, a quote closed mid-cell, a quote never closed) and carrying on past it.
 
-    Returns None when the file cannot be read at all (not UTF-8, no header). Blank lines are
-    skipped. Row numbers are records as a spreadsheet numbers them (the header is row 1); a value
-    with a line break inside quotes makes one record of several lines, so messages give the line
-    too when it differs.
+    Returns None when the file cannot be read at all (not UTF-8, no header). Without `keep`, rows
+    are counted but not kept (see CsvRows). Blank lines are skipped. Row numbers are records as a
+    spreadsheet numbers them (the header is row 1); a value with a line break inside quotes makes
+    one record of several lines, so messages give the line too when it differs.
     """
     where = where or path.name
     try:
@@ -146,26 +192,10 @@ def read_csv_grid(path: Path, problems: list[Problem], where: str | None = None)
                 problems.append(Problem(where, 1, "", "", f"The header row is malformed CSV: {exc}."))
                 return None
             grid = Grid(where, header)
-            record, line = 1, reader.line_num
-            while True:
-                start_line = line + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    record += 1
-                    line = reader.line_num
-                    problems.append(_malformed_line(where, record, start_line, line, str(exc)))
-                    continue
-                record += 1
-                line = reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue  # blank lines, e.g. at the end of a hand-edited file
-                if len(cells) != len(header):
-                    problems.append(_wrong_shape(where, record, start_line, cells, len(header)))
-                    continue
-                grid.rows.append((record, list(cells)))
+            for record, cells in _records(reader, where, len(header), problems):
+                grid.count += 1
+                if keep:
+                    grid.rows.append((record, list(cells)))
     except UnicodeDecodeError as exc:
         problems.append(
             Problem(
@@ -177,6 +207,31 @@ def read_csv_grid(path: Path, problems: list[Problem], where: str | None = None)
         problems.append(Problem(where, 0, "", "", f"Cannot read the file: {exc.strerror or exc}."))
         return None
     return grid
+
+
+def _records(reader, where: str, width: int, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """The well-formed records after the header, numbered as a spreadsheet numbers them; every
+    malformed one is reported in `problems` and skipped."""
+    record, line = 1, reader.line_num
+    while True:
+        start_line = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            record += 1
+            line = reader.line_num
+            problems.append(_malformed_line(where, record, start_line, line, str(exc)))
+            continue
+        record += 1
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, e.g. at the end of a hand-edited file
+        if len(cells) != width:
+            problems.append(_wrong_shape(where, record, start_line, cells, width))
+            continue
+        yield record, cells
 
 
 def _line(record: int, start_line: int) -> str:
@@ -215,13 +270,14 @@ def _keyed(names: list[str], grid: Grid) -> list[tuple[int, Mapping[str, object]
     return [(n, dict(zip(names, cells, strict=True))) for n, cells in grid.rows]
 
 
-def _read_csv(path: Path, table: str, source: Source) -> None:
-    grid = read_csv_grid(path, source.problems)
+def _read_csv(path: Path, table: str, source: Source, stream: bool) -> None:
+    grid = read_csv_grid(path, source.problems, keep=not stream)
     if grid is None:
         return
     names = _check_header(grid.header, table, grid.where, source)
     if names is not None:
-        source.tables.append(RawTable(table, grid.where, _keyed(names, grid)))
+        rows = CsvRows(path, grid.where, names, grid.count) if stream else _keyed(names, grid)
+        source.tables.append(RawTable(table, grid.where, rows))
 
 
 def _cell(cell) -> object:

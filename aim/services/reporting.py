@@ -37,6 +37,8 @@ from aim.workflow_views import (
 #: How many ended periods of each measure My reporting looks at (the latest is always listed, the
 #: earlier ones only while something is to be done about them).
 RECENT_PERIODS = 2
+#: Rows per page of My reporting: an editor of every department has thousands.
+REPORTING_PAGE_SIZE = 100
 
 
 def due_date(calendar: FiscalCalendar, period: Period, due_day: int = 0) -> date:
@@ -82,10 +84,17 @@ def my_reporting(
     user: Principal,
     today: date | None = None,
     due_day: int = 0,
+    page: int | None = None,
+    page_size: int = REPORTING_PAGE_SIZE,
 ) -> ReportingView:
     """The signed-in editor's measures, per period: overdue, due, drafted, returned, submitted,
-    approved and published, with the figure where there is one."""
+    approved and published, with the figure where there is one; most urgent first.
+
+    With `page`, only that page of `page_size` rows (the last page when it is past the end), with
+    the counts and the total of every row; without it, every row.
+    """
     today = today or date.today()
+    paged = page is not None
     if not user.department_ids or not all(may_report_for(user, d) for d in user.department_ids):
         return ReportingView(allowed=False, today=today)
     rows = session.execute(
@@ -132,18 +141,44 @@ def my_reporting(
         if done is not None and done.state == State.PUBLISHED and not done.pending_state:
             del wanted[key]
             del figures[key]
-    actuals = list(figures.values())
-    targets = load_targets(
-        session, by_measure, target_keys(calendar, {p for _, p in set(wanted) | set(figures)})
-    )
-    previous = _previous_values(session, calendar, list(actuals))
     keys = set(wanted) | set(figures)
-    out: list[ReportingRow] = []
+    # Each row's situation needs only its figure's state and due date, so every row is sorted and
+    # counted, but the costly part (targets, status, the previous value, view models) is done for
+    # the page shown: 50 departments' measures are thousands of rows, a page is a hundred.
+    situations: dict[tuple[int, str], tuple[str, date]] = {}
     for measure_id, period_key in keys:
+        actual = figures.get((measure_id, period_key))
+        due = due_date(calendar, calendar.parse(period_key), due_day)
+        if actual is None:
+            situation = "overdue" if due < today else "due"
+        elif actual.pending_state:
+            situation = "correction"
+        elif actual.working_state == State.DRAFT and due < today:
+            situation = "overdue"  # drafted, but not submitted by the due day
+        else:
+            situation = actual.working_state
+        situations[(measure_id, period_key)] = (situation, due)
+
+    def urgency(key: tuple[int, str]) -> tuple:
+        measure, department = by_measure[key[0]]
+        return (_URGENCY.get(situations[key][0], 7), department.name, measure.name, key[1])
+
+    ordered = sorted(keys, key=urgency)
+    counts: dict[str, int] = defaultdict(int)
+    for key in ordered:
+        counts[situations[key][0]] += 1
+    pages = max(1, -(-len(ordered) // page_size))
+    page = min(max(page or 1, 1), pages)
+    shown = ordered[(page - 1) * page_size : page * page_size] if paged else ordered
+    actuals = [figures[k] for k in shown if k in figures]
+    targets = load_targets(session, {m for m, _ in shown}, target_keys(calendar, {p for _, p in shown}))
+    previous = _previous_values(session, calendar, actuals)
+    out: list[ReportingRow] = []
+    for measure_id, period_key in shown:
         measure, department = by_measure[measure_id]
         period = calendar.parse(period_key)
         actual = figures.get((measure_id, period_key))
-        due = due_date(calendar, period, due_day)
+        situation, due = situations[(measure_id, period_key)]
         figure = (
             figure_view(
                 calendar,
@@ -157,14 +192,6 @@ def my_reporting(
             if actual
             else None
         )
-        if figure is None:
-            situation = "overdue" if due < today else "due"
-        elif figure.is_correction:
-            situation = "correction"
-        elif figure.state == State.DRAFT and due < today:
-            situation = "overdue"  # drafted, but not submitted by the due day
-        else:
-            situation = figure.state
         out.append(
             ReportingRow(
                 measure=measure.code,
@@ -181,20 +208,28 @@ def my_reporting(
                 figure=figure,
             )
         )
-    order = {
-        "returned": 0,
-        "overdue": 1,
-        "due": 2,
-        "draft": 3,
-        "correction": 4,
-        "submitted": 5,
-        "approved": 6,
-    }
-    out.sort(key=lambda r: (order.get(r.situation, 7), r.department_name, r.measure_name, r.period))
-    counts: dict[str, int] = defaultdict(int)
-    for r in out:
-        counts[r.situation] += 1
-    return ReportingView(allowed=True, today=today, rows=out, counts=dict(counts))
+    return ReportingView(
+        allowed=True,
+        today=today,
+        rows=out,
+        counts=dict(counts),
+        total=len(ordered),
+        page=page if paged else 1,
+        pages=pages if paged else 1,
+        page_size=page_size if paged else len(ordered),
+    )
+
+
+#: Situations of My reporting, most urgent first.
+_URGENCY = {
+    "returned": 0,
+    "overdue": 1,
+    "due": 2,
+    "draft": 3,
+    "correction": 4,
+    "submitted": 5,
+    "approved": 6,
+}
 
 
 def review_queue(session: Session, calendar: FiscalCalendar, *, user: Principal) -> ReviewQueue:

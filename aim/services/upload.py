@@ -6,6 +6,7 @@ written, and every problem is reported with its row and column. Good files becom
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -82,7 +83,7 @@ def upload_drafts(
     report = ImportReport(path=filename)
     valid = validate(source, report)
     result = UploadResult(problems=[RowProblem(p.row, p.column, p.value, p.message) for p in report.problems])
-    rows = cast(list[tuple[int, ActualRow]], valid["actuals"].rows if "actuals" in valid else [])
+    rows = list(cast(Iterable[tuple[int, ActualRow]], valid["actuals"].rows if "actuals" in valid else []))
     if not rows and not result.problems:
         result.problems.append(RowProblem(0, "", "", "The file holds no values."))
     table = valid.get("actuals")

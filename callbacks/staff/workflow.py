@@ -20,7 +20,7 @@ from aim.services.reporting import add_comment, figure_page, my_reporting, revie
 from aim.services.site import site_info
 from aim.services.upload import upload_drafts
 from aim.workflow_views import FigureInput, FigureRef
-from callbacks._common import current_principal, page, runtime
+from callbacks._common import current_principal, page, page_number, runtime
 from callbacks._policy import callback
 from layouts import ids
 from layouts.staff import follow_ups as follow_up_view
@@ -33,13 +33,15 @@ REVIEWERS = roles(Role.BUDGET_ANALYST)
 
 # -- pages -------------------------------------------------------------------------------------
 @page(view.reporting_skeleton)
-def reporting_layout(**_query):
+def reporting_layout(page=None, **_query):
     user = current_principal()
     if not is_signed_in(user):
         return view.sign_in_prompt("My reporting", "/reporting")
     rt = runtime()
     with rt.database.read() as session:
-        result = my_reporting(session, rt.calendar, user=user, due_day=rt.settings.reporting_due_day)
+        result = my_reporting(
+            session, rt.calendar, user=user, due_day=rt.settings.reporting_due_day, page=page_number(page)
+        )
         site = site_info(session)
         # The department's open follow-ups, under its figures (the editors' to act on).
         mine = open_follow_ups(session, user=user) if result.allowed else []

@@ -141,11 +141,52 @@ def reporting(view: ReportingView, site: SiteInfo) -> html.Div:
                 className="btn btn-outline-secondary mb-3",
             ),
             _table(
-                f"{len(view.rows)} figures of your departments, most urgent first",
+                _reporting_caption(view),
                 ["Measure", "Department", "Period", "Due", "Status", "Value", "Reviewer's comment", "Action"],
                 rows,
             ),
+            _reporting_pager(view),
         ]
+    )
+
+
+def _reporting_caption(view: ReportingView) -> str:
+    if view.pages <= 1:
+        return f"{view.total} figures of your departments, most urgent first"
+    first = (view.page - 1) * view.page_size + 1
+    return (
+        f"Figures {first}\u2013{first + len(view.rows) - 1} of {view.total} of your departments, "
+        "most urgent first"
+    )
+
+
+def _reporting_pager(view: ReportingView) -> html.Nav | None:
+    """Previous and next pages of My reporting, as links (the page is in the URL)."""
+    if view.pages <= 1:
+        return None
+
+    def item(text: str, number: int, enabled: bool) -> html.Li:
+        return html.Li(
+            dcc.Link(text, href=f"/reporting?page={number}", className="page-link")
+            if enabled
+            else html.Span(text, className="page-link"),
+            className="page-item" + ("" if enabled else " disabled"),
+        )
+
+    return html.Nav(
+        html.Ul(
+            [
+                item("\u2190 Previous", view.page - 1, view.page > 1),
+                html.Li(
+                    html.Span(f"Page {view.page} of {view.pages}", className="page-link text-body"),
+                    className="page-item",
+                    **aria(current="page"),
+                ),
+                item("Next \u2192", view.page + 1, view.page < view.pages),
+            ],
+            className="pagination flex-wrap mt-3",
+        ),
+        **aria(label="Pages of My reporting"),
     )
 
 

@@ -15,15 +15,16 @@ from tests.accounts import CHEAP, PASSWORD
 LONG_COMMON = next(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= 15 and p.isalnum())
 
 
-def test_production_hashing_uses_argon2_cffi_rfc_9106_defaults():
+def test_production_hashing_uses_owasps_argon2id_setting_of_19_mib_and_two_passes():
     params = passwords.hasher
-    assert (params.type, params.time_cost, params.memory_cost, params.parallelism) == (
-        RFC_9106_LOW_MEMORY.type,
-        RFC_9106_LOW_MEMORY.time_cost,
-        RFC_9106_LOW_MEMORY.memory_cost,
-        RFC_9106_LOW_MEMORY.parallelism,
-    )
-    assert params.type is Type.ID
+    assert (params.type, params.memory_cost, params.time_cost, params.parallelism) == (Type.ID, 19456, 2, 1)
+
+
+def test_a_hash_made_with_the_former_rfc_9106_defaults_needs_rehashing():
+    # What every account created before the change holds: argon2-cffi's defaults.
+    former = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    assert needs_rehash(former) is True
+    assert needs_rehash(hash_password(PASSWORD)) is False
 
 
 def test_a_hash_is_argon2id_and_does_not_contain_the_password(fast_hashing):

@@ -118,3 +118,23 @@ def test_the_mayors_office_comments_on_a_figure_and_others_outside_it_cannot(dat
     assert [(c.author, c.role, c.text) for c in page.comments] == [
         ("mayor@city.gov", "mayors_office", "Why so low?")
     ]
+
+
+def test_my_reporting_pages_hold_every_row_once_in_the_order_of_the_whole_list(database, calendar, city):  # noqa: F811
+    ed = editor(city)
+    _enter(database, calendar, ed, "2026-01", "95")
+    with database.read() as s:
+        whole = my_reporting(s, calendar, user=ed, today=TODAY)
+        pages = [my_reporting(s, calendar, user=ed, today=TODAY, page=n, page_size=2) for n in (1, 2, 3, 4)]
+    assert whole.total == len(whole.rows) >= 3 and whole.pages == 1
+    expected_pages = -(-whole.total // 2)
+    assert {p.pages for p in pages} == {expected_pages} and {p.total for p in pages} == {whole.total}
+    paged_rows = [r for p in pages[:expected_pages] for r in p.rows]
+    assert paged_rows == whole.rows  # same rows, same figures, same order
+    assert {p.counts == whole.counts for p in pages} == {True}  # counts are of every row
+
+
+def test_a_page_past_the_end_of_my_reporting_is_the_last_page(database, calendar, city):  # noqa: F811
+    with database.read() as s:
+        last = my_reporting(s, calendar, user=editor(city), today=TODAY, page=999, page_size=2)
+    assert last.page == last.pages and 1 <= len(last.rows) <= 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import func, select
 
 from aim import passwords
@@ -416,6 +417,22 @@ def test_signing_in_upgrades_a_hash_made_with_older_parameters(database, ana, mo
     sign_in(database, "ana@city.gov")
     with database.read() as s:
         assert "t=2" in s.scalars(select(User.password_hash)).one()
+
+
+def test_signing_in_replaces_a_hash_of_the_former_rfc_9106_defaults_with_owasps_parameters(
+    database, ana, monkeypatch
+):
+    # The real hashers, not the cheap one: the account was created under argon2-cffi's defaults
+    # (t=3, m=64 MiB, p=4), and the first sign-in under today's parameters upgrades its hash.
+    monkeypatch.setattr(passwords, "hasher", PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY))
+    with database.write() as s:
+        s.scalars(select(User)).one().password_hash = passwords.hash_password(PASSWORD)
+    monkeypatch.setattr(passwords, "hasher", passwords.owasp_hasher())
+    assert sign_in(database, "ana@city.gov", PASSWORD) is not None
+    with database.read() as s:
+        stored = s.scalars(select(User.password_hash)).one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password(PASSWORD, stored)
 
 
 def test_signing_in_keeps_a_hash_made_with_the_current_parameters(database, ana):
