@@ -116,6 +116,8 @@ requirements: $(VENV)/.installed-test
 AIM_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench
 BENCH_FLAGS ?=
 bench: install
+	@# ab (ApacheBench) loads the pages in the crowd benchmark (aim/bench_load.py).
+	@command -v ab >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq apache2-utils >/dev/null; }
 	$(BIN)/python -m aim bench $(BENCH_FLAGS) $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
 		echo "--postgres-url $(AIM_BENCH_DATABASE_URL)")
 

@@ -407,6 +407,20 @@ def schema() -> None:
 @click.option(
     "--data/--no-data", default=True, show_default=True, help="The import and scorecard benchmarks."
 )
+@click.option(
+    "--crowd/--no-crowd",
+    default=True,
+    show_default=True,
+    help="Also load the home and measure callbacks and /api/v1/scorecard with 32 connections on "
+    "2 workers (ab), beside a toy Dash callback.",
+)
+@click.option(
+    "--redis-url",
+    default="redis://127.0.0.1:6379/14",
+    show_default=True,
+    envvar="AIM_BENCH_REDIS_URL",
+    help="A scratch Redis database for the crowd benchmark (emptied first).",
+)
 def bench(
     measures: int,
     years: int,
@@ -417,13 +431,18 @@ def bench(
     pages: bool,
     lighthouse: bool,
     data: bool,
+    crowd: bool,
+    redis_url: str,
 ) -> None:
     from aim import bench as benchmarks
+    from aim import bench_load
 
     if data:
         benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
     if pages:
         benchmarks.pages_benchmark(runs, lighthouse)
+    if crowd:
+        bench_load.crowd_benchmark(postgres_url, redis_url)
 
 
 main.add_command(users)

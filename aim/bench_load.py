@@ -1,0 +1,181 @@
+"""The crowd benchmark of `make bench` (issue 16): the home and measure pages' callbacks and
+/api/v1/scorecard under 32 connections on 2 gunicorn workers, beside a toy Dash callback built and
+served the same way in the same run, so that the figures are ratios on this machine, not ms."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aim.config import DEMO_CITY
+from aim.db import Database
+from aim.importing import run_import
+from aim.periods import FiscalCalendar
+
+CONNECTIONS = 32
+WORKERS = 2
+SECONDS = 8
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+# The toy: one input, one output, the smallest callback Dash can answer; served like ours
+# (gunicorn, 2 sync workers, compression on). Source text, because the domain imports no Dash.
+TOY_DASH = """
+import dash
+from dash import Input, Output, dcc, html
+
+app = dash.Dash(__name__, serve_locally=True, compress=True)
+app.layout = html.Div([dcc.Input(id="name", value="x"), html.P(id="greeting")])
+
+
+@app.callback(Output("greeting", "children"), Input("name", "value"))
+def greet(name):
+    return f"Hello {name}"
+
+
+server = app.server
+"""
+TOY_BODY = {
+    "output": "greeting.children",
+    "outputs": {"id": "greeting", "property": "children"},
+    "inputs": [{"id": "name", "property": "value", "value": "x"}],
+    "changedPropIds": ["name.value"],
+}
+#: Goals of issue 16, as ratios of the toy's throughput in the same run.
+PAGE_GOAL, API_GOAL, P95_GOAL_MS, RSS_GOAL_MB = 0.25, 0.5, 300, 200
+
+
+def router_body(path: str) -> dict:
+    """What dash-renderer POSTs when a reader opens `path`."""
+    pathname, _, search = path.partition("?")
+    return {
+        "output": ROUTER_OUTPUT,
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": f"?{search}" if search else ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+
+
+@dataclass
+class Load:
+    """What ab says about one run."""
+
+    requests: int
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+
+    @classmethod
+    def parse(cls, report: str) -> Load:
+        def number(pattern: str) -> float:
+            found = re.search(pattern, report, re.MULTILINE)
+            return float(found.group(1)) if found else 0.0
+
+        return cls(
+            requests=int(number(r"^Complete requests:\s+(\d+)")),
+            per_second=number(r"^Requests per second:\s+([\d.]+)"),
+            p50_ms=number(r"^\s+50%\s+(\d+)"),
+            p95_ms=number(r"^\s+95%\s+(\d+)"),
+            errors=int(number(r"^Failed requests:\s+(\d+)") + number(r"^Non-2xx responses:\s+(\d+)")),
+        )
+
+
+def ab(url: str, body: dict | None, scratch: Path, seconds: int = SECONDS) -> Load:
+    """ApacheBench for `seconds` at CONNECTIONS connections (a POST of `body` when given)."""
+    command = ["ab", "-q", "-k", "-c", str(CONNECTIONS), "-t", str(seconds), "-n", "10000000"]
+    if body is not None:
+        payload = scratch / "body.json"
+        payload.write_text(json.dumps(body), encoding="utf-8")
+        command += ["-p", str(payload), "-T", "application/json"]
+    result = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 120)
+    if result.returncode != 0 and "Complete requests" not in result.stdout:
+        raise RuntimeError(f"ab failed: {result.stderr.strip()[-300:]}")
+    return Load.parse(result.stdout)
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """The resident memory of each worker of the gunicorn master `master_pid`, in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def crowd_benchmark(postgres_url: str | None, redis_url: str) -> None:
+    """Print the crowd table (Markdown) with the goals beside each figure."""
+    from aim.bench import fresh_database, gunicorn
+
+    if not shutil.which("ab"):
+        print("\nCrowd benchmark skipped: needs ab (apache2-utils; `make bench` installs it).")
+        return
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # the bench's own Redis database: old entries out
+    with tempfile.TemporaryDirectory(prefix="aim-bench-crowd-") as scratch_name:
+        scratch = Path(scratch_name)
+        url = fresh_database(postgres_url, scratch)
+        database = Database(url)
+        assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
+        database.dispose()
+        toy_folder = scratch / "toy"
+        toy_folder.mkdir()
+        (toy_folder / "toy_dash.py").write_text(TOY_DASH, encoding="utf-8")
+        with gunicorn("sqlite://", workers=WORKERS, target="toy_dash:server", cwd=toy_folder) as toy:
+            ab(f"{toy}/_dash-update-component", TOY_BODY, scratch, seconds=2)  # warm-up
+            toy_load = ab(f"{toy}/_dash-update-component", TOY_BODY, scratch)
+        started: list = []
+        with gunicorn(url, workers=WORKERS, redis_url=redis_url, started=started) as base:
+            rows = []
+            for name, target, body, goal in (
+                ("home page callback", "/_dash-update-component", router_body("/"), PAGE_GOAL),
+                (
+                    "measure page callback",
+                    "/_dash-update-component",
+                    router_body("/measures/violent-crimes"),
+                    PAGE_GOAL,
+                ),
+                ("`/api/v1/scorecard`", "/api/v1/scorecard", None, API_GOAL),
+            ):
+                ab(base + target, body, scratch, seconds=2)  # warm-up: each worker fills its tier
+                rows.append((name, ab(base + target, body, scratch), goal))
+            time.sleep(0.5)
+            rss = worker_rss_mb(started[0].pid)
+    database_kind = "PostgreSQL" if postgres_url else "SQLite"
+    print(
+        f"\n## A crowd ({CONNECTIONS} connections, {WORKERS} gunicorn workers, ab for {SECONDS} s each; "
+        f"demo city on {database_kind}, Redis; the toy is a one-callback Dash app served the same way)\n"
+    )
+    print("| what | req/s | ratio to the toy | goal | p50 | p95 | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| toy Dash callback | {toy_load.per_second:,.0f} | 1 | | {toy_load.p50_ms:.0f} ms "
+        f"| {toy_load.p95_ms:.0f} ms | {toy_load.errors} |"
+    )
+    for name, load, goal in rows:
+        ratio = load.per_second / toy_load.per_second if toy_load.per_second else float("nan")
+        met = ratio >= goal and load.p95_ms < P95_GOAL_MS and load.errors == 0
+        print(
+            f"| {name} | {load.per_second:,.0f} | {ratio:.2f} | >= {goal} {'met' if met else '**not met**'} "
+            f"| {load.p50_ms:.0f} ms | {load.p95_ms:.0f} ms | {load.errors} |"
+        )
+    worst = max(rss) if rss else float("nan")
+    print(
+        f"\nWorker RSS after the load: {', '.join(f'{r:.0f} MB' for r in rss)} "
+        f"(goal < {RSS_GOAL_MB} MB: {'met' if worst < RSS_GOAL_MB else '**not met**'}); "
+        f"median of the runs' p95: {statistics.median([r[1].p95_ms for r in rows]):.0f} ms."
+    )
