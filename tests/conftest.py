@@ -83,6 +83,7 @@ def pytest_configure(config) -> None:
 SLOWEST_FILES = (
     "tests/browser/test_accessibility.py",
     "tests/api/test_accounts.py",
+    "tests/test_two_servers.py",
     "tests/browser/test_xss_and_csp.py",
     "tests/data/test_baltimore_recipe.py",
     "tests/browser/test_pages.py",
