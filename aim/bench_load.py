@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from aim.bench import PAGES, _server_ms, fresh_database, gunicorn
 from aim.config import DEMO_CITY
 from aim.db import Database
 from aim.importing import run_import
@@ -116,10 +117,36 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return sizes
 
 
+WORK_RUNS = 7
+
+
+def _components(value: object) -> int:
+    if isinstance(value, dict):
+        return int("namespace" in value and "type" in value) + sum(_components(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_components(v) for v in value)
+    return 0
+
+
+def layout_work(base: str, path: str) -> tuple[float, float, int, int]:
+    """(computed ms, cached ms, components, bytes) of the page's router callback."""
+    import requests
+
+    def post(target: str):
+        response = requests.post(f"{base}/_dash-update-component", json=router_body(target), timeout=60)
+        assert response.status_code == 200, (target, response.status_code)
+        return response
+
+    joiner = "&" if "?" in path else "?"
+    computed = [_server_ms(post(f"{path}{joiner}bench-miss={i}")) for i in range(WORK_RUNS)]
+    answer = post(path)
+    kept = [_server_ms(post(path)) for _ in range(WORK_RUNS)]
+    size = len(answer.content)
+    return statistics.median(computed), statistics.median(kept), _components(answer.json()), size
+
+
 def crowd_benchmark(postgres_url: str | None, redis_url: str) -> None:
     """Print the crowd table (Markdown) with the goals beside each figure."""
-    from aim.bench import fresh_database, gunicorn
-
     if not shutil.which("ab"):
         print("\nCrowd benchmark skipped: needs ab (apache2-utils; `make bench` installs it).")
         return
@@ -139,7 +166,9 @@ def crowd_benchmark(postgres_url: str | None, redis_url: str) -> None:
             ab(f"{toy}/_dash-update-component", TOY_BODY, scratch, seconds=2)  # warm-up
             toy_load = ab(f"{toy}/_dash-update-component", TOY_BODY, scratch)
         started: list = []
-        with gunicorn(url, workers=WORKERS, redis_url=redis_url, started=started) as base:
+        with gunicorn(
+            url, workers=WORKERS, started=started, redis_url=redis_url, server_timing="true"
+        ) as base:
             rows = []
             for name, target, body, goal in (
                 ("home page callback", "/_dash-update-component", router_body("/"), PAGE_GOAL),
@@ -155,6 +184,7 @@ def crowd_benchmark(postgres_url: str | None, redis_url: str) -> None:
                 rows.append((name, ab(base + target, body, scratch), goal))
             time.sleep(0.5)
             rss = worker_rss_mb(started[0].pid)
+            work = [(path, *layout_work(base, path)) for path in PAGES]
     database_kind = "PostgreSQL" if postgres_url else "SQLite"
     print(
         f"\n## A crowd ({CONNECTIONS} connections, {WORKERS} gunicorn workers, ab for {SECONDS} s each; "
@@ -173,6 +203,15 @@ def crowd_benchmark(postgres_url: str | None, redis_url: str) -> None:
             f"| {name} | {load.per_second:,.0f} | {ratio:.2f} | >= {goal} {'met' if met else '**not met**'} "
             f"| {load.p50_ms:.0f} ms | {load.p95_ms:.0f} ms | {load.errors} |"
         )
+    print(
+        "\nEach page's callback, one request at a time (server time from Server-Timing, median of "
+        f"{WORK_RUNS}): computed (a parameter the page ignores makes each request a new key) and "
+        "from the cache; the components Dash draws and the answer's size.\n"
+    )
+    print("| page | computed | from the cache | components | answer |")
+    print("|---|---:|---:|---:|---:|")
+    for path, computed, kept, components, size in work:
+        print(f"| `{path}` | {computed:.0f} ms | {kept:.1f} ms | {components:,} | {size / 1024:.0f} kB |")
     worst = max(rss) if rss else float("nan")
     print(
         f"\nWorker RSS after the load: {', '.join(f'{r:.0f} MB' for r in rss)} "
