@@ -115,11 +115,14 @@ requirements: $(VENV)/.installed-test
 # server answers. Prints Markdown tables for docs/benchmarks.md. BENCH_FLAGS=--lighthouse adds
 # Lighthouse scores (npx fetches lighthouse from npm; Debian's chromium runs it).
 AIM_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/aim_bench
-# Redis for the sign-in benchmark's two workers (scratch keys of the rate limits, which expire).
-AIM_BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Redis for the sign-in and crowd benchmarks (a scratch database: the crowd benchmark empties it;
+# not 15, which the tests use).
+AIM_BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 export AIM_BENCH_REDIS_URL
 BENCH_FLAGS ?=
 bench: install
+	@# ab (ApacheBench) loads the pages in the crowd benchmark (aim/bench_load.py).
+	@command -v ab >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq apache2-utils >/dev/null; }
 	$(BIN)/python -m aim bench $(BENCH_FLAGS) $$(pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && \
 		echo "--postgres-url $(AIM_BENCH_DATABASE_URL)")
 

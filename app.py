@@ -23,6 +23,7 @@ from api import v1 as api_v1
 from callbacks import _policy as callback_policies
 from callbacks import routing
 from layouts import shell
+from web import public_cache
 from web.context import EXTENSION, current_principal
 
 SITE_NAME = routing.SITE_NAME
@@ -293,6 +294,28 @@ def _mark_layout_requests(server) -> None:
     server.view_functions["/_dash-layout"] = serve_layout
 
 
+#: Flask endpoints whose answers depend on published data and the query string only.
+CACHED_ENDPOINTS = frozenset(
+    {"downloads.measures"}
+    | {f"api_v1.{name}" for name in ("priorities", "measures", "measure", "series_json", "series_csv")}
+    | {f"api_v1.{name}" for name in ("scorecard_endpoint", "departments", "department", "budgets")}
+    | {"api_v1.budgets_csv"}
+)
+
+
+def _cache_published(app: dash.Dash, settings: Settings) -> None:
+    """Published figures cached by data version (web/public_cache.py): the API, the public
+    download and the public pages' router answers for readers who are not signed in."""
+    server = app.server
+    public_cache.init(server, settings.redis_url)
+    public_cache.cache_routes(server, CACHED_ENDPOINTS.__contains__)
+    public_cache.cache_page_router(
+        server,
+        router_output=callback_policies.ROUTER_OUTPUT,
+        cacheable_path=lambda path: routing.is_public_page(app, path),
+    )
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or get_settings()
     runtime = Runtime.from_settings(settings)
@@ -329,6 +352,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = _frame
     _mark_layout_requests(server)
     routing.install(app)  # 404 for unknown pages and codes, human titles in the HTML
+    _cache_published(app, settings)
     callback_policies.check_declared(app)  # refuse to start with a callback nobody declared a policy for
     return app
 

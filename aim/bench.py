@@ -532,13 +532,20 @@ def wait_until_answering(url: str, *, what: str, deadline: float = 60.0, process
 
 @contextmanager
 def gunicorn(
-    url: str, *, workers: int = 1, target: str = "app:server", cwd: Path | None = None, **settings: str
+    url: str,
+    *,
+    workers: int = 1,
+    target: str = "app:server",
+    cwd: Path | None = None,
+    started: list | None = None,
+    **settings: str,
 ) -> Iterator[str]:
     """The app under gunicorn on a free port of 127.0.0.1, for `url`; yields its base URL.
 
     Other settings come as AIM_* variables (https="true" sets AIM_HTTPS). Used by make bench and
     by the tests that need a real server process (two workers, HTTPS settings). `target` and
-    `cwd` serve another WSGI app instead (the blank Dash page of the Lighthouse floor).
+    `cwd` serve another WSGI app instead (the blank Dash page of the Lighthouse floor). `started`,
+    when given, receives the master's Popen (to find its workers, or stop it early).
     """
     import socket
     import subprocess
@@ -570,6 +577,8 @@ def gunicorn(
         stdout=subprocess.DEVNULL,
         stderr=log,  # kept so that a server that never answers can say why
     )
+    if started is not None:
+        started.append(server)
     base = f"http://127.0.0.1:{port}"
     what = f"gunicorn ({workers} worker(s), {make_url(url).render_as_string(hide_password=True)})"
     try:

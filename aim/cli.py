@@ -451,10 +451,18 @@ def schema() -> None:
     help="50 simultaneous sign-ins on 2 gunicorn workers (needs --redis-url).",
 )
 @click.option(
+    "--crowd/--no-crowd",
+    default=True,
+    show_default=True,
+    help="Also load the home and measure callbacks and /api/v1/scorecard with 32 connections on "
+    "2 workers (ab), beside a toy Dash callback.",
+)
+@click.option(
     "--redis-url",
+    default="redis://127.0.0.1:6379/14",
+    show_default=True,
     envvar="AIM_BENCH_REDIS_URL",
-    help="Redis for the two workers of the sign-in benchmark (its rate-limit keys expire by "
-    "themselves), e.g. redis://127.0.0.1:6379/15.",
+    help="A scratch Redis database for the sign-in and crowd benchmarks (the crowd's empties it first).",
 )
 def bench(
     measures: int,
@@ -468,9 +476,11 @@ def bench(
     data: bool,
     import_scale: str,
     sign_ins: bool,
-    redis_url: str | None,
+    crowd: bool,
+    redis_url: str,
 ) -> None:
     from aim import bench as benchmarks
+    from aim import bench_load
 
     if data:
         benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
@@ -482,6 +492,8 @@ def bench(
         benchmarks.sign_in_benchmark(postgres_url, redis_url)
     if pages:
         benchmarks.pages_benchmark(runs, lighthouse)
+    if crowd:
+        bench_load.crowd_benchmark(postgres_url, redis_url)
 
 
 main.add_command(users)

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     #: The day of the month a period's figure is due, in the last month of the following reporting
     #: period (0: that month's last day, the methodology's rule: September's is due by Oct 31).
     reporting_due_day: int = Field(default=0, ge=0, le=28)
+    #: How long (seconds) a worker trusts the data version it last read before reading it again:
+    #: the public cache's keys hold it, so another server's publication shows within this long.
+    #: A publication in the same worker shows at once. 0: read it on every cacheable request.
+    data_version_ttl: float = Field(default=0.5, ge=0, le=60)
     #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
     server_timing: bool = False
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "aim_write"
+#: The session.info flag that CityInfo.advance sets: the commit changed the data version.
+DATA_MOVED = "aim_data_moved"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -55,6 +57,15 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Moves on when this process commits a change of the data version (CityInfo.advance): a
+        #: memo of the version (aim.runtime) then reads it again at once, not after its time-to-live.
+        self.generation = 0
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        event.listen(self._sessions, "after_rollback", lambda session: session.info.pop(DATA_MOVED, None))
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(DATA_MOVED, False):
+            self.generation += 1
 
     @property
     def dialect(self) -> str:

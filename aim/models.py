@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, validates
 
 from aim.auth import Role
+from aim.db import DATA_MOVED
 from aim.opendata import (
     ANSWER_STATUSES,
     ASSET_CLASSIFICATIONS,
@@ -458,6 +459,8 @@ class CityInfo(Base):
         """Move the data version on and stamp `data_updated_at`, in one UPDATE so that concurrent
         publishers each move it (no lost increment); creates the row when there is none."""
         now = utcnow()
+        # Read by aim.db.Database after the commit: this process's data version memo is then stale.
+        session.info[DATA_MOVED] = True
         moved = session.execute(
             update(cls)
             .where(cls.id == 1)

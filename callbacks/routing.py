@@ -113,6 +113,18 @@ def _answering(app: dash.Dash, view: Callable) -> Callable:
     return index
 
 
+#: The pages whose content depends on published data and the address only, the same for every
+#: reader who is not signed in: web/public_cache.py keeps their router answers.
+PUBLIC_PAGES = frozenset(
+    {"home", "priority", "browse", "measure", "departments", "department", "methodology"}
+)
+
+
+def is_public_page(app: dash.Dash, path: str) -> bool:
+    page, _variables = _pages._path_to_page(app.strip_relative_path(path) or "")  # noqa: SLF001
+    return bool(page) and page.get("module") in PUBLIC_PAGES
+
+
 def install(app: dash.Dash) -> None:
     """Wrap Dash's index views ("/" and every other path) so that they answer with the status and
     title of the page asked for."""

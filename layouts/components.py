@@ -60,8 +60,9 @@ def status_badge(status: str) -> html.Span:
 
 def measure_status(m: MeasureStatus) -> html.Span:
     """The status badge, and a "late" badge beside it when the latest due value is missing."""
-    late = status_badge("stale") if m.stale else None
-    return html.Span([status_badge(m.status), " " if late else None, late])
+    if not m.stale:  # most rows: the badge alone, one component fewer per row (issue 16)
+        return status_badge(m.status)
+    return html.Span([status_badge(m.status), " ", status_badge("stale")])
 
 
 def status_counts(

@@ -83,6 +83,7 @@ def pytest_configure(config) -> None:
 SLOWEST_FILES = (
     "tests/browser/test_accessibility.py",
     "tests/api/test_accounts.py",
+    "tests/test_two_servers.py",
     "tests/browser/test_xss_and_csp.py",
     "tests/browser/test_follow_ups.py",
     "tests/data/test_baltimore_recipe.py",
@@ -277,7 +278,12 @@ def dash_app(sqlite_template):
     from aim.config import Settings
     from app import create_app
 
-    return create_app(Settings(database_url=f"sqlite:///{sqlite_template}", secret_key="test" * 16))
+    # data_version_ttl=0: a test that writes through the command line (another process) sees its
+    # change at once; the time-to-live itself is tested in tests/api/test_public_cache.py.
+    settings = Settings(
+        database_url=f"sqlite:///{sqlite_template}", secret_key="test" * 16, data_version_ttl=0
+    )
+    return create_app(settings)
 
 
 @pytest.fixture(scope="session")
@@ -303,11 +309,14 @@ def _serving(dash_app, database: Database) -> Iterator[None]:
     """Point the one live server at `database` for a while; forget sign-in counts of earlier tests."""
     from api.limiting import limiter
     from web.context import EXTENSION
+    from web.public_cache import cache_of
 
     runtime = dash_app.server.extensions[EXTENSION]
     previous = runtime.database
     runtime.database = database
     limiter.reset()  # sign-in counts from another test must not spill into this one
+    # Another database may hold other figures under the same data version: its answers are not ours.
+    cache_of(dash_app.server).local.clear()
     try:
         yield
     finally:
