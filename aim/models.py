@@ -632,6 +632,8 @@ class PriorityNarrative(Base):
     priority: Mapped[Priority] = relationship()
 
     __mapper_args__ = {"version_id_col": revision}
+
+
 # -- follow-ups of stat meetings (issue 12) -------------------------------------------------------
 FOLLOW_UP_STATUSES = ("open", "done", "dropped")
 FOLLOW_UP_NOTE_KINDS = ("created", "note", "status", "due")
