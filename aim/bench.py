@@ -168,6 +168,7 @@ def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int)
     import requests
 
     from aim.auth import Principal, Role
+    from aim.models import User
     from aim.schemas import ReviewQuery
     from aim.services import review
     from aim.services import users as accounts
@@ -177,17 +178,20 @@ def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int)
     password = "quarterly stat meeting with department heads"
     try:
         with database.write() as session:
-            created = accounts.create_user(
-                session,
-                "bench.mayor@city.gov",
-                password,
-                "mayors_office",
-                (),
-                actor=None,
-                client_address="bench",
-            )
+            # Created once per database: the benchmark can be run again on the same city.
+            known = session.scalar(select(User.id).where(User.email == "bench.mayor@city.gov"))
+            if known is None:
+                known = accounts.create_user(
+                    session,
+                    "bench.mayor@city.gov",
+                    password,
+                    "mayors_office",
+                    (),
+                    actor=None,
+                    client_address="bench",
+                ).id
         with database.read() as session:
-            mayor = Principal(user_id=created.id, email=created.email, role=Role.MAYORS_OFFICE)
+            mayor = Principal(user_id=known, email="bench.mayor@city.gov", role=Role.MAYORS_OFFICE)
             p, query = calendar.parse(period), ReviewQuery()
             room = review.review_room(session, calendar, p, query, user=mayor, as_of=as_of)
             service = Timing.of(

@@ -480,7 +480,10 @@ class TargetColumns:
             return np.array([np.nan if v is None else v for v in values], dtype=float)
 
         return cls(
-            field("value"), field("low"), field("high"), np.array([t is not None for t in targets], dtype=bool)
+            field("value"),
+            field("low"),
+            field("high"),
+            np.array([t is not None for t in targets], dtype=bool),
         )
 
     def __len__(self) -> int:
@@ -503,9 +506,7 @@ class TargetColumns:
 
     def listed(self) -> list[Target | None]:
         value, low, high = (_nan_to_none(c) for c in (self.value, self.low, self.high))
-        return [
-            Target(value[i], low[i], high[i]) if p else None for i, p in enumerate(self.present.tolist())
-        ]
+        return [Target(value[i], low[i], high[i]) if p else None for i, p in enumerate(self.present.tolist())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,16 +571,22 @@ def rollup_columns(values: np.ndarray, aggregation: np.ndarray, expected: np.nda
     )
     if not np.isin(aggregation, list(_AGGREGATIONS)).all():
         _aggregation(str(aggregation[~np.isin(aggregation, list(_AGGREGATIONS))][0]))
-    return RollupColumns(np.where(present > 0, value, np.nan), present, np.broadcast_to(expected, (n,)).copy())
+    return RollupColumns(
+        np.where(present > 0, value, np.nan), present, np.broadcast_to(expected, (n,)).copy()
+    )
 
 
 def _check_target_columns(
     actual: np.ndarray, target: TargetColumns, up: np.ndarray, down: np.ndarray, band: np.ndarray
 ) -> None:
     # As the scalar form: only a target compared with a value is checked.
-    bad = target.present & ~np.isnan(actual) & (
-        (band & (np.isnan(target.low) | np.isnan(target.high) | (target.low > target.high)))
-        | ((up | down) & np.isnan(target.value))
+    bad = (
+        target.present
+        & ~np.isnan(actual)
+        & (
+            (band & (np.isnan(target.low) | np.isnan(target.high) | (target.low > target.high)))
+            | ((up | down) & np.isnan(target.value))
+        )
     )
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -622,7 +629,9 @@ def score_columns(actual: np.ndarray, target: TargetColumns, direction: np.ndarr
         ranged = np.where(in_band, 1.0, outside)
         at_zero_up = np.where(actual > 0, SCORE_CAP, np.where(actual == 0, 1.0, 0.0))
         rising = np.select(
-            [t > 0, t == 0], [_clamp_columns(actual / t), at_zero_up], _clamp_columns(1.0 + (actual - t) / np.abs(t))
+            [t > 0, t == 0],
+            [_clamp_columns(actual / t), at_zero_up],
+            _clamp_columns(1.0 + (actual - t) / np.abs(t)),
         )
         at_zero_down = np.where(actual < 0, SCORE_CAP, np.where(actual == 0, 1.0, 0.0))
         falling = np.select(
@@ -746,7 +755,9 @@ def _combine_columns(parts: Sequence[TargetColumns], aggregation: np.ndarray) ->
         for f in fields:
             total = total + f
         value = np.select(
-            [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN], [total, total / len(fields)], fields[-1]
+            [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN],
+            [total, total / len(fields)],
+            fields[-1],
         )
         return np.where(np.any(np.isnan(np.stack(fields)), axis=0), np.nan, value)
 

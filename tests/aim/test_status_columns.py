@@ -56,7 +56,12 @@ def targets_for(draw, direction: str) -> Target | None:
 @st.composite
 def measures(draw):
     direction = draw(directions)
-    return draw(maybe_numbers), draw(targets_for(direction)), direction, draw(st.sampled_from([0.0, 0.05, 0.1]))
+    return (
+        draw(maybe_numbers),
+        draw(targets_for(direction)),
+        direction,
+        draw(st.sampled_from([0.0, 0.05, 0.1])),
+    )
 
 
 @given(st.lists(measures(), min_size=1, max_size=25))
@@ -132,7 +137,9 @@ def target_tables(draw):
         if t is not None:
             table[p.key] = t
     period_kind = draw(st.sampled_from([k for k in Kind if k.months >= kind.months]))
-    period = draw(st.sampled_from([YEAR] if period_kind is Kind.YEAR else CALENDAR.children(YEAR, period_kind)))
+    period = draw(
+        st.sampled_from([YEAR] if period_kind is Kind.YEAR else CALENDAR.children(YEAR, period_kind))
+    )
     children = CALENDAR.children(period, kind)
     present = draw(st.integers(0, len(children)))
     last = draw(st.integers(-1, len(children) - 1)) if present else -1
@@ -150,14 +157,14 @@ def test_target_resolution_columns_agree_exactly_with_the_scalar_rules(rows):
         keys = {p for t in table for p in [t]}
         columns = {key: TargetColumns.of([table.get(key)] * 3) for key in keys}
         n = len(CALENDAR.children(period, kind))
-        rolled = rules.RollupColumns(np.full(3, 1.0 if present else np.nan), np.full(3, present), np.full(3, n))
+        rolled = rules.RollupColumns(
+            np.full(3, 1.0 if present else np.nan), np.full(3, present), np.full(3, n)
+        )
         resolved = rules.resolve_target_columns(columns, period, CALENDAR, kind, aggregation).listed()
         to_date = rules.target_to_date_columns(
             columns, period, CALENDAR, kind, aggregation, rolled, np.full(3, last)
         ).listed()
-        scaled = rules.period_target_columns(
-            TargetColumns.of(resolved), rolled, aggregation
-        ).listed()
+        scaled = rules.period_target_columns(TargetColumns.of(resolved), rolled, aggregation).listed()
         last_period = CALENDAR.children(period, kind)[last] if last >= 0 else None
         for i, a in enumerate(aggs):
             full = rules.resolve_target(table, period, CALENDAR, kind, a)
