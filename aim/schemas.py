@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aim.status import COUNT_KEYS
+from aim.status import COUNT_KEYS, stated
 
 
 class View(BaseModel):
@@ -116,18 +116,19 @@ class Scorecard(View):
         return next((m for m in self.measures if m.code == code), None)
 
     def summary(self) -> dict:
-        """The figures of `python -m aim status --json` and the scorecard API."""
+        """The figures of `python -m aim status --json` and the scorecard API, rounded to the
+        precision docs/methodology.md states (aim.status.stated)."""
         return {
             "period": self.period,
             "period_label": self.period_label,
             "as_of": self.as_of.isoformat(),
-            "index": self.index,
+            "index": stated(self.index),
             "counts": self.counts.as_dict(),
             "priorities": [
                 {
                     "slug": p.slug,
                     "title": p.title,
-                    "index": p.index,
+                    "index": stated(p.index),
                     "measure_count": p.measure_count,
                     "counts": p.counts.as_dict(),
                 }
@@ -138,11 +139,11 @@ class Scorecard(View):
                     "code": m.code,
                     "status": m.status,
                     "stale": m.stale,
-                    "score": m.score,
-                    "actual": m.actual,
-                    "target": m.target,
-                    "target_low": m.target_low,
-                    "target_high": m.target_high,
+                    "score": stated(m.score),
+                    "actual": stated(m.actual),
+                    "target": stated(m.target),
+                    "target_low": stated(m.target_low),
+                    "target_high": stated(m.target_high),
                 }
                 for m in self.measures
             ],

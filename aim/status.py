@@ -194,6 +194,17 @@ def score(actual: float | None, target: Target | None, direction: Direction | st
     return _clamp(1.0 + (t - actual) / abs(t))
 
 
+#: Significant digits of the figures the scorecard API and `python -m aim status --json` give
+#: (docs/methodology.md, "Precision"): more than any measure is reported with, fewer than a float's
+#: 15-17, so the noise of floating-point arithmetic never shows.
+STATED_DIGITS = 12
+
+
+def stated(value: float | None) -> float | None:
+    """`value` rounded to STATED_DIGITS significant digits, as published figures are given."""
+    return None if value is None else float(f"{value:.{STATED_DIGITS}g}")
+
+
 def index(scores: Iterable[float | None]) -> float | None:
     """The mean of the scores present; None when there are none."""
     present = [s for s in scores if s is not None]
