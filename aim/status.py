@@ -732,10 +732,10 @@ def trend_columns(
         flat = (scale == 0) | ~np.isfinite(change_) | (np.abs(change_) / scale < threshold)
     better = np.where(up, change_ > 0, change_ < 0)
     judged = (n >= TREND_MIN_POINTS) & (~ranged | (band.present & ~np.isnan(band.low) & ~np.isnan(band.high)))
-    trend = np.select(
-        [~judged, flat, better], [None, Trend.FLAT.value, Trend.IMPROVING.value], Trend.WORSENING.value
-    )
-    return trend.tolist()
+    words = np.select(
+        [flat, better], [Trend.FLAT.value, Trend.IMPROVING.value], Trend.WORSENING.value
+    ).tolist()
+    return [word if ok else None for word, ok in zip(words, judged.tolist(), strict=True)]
 
 
 def change_columns(current: RollupColumns, previous: RollupColumns, aggregation: np.ndarray) -> np.ndarray:

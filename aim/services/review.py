@@ -315,7 +315,7 @@ def index_series(
             if not len(rows):
                 continue
             children = calendar.children(period, kind)
-            parts = values[np.ix_(rows, [column_of[c.key] for c in children])]
+            parts = values[np.ix_(rows, np.array([column_of[c.key] for c in children], dtype=np.intp))]
             agg = aggregation[rows]
             mine = {key: t.take(rows) for key, t in targets.items()}
             rolled = rules.rollup_columns(parts, agg, len(children))

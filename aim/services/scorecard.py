@@ -142,7 +142,7 @@ class _Scan:
 
     def take(self, rows: np.ndarray, periods: Sequence[Period]) -> np.ndarray:
         """The values of `periods` (in that order) for the measures at `rows`."""
-        return self.values[np.ix_(rows, [self.slot[p.key] for p in periods])]
+        return self.values[np.ix_(rows, np.array([self.slot[p.key] for p in periods], dtype=np.intp))]
 
 
 def _aggregate_actuals(
