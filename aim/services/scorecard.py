@@ -180,20 +180,6 @@ def _aggregate_actuals(
     return _Scan({row[0]: n for n, row in enumerate(found)}, slot, matrix[:, 1:])
 
 
-def _load_targets(
-    session: Session, ids: Iterable[int], keys: Iterable[str]
-) -> dict[int, dict[str, rules.Target]]:
-    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
-        Target.period.in_(sorted(set(keys)))
-    )
-    wanted = set(ids)
-    targets: dict[int, dict[str, rules.Target]] = defaultdict(dict)
-    for measure_id, key, value, low, high in session.execute(query):
-        if measure_id in wanted:
-            targets[measure_id][key] = rules.Target(value, low, high)
-    return targets
-
-
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
     keys = [period.key]
     keys += [
