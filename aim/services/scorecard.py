@@ -377,7 +377,7 @@ def _evaluate(
             chosen.tolist(), rules.trend_columns(window[chosen], direction[chosen], band), strict=True
         ):
             trend[i] = t
-            labels[i] = keys.window_labels
+            labels[i] = list(keys.window_labels)
         value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
         previous[chosen], reported_before[chosen] = before.value, before.present
         change[chosen] = rules.change_columns(rolled, before, agg)
@@ -412,7 +412,7 @@ def _evaluate(
         "department_name": [m.department_name for m in measures],
         "activity_code": [m.activity_code for m in measures],
         "activity_name": [m.activity_name for m in measures],
-        "priority_slugs": [slugs.get(m.activity_id, []) for m in measures],
+        "priority_slugs": [list(slugs.get(m.activity_id, ())) for m in measures],
         "unit_kind": [m.unit_kind for m in measures],
         "unit_label": [m.unit_label for m in measures],
         "direction": [m.direction for m in measures],
