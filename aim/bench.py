@@ -170,6 +170,7 @@ def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int)
     import requests
 
     from aim.auth import Principal, Role
+    from aim.models import User
     from aim.schemas import ReviewQuery
     from aim.services import review
     from aim.services import users as accounts
@@ -179,17 +180,20 @@ def review_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: int)
     password = "quarterly stat meeting with department heads"
     try:
         with database.write() as session:
-            created = accounts.create_user(
-                session,
-                "bench.mayor@city.gov",
-                password,
-                "mayors_office",
-                (),
-                actor=None,
-                client_address="bench",
-            )
+            # Created once per database: the benchmark can be run again on the same city.
+            known = session.scalar(select(User.id).where(User.email == "bench.mayor@city.gov"))
+            if known is None:
+                known = accounts.create_user(
+                    session,
+                    "bench.mayor@city.gov",
+                    password,
+                    "mayors_office",
+                    (),
+                    actor=None,
+                    client_address="bench",
+                ).id
         with database.read() as session:
-            mayor = Principal(user_id=created.id, email=created.email, role=Role.MAYORS_OFFICE)
+            mayor = Principal(user_id=known, email="bench.mayor@city.gov", role=Role.MAYORS_OFFICE)
             p, query = calendar.parse(period), ReviewQuery()
             room = review.review_room(session, calendar, p, query, user=mayor, as_of=as_of)
             service = Timing.of(
@@ -304,14 +308,16 @@ def run(
                 f"| bare SQL aggregate over the same rows | {bare.median_ms:.0f} ms | {bare.p90_ms:.0f} ms | "
                 f"{bare.min_ms:.0f} ms |"
             )
-            print(f"| ratio (median) | {service.median_ms / bare.median_ms:.2f}x | | |")
+            goal = "at most 2x" if measures <= 2500 else "under 2.5x"
+            ratio = service.median_ms / bare.median_ms
+            print(f"| ratio (median; issue 16's goal: {goal}) | {ratio:.2f}x | | |")
             review_result = review_benchmark(big_url, calendar, "2026-Q3", runs)
             room, service, page = review_result["room"], review_result["service"], review_result["page"]
             print(
                 f"\nReview room landing page for 2026-Q3 against 2026-Q2 ({len(room.changes):,} changes, "
                 f"{room.late_count:,} late measures, {len(room.matrix)} departments x "
                 f"{len(room.priorities)} priorities, 8 quarters of index), as mayors_office, "
-                f"{runs} warm runs.\n"
+                f"{runs} warm runs; the goal is under 300 ms of server time.\n"
             )
             print("| what | median | p90 | min |")
             print("|---|---:|---:|---:|")

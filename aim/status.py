@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from aim.periods import Aggregation, FiscalCalendar, Kind, Period, Rollup, rollup
 
 
@@ -190,6 +192,17 @@ def score(actual: float | None, target: Target | None, direction: Direction | st
     if t == 0:
         return SCORE_CAP if actual < 0 else (1.0 if actual == 0 else 0.0)
     return _clamp(1.0 + (t - actual) / abs(t))
+
+
+#: Significant digits of the figures the scorecard API and `python -m aim status --json` give
+#: (docs/methodology.md, "Precision"): more than any measure is reported with, fewer than a float's
+#: 15-17, so the noise of floating-point arithmetic never shows.
+STATED_DIGITS = 12
+
+
+def stated(value: float | None) -> float | None:
+    """`value` rounded to STATED_DIGITS significant digits, as published figures are given."""
+    return None if value is None else float(f"{value:.{STATED_DIGITS}g}")
 
 
 def index(scores: Iterable[float | None]) -> float | None:
@@ -443,3 +456,407 @@ def change_kind(
     if trend_now == Trend.WORSENING and trend_before != Trend.WORSENING:
         return Change.WORSENING
     return None
+
+
+# -- the same rules over whole columns ----------------------------------------------------------
+# The scorecard evaluates every measure at once with these. Each is the column form of the scalar
+# rule above it and agrees with it exactly, value for value (tests/aim/test_status_columns.py checks
+# that on random measures, targets and series): the same operations in the same order, float for
+# float. Where the scalar form has None, a column has NaN (or False in `present`, for targets).
+# Sums run left to right over columns in period order, as `sum` does over a list.
+
+
+def _nan_to_none(column: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in column.tolist()]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetColumns:
+    """Targets of many measures: `present` says which have one; NaN where a field is None."""
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    present: np.ndarray
+
+    @classmethod
+    def missing(cls, n: int) -> TargetColumns:
+        nan = np.full(n, np.nan)
+        return cls(nan, nan.copy(), nan.copy(), np.zeros(n, dtype=bool))
+
+    @classmethod
+    def of(cls, targets: Sequence[Target | None]) -> TargetColumns:
+        def field(name: str) -> np.ndarray:
+            values = [getattr(t, name) if t is not None else None for t in targets]
+            return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+        return cls(
+            field("value"),
+            field("low"),
+            field("high"),
+            np.array([t is not None for t in targets], dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+    def scaled(self, factor: np.ndarray | float) -> TargetColumns:
+        return TargetColumns(self.value * factor, self.low * factor, self.high * factor, self.present)
+
+    def where(self, mask: np.ndarray, other: TargetColumns) -> TargetColumns:
+        """These targets where `mask` holds, `other`'s elsewhere."""
+        return TargetColumns(
+            np.where(mask, self.value, other.value),
+            np.where(mask, self.low, other.low),
+            np.where(mask, self.high, other.high),
+            np.where(mask, self.present, other.present),
+        )
+
+    def take(self, rows: np.ndarray) -> TargetColumns:
+        return TargetColumns(self.value[rows], self.low[rows], self.high[rows], self.present[rows])
+
+    def listed(self) -> list[Target | None]:
+        value, low, high = (_nan_to_none(c) for c in (self.value, self.low, self.high))
+        return [Target(value[i], low[i], high[i]) if p else None for i, p in enumerate(self.present.tolist())]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupColumns:
+    """Roll-ups of many measures (aim.periods.Rollup): NaN value where none is present."""
+
+    value: np.ndarray
+    present: np.ndarray  # int
+    expected: np.ndarray  # int
+
+    @property
+    def complete(self) -> np.ndarray:
+        return self.present == self.expected
+
+    @property
+    def share(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.expected != 0, self.present / np.where(self.expected, self.expected, 1), 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationColumns:
+    """Evaluations of many measures: statuses as strings, NaN where the scalar form has None."""
+
+    status: np.ndarray
+    score: np.ndarray
+    miss: np.ndarray
+    allowed: np.ndarray
+    relative_miss: np.ndarray
+
+
+def _directions(direction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    up, down, band = direction == Direction.UP, direction == Direction.DOWN, direction == Direction.RANGE
+    if not (up | down | band).all():
+        _direction(str(direction[~(up | down | band)][0]))  # raises the scalar form's message
+    return up, down, band
+
+
+def _column_sum(parts: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """Left to right, as `sum` adds a list: missing (NaN) parts are skipped."""
+    total = np.zeros(n)
+    for column in parts:
+        total = total + np.where(np.isnan(column), 0.0, column)
+    return total
+
+
+def rollup_columns(values: np.ndarray, aggregation: np.ndarray, expected: np.ndarray | int) -> RollupColumns:
+    """aim.periods.rollup for each row of `values` (oldest period first, NaN where missing)."""
+    n = values.shape[0]
+    have = ~np.isnan(values)
+    present = have.sum(axis=1)
+    total = _column_sum([values[:, i] for i in range(values.shape[1])], n)
+    last = np.full(n, np.nan)
+    for i in range(values.shape[1]):
+        last = np.where(have[:, i], values[:, i], last)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / present
+    value = np.select(
+        [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN, aggregation == Aggregation.LAST],
+        [total, mean, last],
+        np.nan,
+    )
+    if not np.isin(aggregation, list(_AGGREGATIONS)).all():
+        _aggregation(str(aggregation[~np.isin(aggregation, list(_AGGREGATIONS))][0]))
+    return RollupColumns(
+        np.where(present > 0, value, np.nan), present, np.broadcast_to(expected, (n,)).copy()
+    )
+
+
+def _check_target_columns(
+    actual: np.ndarray, target: TargetColumns, up: np.ndarray, down: np.ndarray, band: np.ndarray
+) -> None:
+    # As the scalar form: only a target compared with a value is checked.
+    bad = (
+        target.present
+        & ~np.isnan(actual)
+        & (
+            (band & (np.isnan(target.low) | np.isnan(target.high) | (target.low > target.high)))
+            | ((up | down) & np.isnan(target.value))
+        )
+    )
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        _check_target(target.listed()[i] or Target(), Direction.RANGE if band[i] else Direction.UP)
+
+
+def _clamp_columns(value: np.ndarray) -> np.ndarray:
+    # min(SCORE_CAP, max(0.0, v)), NaN included: max keeps 0.0 unless v > 0.0, min keeps the cap
+    # unless v < it.
+    floored = np.where(value > 0.0, value, 0.0)
+    return np.where(floored < SCORE_CAP, floored, SCORE_CAP)
+
+
+def _miss_columns(
+    actual: np.ndarray, target: TargetColumns, up: np.ndarray, band: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    value, low, high = target.value, target.low, target.high
+    short = np.where(up, value - actual, actual - value)
+    miss = np.where(short > 0.0, short, 0.0)  # max(0.0, x)
+    reference = np.abs(value)
+    below, above = actual < low, actual > high
+    band_miss = np.where(below, low - actual, np.where(above, actual - high, 0.0))
+    band_reference = np.where(
+        below, np.abs(low), np.where(above, np.abs(high), np.minimum(np.abs(low), np.abs(high)))
+    )
+    return np.where(band, band_miss, miss), np.where(band, band_reference, reference)
+
+
+def score_columns(actual: np.ndarray, target: TargetColumns, direction: np.ndarray) -> np.ndarray:
+    """`score` for each row: NaN where the actual or the target is missing."""
+    up, down, band = _directions(direction)
+    _check_target_columns(actual, target, up, down, band)
+    t, low, high = target.value, target.low, target.high
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        bound = np.where(actual < low, low, high)
+        scale = np.abs(bound)
+        scale = np.where(scale != 0, scale, high - low)  # `abs(bound) or (high - low)`
+        outside = np.where(scale == 0, 0.0, _clamp_columns(1.0 - np.abs(actual - bound) / scale))
+        in_band = (low <= actual) & (actual <= high)
+        ranged = np.where(in_band, 1.0, outside)
+        at_zero_up = np.where(actual > 0, SCORE_CAP, np.where(actual == 0, 1.0, 0.0))
+        rising = np.select(
+            [t > 0, t == 0],
+            [_clamp_columns(actual / t), at_zero_up],
+            _clamp_columns(1.0 + (actual - t) / np.abs(t)),
+        )
+        at_zero_down = np.where(actual < 0, SCORE_CAP, np.where(actual == 0, 1.0, 0.0))
+        falling = np.select(
+            [t > 0, t == 0],
+            [np.where(actual <= 0, SCORE_CAP, _clamp_columns(t / actual)), at_zero_down],
+            _clamp_columns(1.0 + (t - actual) / np.abs(t)),
+        )
+    scored = np.select([band, up], [ranged, rising], falling)
+    return np.where(target.present & ~np.isnan(actual), scored, np.nan)
+
+
+def evaluate_columns(
+    actual: np.ndarray, target: TargetColumns, direction: np.ndarray, tolerance: np.ndarray | float
+) -> EvaluationColumns:
+    """`evaluate` for each row."""
+    up, down, band = _directions(direction)
+    _check_target_columns(actual, target, up, down, band)
+    judged = target.present & ~np.isnan(actual)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        miss, reference = _miss_columns(actual, target, up, band)
+        allowed = tolerance * reference
+        slack = _EPSILON * np.maximum(1.0, reference)
+        on = miss <= slack
+        at = ~on & (miss <= allowed + slack)
+        miss = np.where(on, 0.0, miss)
+        relative = np.where(reference != 0, miss / np.where(reference != 0, reference, 1.0), np.nan)
+    status = np.select(
+        [np.isnan(actual), ~target.present, on, at],
+        [Status.NO_DATA.value, Status.NO_TARGET.value, Status.ON_TRACK.value, Status.AT_RISK.value],
+        Status.OFF_TRACK.value,
+    ).astype(object)
+    nan = np.nan
+    return EvaluationColumns(
+        status,
+        score_columns(actual, target, direction),
+        np.where(judged, miss, nan),
+        np.where(judged, allowed, nan),
+        np.where(judged, relative, nan),
+    )
+
+
+def _line_columns(points: np.ndarray) -> tuple[np.ndarray, ...]:
+    """LineSums.of for each row of `points` (y at x = 0, 1, ...; NaN where missing)."""
+    rows = points.shape[0]
+    n = np.zeros(rows)
+    sx, sy, sxy, sxx, sabs = (np.zeros(rows) for _ in range(5))
+    xmin, xmax = np.full(rows, np.nan), np.zeros(rows)
+    for i in range(points.shape[1]):
+        y = points[:, i]
+        have = ~np.isnan(y)
+        x = float(i)
+        xmin = np.where(have & np.isnan(xmin), x, xmin)
+        xmax = np.where(have, x, xmax)
+        n = n + have
+        sx = sx + np.where(have, x, 0.0)
+        sy = sy + np.where(have, y, 0.0)
+        sxy = sxy + np.where(have, x * y, 0.0)
+        sxx = sxx + np.where(have, x * x, 0.0)
+        sabs = sabs + np.where(have, np.where(y >= 0, y, -y), 0.0)
+    return n, sx, sy, sxy, sxx, sabs, np.where(np.isnan(xmin), 0.0, xmin), xmax
+
+
+def trend_columns(
+    window: np.ndarray,
+    direction: np.ndarray,
+    band: TargetColumns | None = None,
+    threshold: float = TREND_FLAT_THRESHOLD,
+) -> list[str | None]:
+    """`trend` for each row of `window` (oldest period first, NaN where missing), with `band` the
+    target of range measures."""
+    up, _down, ranged = _directions(direction)
+    rows = window.shape[0]
+    band = band if band is not None else TargetColumns.missing(rows)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        n, _sx, _sy, _sxy, _sxx, sabs, _xmin, _xmax = _line_columns(window)
+        low, high = band.low[:, None], band.high[:, None]
+        distance = np.where(window < low, low - window, np.where(window > high, window - high, 0.0))
+        distance = np.where(np.isnan(window), np.nan, distance)
+        band_scale = sabs / n
+        band_scale = np.where(band_scale != 0, band_scale, band.high - band.low)
+        sums = _line_columns(np.where(ranged[:, None], distance, window))
+        n, sx, sy, sxy, sxx, sabs, xmin, xmax = sums
+        scale = np.where(ranged, band_scale, sabs / n)
+        denominator = n * sxx - sx * sx
+        slope = np.where(denominator != 0, (n * sxy - sx * sy) / denominator, 0.0)
+        change_ = slope * (xmax - xmin)
+        flat = (scale == 0) | ~np.isfinite(change_) | (np.abs(change_) / scale < threshold)
+    better = np.where(up, change_ > 0, change_ < 0)
+    judged = (n >= TREND_MIN_POINTS) & (~ranged | (band.present & ~np.isnan(band.low) & ~np.isnan(band.high)))
+    words = np.select(
+        [flat, better], [Trend.FLAT.value, Trend.IMPROVING.value], Trend.WORSENING.value
+    ).tolist()
+    return [word if ok else None for word, ok in zip(words, judged.tolist(), strict=True)]
+
+
+def change_columns(current: RollupColumns, previous: RollupColumns, aggregation: np.ndarray) -> np.ndarray:
+    """`change` for each row: NaN where there is none."""
+    per_period = (aggregation == Aggregation.SUM) & (current.present != previous.present)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        now = np.where(per_period, current.value / current.present, current.value)
+        then = np.where(per_period, previous.value / previous.present, previous.value)
+        relative = (now - then) / np.abs(then)
+    judged = ~np.isnan(current.value) & ~np.isnan(previous.value) & (previous.value != 0)
+    return np.where(judged, relative, np.nan)
+
+
+def period_target_columns(
+    target: TargetColumns, rolled: RollupColumns, aggregation: np.ndarray
+) -> TargetColumns:
+    """`period_target` for each row."""
+    partial = (aggregation == Aggregation.SUM) & (rolled.present > 0) & ~rolled.complete
+    return target.scaled(rolled.share).where(partial & target.present, target)
+
+
+def _combine_columns(parts: Sequence[TargetColumns], aggregation: np.ndarray) -> TargetColumns:
+    """_combine_targets for each row (every part present there): a field is NaN if any part's is."""
+    n = len(parts[0])
+
+    def combine(fields: list[np.ndarray]) -> np.ndarray:
+        total = np.zeros(n)
+        for f in fields:
+            total = total + f
+        value = np.select(
+            [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN],
+            [total, total / len(fields)],
+            fields[-1],
+        )
+        return np.where(np.any(np.isnan(np.stack(fields)), axis=0), np.nan, value)
+
+    present = np.all(np.stack([p.present for p in parts]), axis=0)
+    return TargetColumns(
+        combine([p.value for p in parts]),
+        combine([p.low for p in parts]),
+        combine([p.high for p in parts]),
+        present,
+    )
+
+
+def resolve_target_columns(
+    targets: Mapping[str, TargetColumns],
+    period: Period,
+    calendar: FiscalCalendar,
+    kind: Kind,
+    aggregation: np.ndarray,
+) -> TargetColumns:
+    """`resolve_target` for each row; `targets` holds, by period key, every row's target for it."""
+    n = len(aggregation)
+    none = TargetColumns.missing(n)
+    found = targets.get(period.key, none)
+    for longer in (Kind.QUARTER, Kind.YEAR):
+        if longer.months <= period.length:
+            continue
+        holder = calendar.containing(period, longer)
+        if (held := targets.get(holder.key)) is not None:
+            share = held.scaled(period.length / holder.length).where(aggregation == Aggregation.SUM, held)
+            found = found.where(found.present, share)
+    for shorter in (Kind.QUARTER, Kind.MONTH):
+        if shorter.months >= period.length or shorter.months < kind.months:
+            continue
+        children = calendar.children(period, shorter)
+        parts = [targets.get(p.key, none) for p in children]
+        combined = _combine_columns(parts, aggregation)
+        found = found.where(found.present | ~combined.present, combined)
+    return found
+
+
+def target_to_date_columns(
+    targets: Mapping[str, TargetColumns],
+    period: Period,
+    calendar: FiscalCalendar,
+    kind: Kind,
+    aggregation: np.ndarray,
+    rolled: RollupColumns,
+    last_reported: np.ndarray,
+) -> TargetColumns:
+    """`target_to_date` for each row; `last_reported` is the position of the latest period reported
+    among the period's parts of `kind` (calendar.children(period, kind)), -1 where none is."""
+    n = len(aggregation)
+    none = TargetColumns.missing(n)
+    found = none
+    undecided = (last_reported >= 0) & (rolled.present > 0)
+    for shorter in (Kind.QUARTER, Kind.MONTH):
+        if shorter.months >= period.length or shorter.months < kind.months:
+            continue
+        children = calendar.children(period, shorter)
+        holder = np.where(last_reported >= 0, last_reported, 0) * kind.months // shorter.months
+        parts = [targets.get(p.key, none) for p in children]
+        # Prefix combinations, left to right as _combine_targets adds them: to_date[: h + 1].
+        all_present = np.ones(n, dtype=bool)
+        prefix = {name: (np.zeros(n), np.ones(n, dtype=bool)) for name in ("value", "low", "high")}
+        chosen = {name: np.full(n, np.nan) for name in prefix}
+        chosen_present = np.zeros(n, dtype=bool)
+        for h, part in enumerate(parts):
+            all_present = all_present & part.present
+            at = holder == h
+            chosen_present = np.where(at, all_present, chosen_present)
+            for name in prefix:
+                total, whole = prefix[name]
+                field = getattr(part, name)
+                total, whole = total + field, whole & ~np.isnan(field)
+                prefix[name] = (total, whole)
+                value = np.select(
+                    [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN],
+                    [total, total / (h + 1)],
+                    field,
+                )
+                chosen[name] = np.where(at, np.where(whole, value, np.nan), chosen[name])
+        combined = TargetColumns(chosen["value"], chosen["low"], chosen["high"], chosen_present)
+        expected = (holder + 1) * shorter.months // kind.months
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = combined.scaled(rolled.present / expected)
+        partial = (aggregation == Aggregation.SUM) & (rolled.present < expected)
+        combined = scaled.where(partial, combined)
+        take = undecided & combined.present
+        found = combined.where(take, found)
+        undecided = undecided & ~take
+    return found

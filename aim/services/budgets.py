@@ -37,7 +37,7 @@ from aim.budget_schemas import (
 from aim.models import Activity, Budget, Department, Measure, Priority
 from aim.periods import FiscalCalendar, Kind, Period, Rollup
 from aim.schemas import MeasureStatus, Scorecard, StatusCounts
-from aim.services.scorecard import scorecard
+from aim.services.scorecard import scorecard, scorecards
 
 #: How many fiscal years a department's resource table shows.
 TABLE_YEARS = 5
@@ -453,8 +453,8 @@ def workbench(
     year_period = calendar.containing(period, Kind.YEAR)
     before_period = calendar.shift(year_period, -1)
     year, before = int(year_period.key), int(before_period.key)
-    now = scorecard(session, calendar, year_period, as_of=as_of, user=user)
-    then = scorecard(session, calendar, before_period, as_of=as_of, user=user)
+    # Both years from one grouped scan of the actuals.
+    now, then = scorecards(session, calendar, [year_period, before_period], as_of=as_of, user=user)
 
     meta = pd.DataFrame(
         session.execute(

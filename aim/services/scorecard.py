@@ -16,20 +16,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 from sqlalchemy import (
     Integer,
     Row,
     String,
     Subquery,
     Table,
-    and_,
-    case,
     func,
     literal,
     or_,
     select,
     true,
-    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -37,7 +35,7 @@ from sqlalchemy.orm import Session
 from aim import status as rules
 from aim.auth import Principal, visible_department_ids
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
-from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, Rollup
+from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, sort_periods
 from aim.schemas import MeasureStatus, PriorityScore, Scorecard, StatusCounts
 from aim.services.publication import published_source
 
@@ -110,134 +108,76 @@ def default_period(
     return with_data or current
 
 
-def _period_flags(keys: dict[Kind, _Keys]):
-    """A small table of the periods a scorecard reads and what each is for: current period,
-    a year earlier, position in the trend window, latest due. Joining it to the actuals lets the
-    database test each row's period once instead of once per aggregate."""
-    flags: dict[str, dict[str, int | None]] = {}
-    for k in keys.values():
-        for p in k.current:
-            flags.setdefault(p.key, {})["cur"] = 1
-        for p in k.previous:
-            flags.setdefault(p.key, {})["prev"] = 1
-        for position, p in enumerate(k.window):
-            flags.setdefault(p.key, {})["x"] = position
-        flags.setdefault(k.due.key, {})["due"] = 1
-    rows = [
-        select(
-            literal(key, String).label("period"),
-            literal(f.get("cur", 0), Integer).label("cur"),
-            literal(f.get("prev", 0), Integer).label("prev"),
-            literal(f.get("x"), Integer).label("x"),
-            literal(f.get("due", 0), Integer).label("due"),
-        )
-        for key, f in sorted(flags.items())
-    ]
-    return union_all(*rows).cte("period_flags")
+@dataclass(frozen=True)
+class _Plan:
+    """One period a scan evaluates, with the period keys each kind of measure needs for it."""
+
+    period: Period
+    keys: dict[Kind, _Keys]
+
+
+def _slots(plans: Sequence[_Plan]) -> dict[str, int]:
+    """A column for every period key the scan reads: the keys of each kind (current period, a
+    year earlier, trend window, latest due, for every plan) numbered in period order. Keys of
+    different kinds share column numbers; a measure only has values for keys of its own kind."""
+    by_kind: dict[Kind, set[Period]] = defaultdict(set)
+    for plan in plans:
+        for kind, k in plan.keys.items():
+            by_kind[kind].update((*k.current, *k.previous, *k.window, k.due))
+    return {p.key: n for periods in by_kind.values() for n, p in enumerate(sort_periods(periods))}
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The grouped scan as a matrix: a row per measure id (`row_of`), a column per period key
+    (`slot`), NaN where there is no value; the last row (all NaN) stands for measures without any."""
+
+    row_of: dict[int, int]
+    slot: dict[str, int]
+    values: np.ndarray
+
+    def rows(self, ids: Sequence[int]) -> np.ndarray:
+        missing = len(self.values) - 1
+        return np.array([self.row_of.get(i, missing) for i in ids], dtype=np.intp)
+
+    def take(self, rows: np.ndarray, periods: Sequence[Period]) -> np.ndarray:
+        """The values of `periods` (in that order) for the measures at `rows`."""
+        return self.values[np.ix_(rows, np.array([self.slot[p.key] for p in periods], dtype=np.intp))]
 
 
 def _aggregate_actuals(
     session: Session,
-    keys: dict[Kind, _Keys],
+    plans: Sequence[_Plan],
     ids: list[int] | None = None,
     src: Table | Subquery = Actual.__table__,
-) -> dict[int, dict]:
-    """One grouped scan of the published actuals a scorecard needs, per measure (or for `ids`)."""
-    k = _period_flags(keys)
+) -> _Scan:
+    """One grouped scan of the published actuals the scorecards of `plans` need, per measure (or for
+    `ids`). Each period's value comes back in its own column, so that sums run in period order in
+    Python, the same order every time (a database adds rows in whatever order it stores or
+    gathers them, and float addition depends on the order), and the last value of a period needs
+    no second query. Each period key is tested once per row, in a join with a small table of them."""
+    slot = _slots(plans)
+    flags = union_all(
+        *[
+            select(literal(key, String).label("period"), literal(n, Integer).label("slot"))
+            for key, n in sorted(slot.items())
+        ]
+    ).cte("period_slots")
     value = src.c.value
-    has_value = value.is_not(None)
-    current, previous, x = k.c.cur == 1, k.c.prev == 1, k.c.x
+    width = max(slot.values(), default=-1) + 1
     query = (
-        select(
-            src.c.measure_id,
-            func.sum(case((current, value))).label("cur_sum"),
-            func.count(case((current, value))).label("cur_n"),
-            func.max(case((and_(current, has_value), src.c.period))).label("cur_last_period"),
-            func.sum(case((previous, value))).label("prev_sum"),
-            func.count(case((previous, value))).label("prev_n"),
-            func.max(case((and_(previous, has_value), src.c.period))).label("prev_last_period"),
-            # The trend window's values, one column per position (a measure has one kind).
-            *[func.max(case((x == i, value))).label(f"w{i}") for i in range(rules.TREND_PERIODS)],
-            func.max(case((and_(k.c.due == 1, has_value), 1), else_=0)).label("due"),
-        )
-        .join(k, k.c.period == src.c.period)
+        select(src.c.measure_id, *[func.max(value).filter(flags.c.slot == i) for i in range(width)])
+        .join(flags, flags.c.period == src.c.period)
         .where(src.c.state == PUBLISHED)
         .group_by(src.c.measure_id)
     )
     if ids is not None:
         query = query.where(src.c.measure_id.in_(ids))
-    result = session.execute(query)
-    # Row._asdict() builds the key list again for every row (a fifth of a 2,500-measure scorecard);
-    # the keys are the same for all rows, so take them once.
-    names = list(result.keys())
-    return {row[0]: dict(zip(names, row, strict=True)) for row in result}
-
-
-def _rolled(row: dict | None, prefix: str, aggregation: str, expected: int) -> Rollup:
-    if row is None or not row[f"{prefix}_n"]:
-        return Rollup(None, 0, expected)
-    n = row[f"{prefix}_n"]
-    if aggregation == "sum":
-        value = float(row[f"{prefix}_sum"])
-    elif aggregation == "mean":
-        value = float(row[f"{prefix}_sum"]) / n
-    else:
-        value = row[f"{prefix}_last"]
-    return Rollup(value, n, expected)
-
-
-def _last_values(
-    session: Session,
-    rows: dict[int, dict],
-    measures: Sequence[_Measure],
-    keys: dict[Kind, _Keys],
-    src: Table | Subquery = Actual.__table__,
-) -> None:
-    """The value of the latest period reported, for measures whose roll-up is its last value.
-
-    The scan gives the latest period; its value is usually in the trend window already, and the
-    few others (a year earlier, mostly) come from one query on the primary key.
-    """
-    wanted: dict[tuple[int, str], list[tuple[dict, str]]] = defaultdict(list)
-    for m in measures:
-        row = rows.get(m.id)
-        if m.aggregation != "last" or row is None:
-            continue
-        window = keys[FREQUENCY_KIND[m.frequency]].window
-        for prefix in ("cur", "prev"):
-            period = row[f"{prefix}_last_period"]
-            row[f"{prefix}_last"] = None
-            if period is None:
-                continue
-            position = next((i for i, p in enumerate(window) if p.key == period), None)
-            if position is not None and row[f"w{position}"] is not None:
-                row[f"{prefix}_last"] = row[f"w{position}"]
-            else:
-                wanted[(m.id, period)].append((row, f"{prefix}_last"))
-    if not wanted:
-        return
-    found = session.execute(
-        select(src.c.measure_id, src.c.period, src.c.value).where(
-            src.c.state == PUBLISHED, tuple_(src.c.measure_id, src.c.period).in_(sorted(wanted))
-        )
-    )
-    for measure_id, period, value in found:
-        for row, field in wanted[(measure_id, period)]:
-            row[field] = value
-
-
-def _load_targets(
-    session: Session, ids: Iterable[int], keys: Iterable[str]
-) -> dict[int, dict[str, rules.Target]]:
-    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
-        Target.period.in_(sorted(set(keys)))
-    )
-    wanted = set(ids)
-    targets: dict[int, dict[str, rules.Target]] = defaultdict(dict)
-    for measure_id, key, value, low, high in session.execute(query):
-        if measure_id in wanted:
-            targets[measure_id][key] = rules.Target(value, low, high)
-    return targets
+    # Plain tuples: numpy probes a SQLAlchemy Row for array interfaces key by key, slowly.
+    found = [tuple(row) for row in session.execute(query).all()]
+    # numpy reads None as NaN; one all-NaN row at the end stands for measures without values.
+    matrix = np.array([*found, (None,) * (width + 1)], dtype=float).reshape(len(found) + 1, width + 1)
+    return _Scan({row[0]: n for n, row in enumerate(found)}, slot, matrix[:, 1:])
 
 
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
@@ -354,70 +294,154 @@ def _counts(measures: Iterable[MeasureStatus]) -> StatusCounts:
     return StatusCounts(**counts)
 
 
-def evaluate_measure(
-    m: _Measure,
-    calendar: FiscalCalendar,
-    period: Period,
-    keys: _Keys,
-    row: dict | None,
-    targets: dict[str, rules.Target],
-    priority_slugs: list[str],
-) -> MeasureStatus:
-    """Apply the status rules to one measure's aggregated figures for `period`."""
-    kind = FREQUENCY_KIND[m.frequency]
-    rolled = _rolled(row, "cur", m.aggregation, len(keys.current))
-    previous = _rolled(row, "prev", m.aggregation, len(keys.previous))
-    full_target = rules.resolve_target(targets, period, calendar, kind, m.aggregation)
-    target = rules.period_target(full_target, rolled, m.aggregation)
-    if full_target is None and row is not None and row["cur_last_period"] is not None:
-        last = calendar.parse(row["cur_last_period"])
-        target = rules.target_to_date(targets, period, calendar, kind, m.aggregation, rolled, last)
-    evaluation = rules.evaluate(rolled.value, target, m.direction, m.tolerance)
-    band = None
-    if m.direction == rules.Direction.RANGE:
-        band = rules.resolve_target(targets, keys.window[-1], calendar, kind, m.aggregation) or full_target
-    window = [row[f"w{i}"] for i in range(rules.TREND_PERIODS)] if row else [None] * rules.TREND_PERIODS
-    trend = rules.trend(window, m.direction, band) if row else None
-    change = rules.change(rolled, previous, m.aggregation)
-    due_active = _active(m, calendar, keys.due)
-    stale = rules.is_stale(bool(row and row["due"]), due_active)
-    shown_target = target or full_target
-    return MeasureStatus(
-        code=m.code,
-        name=m.name,
-        department_code=m.department_code,
-        department_name=m.department_name,
-        activity_code=m.activity_code,
-        activity_name=m.activity_name,
-        priority_slugs=priority_slugs,
-        unit_kind=m.unit_kind,
-        unit_label=m.unit_label,
-        direction=m.direction,
-        frequency=m.frequency,
-        aggregation=m.aggregation,
-        tolerance=m.tolerance,
-        is_key=m.is_key,
-        period=period.key,
-        status=evaluation.status.value,
-        score=evaluation.score,
-        actual=rolled.value,
-        target=shown_target.value if shown_target else None,
-        target_low=shown_target.low if shown_target else None,
-        target_high=shown_target.high if shown_target else None,
-        reported=rolled.present,
-        expected=rolled.expected,
-        miss=evaluation.miss,
-        relative_miss=evaluation.relative_miss,
-        stale=stale,
-        last_due=keys.due.key if due_active else None,
-        trend=trend.value if trend else None,
-        window=window,
-        window_periods=keys.window_labels,
-        previous=previous.value,
-        change=change,
-        measure_type=m.measure_type,
-        is_public=m.is_public,
+def _target_columns(
+    session: Session, measures: Sequence[_Measure], keys: Iterable[str]
+) -> dict[str, rules.TargetColumns]:
+    """The targets set for `keys`, as columns in the order of `measures` (one query)."""
+    row_of = {m.id: n for n, m in enumerate(measures)}
+    n = len(measures)
+    columns: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
+        Target.period.in_(sorted(set(keys)))
     )
+    for measure_id, key, value, low, high in session.execute(query):
+        if (row := row_of.get(measure_id)) is None:
+            continue
+        if key not in columns:
+            columns[key] = (
+                np.full(n, np.nan),
+                np.full(n, np.nan),
+                np.full(n, np.nan),
+                np.zeros(n, dtype=bool),
+            )
+        fields = columns[key]
+        for field, v in zip(fields, (value, low, high), strict=False):
+            field[row] = np.nan if v is None else v
+        fields[3][row] = True
+    return {key: rules.TargetColumns(*fields) for key, fields in columns.items()}
+
+
+def _listed(column: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in column.tolist()]
+
+
+def _evaluate(
+    measures: Sequence[_Measure],
+    calendar: FiscalCalendar,
+    plan: _Plan,
+    scan: _Scan,
+    targets: dict[str, rules.TargetColumns],
+    slugs: dict[int, list[str]],
+) -> list[MeasureStatus]:
+    """The status rules over all `measures` at once (column by column, aim.status *_columns),
+    for the `j`th plan of `scan`; one view model per measure, in the order given."""
+    n = len(measures)
+    period = plan.period
+    rows = scan.rows([m.id for m in measures])
+    window = np.full((n, rules.TREND_PERIODS), np.nan)
+    has_due = np.zeros(n, dtype=bool)
+    aggregation = np.array([m.aggregation for m in measures], dtype=object)
+    direction = np.array([m.direction for m in measures], dtype=object)
+    tolerance = np.array([m.tolerance for m in measures], dtype=float)
+    kind_of = np.array([FREQUENCY_KIND[m.frequency].value for m in measures], dtype=object)
+    value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
+    change = np.full(n, np.nan)
+    status = np.full(n, rules.Status.NO_DATA.value, dtype=object)
+    score = np.full(n, np.nan)
+    miss, relative = np.full(n, np.nan), np.full(n, np.nan)
+    shown = rules.TargetColumns.missing(n)
+    trend: list[str | None] = [None] * n
+    labels: list[list[str]] = [[] for _ in range(n)]
+    for kind, keys in plan.keys.items():
+        chosen = np.flatnonzero(kind_of == kind.value)
+        if not len(chosen):
+            continue
+        agg = aggregation[chosen]
+        cur = scan.take(rows[chosen], keys.current)
+        rolled = rules.rollup_columns(cur, agg, len(keys.current))
+        before = rules.rollup_columns(scan.take(rows[chosen], keys.previous), agg, len(keys.previous))
+        window[chosen] = scan.take(rows[chosen], keys.window)
+        has_due[chosen] = ~np.isnan(scan.take(rows[chosen], [keys.due])[:, 0])
+        mine = {key: t.take(chosen) for key, t in targets.items()}
+        full = rules.resolve_target_columns(mine, period, calendar, kind, agg)
+        target = rules.period_target_columns(full, rolled, agg)
+        have = ~np.isnan(cur)
+        last = np.where(have.any(axis=1), cur.shape[1] - 1 - np.argmax(have[:, ::-1], axis=1), -1)
+        to_date = rules.target_to_date_columns(mine, period, calendar, kind, agg, rolled, last)
+        target = to_date.where(~full.present & (last >= 0), target)
+        evaluation = rules.evaluate_columns(rolled.value, target, direction[chosen], tolerance[chosen])
+        band = rules.resolve_target_columns(mine, keys.window[-1], calendar, kind, agg)
+        band = band.where(band.present, full)
+        for i, t in zip(
+            chosen.tolist(), rules.trend_columns(window[chosen], direction[chosen], band), strict=True
+        ):
+            trend[i] = t
+            labels[i] = list(keys.window_labels)
+        value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
+        previous[chosen], reported_before[chosen] = before.value, before.present
+        change[chosen] = rules.change_columns(rolled, before, agg)
+        status[chosen], score[chosen] = evaluation.status, evaluation.score
+        miss[chosen], relative[chosen] = evaluation.miss, evaluation.relative_miss
+        picked = target.where(target.present, full)
+        for mine_field, all_field in zip(
+            (picked.value, picked.low, picked.high, picked.present),
+            (shown.value, shown.low, shown.high, shown.present),
+            strict=True,
+        ):
+            all_field[chosen] = mine_field
+    due_of = {kind: keys.due for kind, keys in plan.keys.items()}
+    # Whether each measure was active in its latest due period: dates compared once per kind.
+    bounds = {
+        kind: (calendar.start_date(due), calendar.end_date(due), due.key) for kind, due in due_of.items()
+    }
+    last_due: list[str | None] = []
+    stale: list[bool] = []
+    for m, has in zip(measures, has_due.tolist(), strict=True):
+        start, end, key = bounds[FREQUENCY_KIND[m.frequency]]
+        active = (m.active_from is None or m.active_from <= end) and (
+            m.retired_at is None or m.retired_at > start
+        )
+        last_due.append(key if active else None)
+        stale.append(rules.is_stale(has, active))
+    shown_target = [np.where(shown.present, f, np.nan) for f in (shown.value, shown.low, shown.high)]
+    columns = {
+        "code": [m.code for m in measures],
+        "name": [m.name for m in measures],
+        "department_code": [m.department_code for m in measures],
+        "department_name": [m.department_name for m in measures],
+        "activity_code": [m.activity_code for m in measures],
+        "activity_name": [m.activity_name for m in measures],
+        "priority_slugs": [list(slugs.get(m.activity_id, ())) for m in measures],
+        "unit_kind": [m.unit_kind for m in measures],
+        "unit_label": [m.unit_label for m in measures],
+        "direction": [m.direction for m in measures],
+        "frequency": [m.frequency for m in measures],
+        "aggregation": [m.aggregation for m in measures],
+        "tolerance": [float(m.tolerance) for m in measures],
+        "is_key": [m.is_key for m in measures],
+        "period": [period.key] * n,
+        "status": status.tolist(),
+        "score": _listed(score),
+        "actual": _listed(value),
+        "target": _listed(shown_target[0]),
+        "target_low": _listed(shown_target[1]),
+        "target_high": _listed(shown_target[2]),
+        "reported": present.tolist(),
+        "expected": expected.tolist(),
+        "miss": _listed(miss),
+        "relative_miss": _listed(relative),
+        "stale": stale,
+        "last_due": last_due,
+        "trend": trend,
+        "window": [[None if v != v else v for v in w] for w in window.tolist()],
+        "window_periods": labels,
+        "previous": _listed(previous),
+        "change": _listed(change),
+        "measure_type": [m.measure_type for m in measures],
+        "is_public": [m.is_public for m in measures],
+    }
+    return MeasureStatus.trusted(list(columns), zip(*columns.values(), strict=True))
 
 
 def scorecard(
@@ -442,36 +466,61 @@ def scorecard(
     is authorised to read (the analyst workbench passes its analyst and gets every department's).
     """
     as_of = as_of or published_on or date.today()
-    src = published_source(published_on)
     if period is None:
         period = default_period(session, calendar, as_of, published_on=published_on)
-    elif isinstance(period, str):
-        period = calendar.parse(period)
-    kinds = _kinds_within(period)
-    measures = [
-        m
-        for m in _public_measures(session, codes, user)
-        if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)
-    ]
-    keys = {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}
-    rows = _aggregate_actuals(session, keys, [m.id for m in measures] if codes is not None else None, src)
-    _last_values(session, rows, measures, keys, src)
-    targets = _load_targets(session, (m.id for m in measures), _target_keys(calendar, period))
+    return scorecards(
+        session, calendar, [period], as_of=as_of, codes=codes, published_on=published_on, user=user
+    )[0]
+
+
+def scorecards(
+    session: Session,
+    calendar: FiscalCalendar,
+    periods: Sequence[Period | str],
+    *,
+    as_of: date | None = None,
+    codes: Iterable[str] | None = None,
+    published_on: date | None = None,
+    user: Principal | None = None,
+) -> list[Scorecard]:
+    """The scorecards of several periods (a period and the one it is compared with) from one grouped
+    scan of the actuals and one query each for measures, targets and priorities; each exactly what
+    `scorecard` gives for its period."""
+    as_of = as_of or published_on or date.today()
+    src = published_source(published_on)
+    parsed = [calendar.parse(p) if isinstance(p, str) else p for p in periods]
+    visible = _public_measures(session, codes, user)
+    plans, chosen = [], []
+    for period in parsed:
+        kinds = _kinds_within(period)
+        chosen.append(
+            [m for m in visible if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)]
+        )
+        plans.append(_Plan(period, {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}))
+    wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
+    scan = _aggregate_actuals(session, plans, wanted, src)
+    target_keys = {key for p in parsed for key in _target_keys(calendar, p)}
+    targets = _target_columns(session, visible, target_keys)
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
+    slugs = {activity: [slug_of[p] for p in ids] for activity, ids in links.items()}
+    row_of = {m.id: n for n, m in enumerate(visible)}
+    cards = []
+    for j, (period, measures) in enumerate(zip(parsed, chosen, strict=True)):
+        rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
+        mine = {key: t.take(rows) for key, t in targets.items()}
+        evaluated = _evaluate(measures, calendar, plans[j], scan, mine, slugs)
+        cards.append(_card(calendar, period, as_of, priorities, evaluated))
+    return cards
 
-    evaluated = [
-        evaluate_measure(
-            m,
-            calendar,
-            period,
-            keys[FREQUENCY_KIND[m.frequency]],
-            rows.get(m.id),
-            targets.get(m.id, {}),
-            [slug_of[p] for p in links.get(m.activity_id, [])],
-        )
-        for m in measures
-    ]
+
+def _card(
+    calendar: FiscalCalendar,
+    period: Period,
+    as_of: date,
+    priorities: Sequence[Row[int, str, str, str]],
+    evaluated: list[MeasureStatus],
+) -> Scorecard:
     by_priority: dict[str, list[MeasureStatus]] = defaultdict(list)
     for m in evaluated:
         for slug in m.priority_slugs:
