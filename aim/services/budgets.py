@@ -272,7 +272,7 @@ def _output_view(
 
 def _outcome_view(m: MeasureStatus, before: MeasureStatus | None, budget: YearBudget) -> OutcomeView:
     found = rules.outcome_return(
-        budget.spent, m.actual, m.previous, m.direction, m.score, before.score if before else None
+        budget.spent, m.actual, m.previous, m.direction, m.score, before.score if before else None, m.target
     )
     return OutcomeView(
         code=m.code,
@@ -288,6 +288,7 @@ def _outcome_view(m: MeasureStatus, before: MeasureStatus | None, budget: YearBu
         trend=m.trend,
         improvement=found.improvement,
         spending_per_unit=found.spending_per_unit,
+        min_improvement=found.threshold,
         reason=found.reason,
     )
 

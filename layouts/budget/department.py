@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from aim.budget import TOO_SMALL
 from aim.budget_schemas import ActivityBudget, DepartmentBudget, OutcomeView, OutputView, YearBudget
 from aim.explain import amount, number
 from layouts import format as fmt
@@ -207,6 +208,13 @@ def output_table(activity: ActivityBudget, output: OutputView) -> html.Div:
     )
 
 
+def _unpriced(o: OutcomeView) -> str:
+    """Why an outcome has no spending per unit of improvement, in words (never a giant number)."""
+    if o.reason == TOO_SMALL and o.min_improvement is not None:
+        return f"{TOO_SMALL} (less than {amount(o.min_improvement, o.unit_kind, o.unit_label)})"
+    return o.reason or bf.DASH
+
+
 def _outcome_row(o: OutcomeView) -> html.Tr:
     improvement = bf.DASH
     if o.improvement is not None:
@@ -224,7 +232,7 @@ def _outcome_row(o: OutcomeView) -> html.Tr:
             _num(amount(o.previous, o.unit_kind, o.unit_label) if o.previous is not None else bf.DASH),
             html.Td(improvement, className="text-end"),
             html.Td(
-                bf.dollars(o.spending_per_unit) if o.spending_per_unit is not None else (o.reason or bf.DASH),
+                bf.dollars(o.spending_per_unit) if o.spending_per_unit is not None else _unpriced(o),
                 className="text-end small" if o.spending_per_unit is None else "text-end text-nowrap",
             ),
             html.Td(status_badge(o.status)),
