@@ -24,6 +24,7 @@ from aim.schemas import (
     ScheduleRow,
     Scorecard,
 )
+from aim.services.publication import published_source
 from aim.services.scorecard import PUBLISHED
 
 # Worst first: what a reader scanning for problems wants at the top.
@@ -164,9 +165,16 @@ def published_years(session: Session, calendar: FiscalCalendar) -> tuple[Period,
 
 
 def available_periods(
-    session: Session, calendar: FiscalCalendar, as_of: date | None = None
+    session: Session, calendar: FiscalCalendar, as_of: date | None = None, *, published_on: date | None = None
 ) -> list[PeriodOption]:
-    """Fiscal years with published data, newest first, each followed by its quarters."""
+    """Fiscal years with published data, newest first, each followed by its quarters (those begun).
+
+    With `published_on` (a page "as published on" that day), only what held a figure published by
+    the end of that day: the years, and the quarters holding a quarterly or monthly figure, so a
+    reader looking at an earlier day is never offered a period the public could not see then.
+    """
+    if published_on is not None:
+        return _periods_published_on(session, calendar, published_on)
     span = published_years(session, calendar)
     if span is None:
         return []
@@ -177,6 +185,28 @@ def available_periods(
         for quarter in reversed(calendar.children(year, Kind.QUARTER)):
             if calendar.start_date(quarter) <= (as_of or date.today()):
                 options.append(PeriodOption(key=quarter.key, label=calendar.label(quarter)))
+    return options
+
+
+def _periods_published_on(session: Session, calendar: FiscalCalendar, day: date) -> list[PeriodOption]:
+    src = published_source(day)
+    # A few hundred distinct period keys at most, even at 2,500 measures: grouped in Python.
+    keys = session.scalars(select(src.c.period).where(src.c.state == PUBLISHED).distinct())
+    years: set[Period] = set()
+    quarters: set[Period] = set()
+    for key in keys:
+        period = calendar.parse(key)
+        years.add(calendar.containing(period, Kind.YEAR))
+        if period.length <= Kind.QUARTER.months:
+            quarters.add(calendar.containing(period, Kind.QUARTER))
+    options: list[PeriodOption] = []
+    for year in sorted(years, reverse=True):
+        options.append(PeriodOption(key=year.key, label=calendar.label(year)))
+        options += [
+            PeriodOption(key=q.key, label=calendar.label(q))
+            for q in sorted(quarters, reverse=True)
+            if year.contains(q)
+        ]
     return options
 
 

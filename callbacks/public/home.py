@@ -13,6 +13,6 @@ from layouts.public import home
 def layout(period: str | None = None, published_on=None, **_query):
     rt = runtime()
     with rt.database.read() as session:
-        chosen, notice = read_period(session, rt, period)
+        chosen, notice = read_period(session, rt, period, published_on)
         card = scorecard(session, rt.calendar, chosen, published_on=published_on)
-        return home.build(card, site_info(session), periods(session, rt), notice=notice)
+        return home.build(card, site_info(session), periods(session, rt, published_on), notice=notice)

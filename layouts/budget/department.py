@@ -5,6 +5,7 @@ outcomes beside the spending."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -15,6 +16,7 @@ from aim.budget import TOO_SMALL
 from aim.budget_schemas import ActivityBudget, DepartmentBudget, OutcomeView, OutputView, YearBudget
 from aim.explain import amount, number
 from layouts import format as fmt
+from layouts import ids
 from layouts.budget import format as bf
 from layouts.components import aria, status_badge
 
@@ -303,10 +305,29 @@ def activity_budget(activity: ActivityBudget, year: int) -> html.Div:
     return html.Div(parts, className="activity-budget")
 
 
-def resources_section(view: DepartmentBudget) -> html.Section:
+def budget_as_of_note(published_on: date | None) -> dbc.Alert | None:
+    """What "as published on" does to budgets: nothing. The budget table keeps no publication date,
+    so the money is today's, set beside the outputs and outcomes published by that day."""
+    if published_on is None:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong(f"Budgets are today's figures, not those of {published_on:%Y-%m-%d}. "),
+            "The city's budget records carry no publication date, so the adopted budgets, spending and "
+            "funded positions below are the current ones. The outputs and outcomes are those published "
+            "by the end of that day, and each cost per unit divides today's money by those outputs.",
+        ],
+        color="secondary",
+        className="small",
+        id=ids.BUDGET_AS_OF_NOTE,
+    )
+
+
+def resources_section(view: DepartmentBudget, published_on: date | None = None) -> html.Section:
     return html.Section(
         [
             html.H2("Resources", className="h4 mt-4", id="resources"),
+            budget_as_of_note(published_on),
             html.P(
                 [
                     "Adopted budget, spending and funded positions over five fiscal years. Cost per unit "
