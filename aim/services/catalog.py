@@ -12,7 +12,16 @@ from datetime import date
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from aim.models import Activity, Actual, Budget, Department, Measure, Priority, activity_priorities
+from aim.models import (
+    Activity,
+    Actual,
+    ActualRevision,
+    Budget,
+    Department,
+    Measure,
+    Priority,
+    activity_priorities,
+)
 from aim.periods import FiscalCalendar, Kind, Period
 from aim.schemas import (
     ActivityView,
@@ -24,7 +33,7 @@ from aim.schemas import (
     ScheduleRow,
     Scorecard,
 )
-from aim.services.publication import published_source
+from aim.services.publication import cutoff
 from aim.services.scorecard import PUBLISHED
 
 # Worst first: what a reader scanning for problems wants at the top.
@@ -189,9 +198,15 @@ def available_periods(
 
 
 def _periods_published_on(session: Session, calendar: FiscalCalendar, day: date) -> list[PeriodOption]:
-    src = published_source(day)
-    # A few hundred distinct period keys at most, even at 2,500 measures: grouped in Python.
-    keys = session.scalars(select(src.c.period).where(src.c.state == PUBLISHED).distinct())
+    # A figure was public at the end of `day` when one of its revisions published it before then
+    # (aim/services/publication.py); no need to rebuild which value it had. A few hundred distinct
+    # period keys at most, even at 2,500 measures: grouped in Python.
+    keys = session.scalars(
+        select(Actual.period)
+        .join(ActualRevision, ActualRevision.actual_id == Actual.id)
+        .where(ActualRevision.state == PUBLISHED, ActualRevision.changed_at < cutoff(day))
+        .distinct()
+    )
     years: set[Period] = set()
     quarters: set[Period] = set()
     for key in keys:
