@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from aim.budget import TOO_SMALL
+from aim.budget import MIN_PRICED_SHARE, TOO_SMALL
 from aim.budget_schemas import ActivityBudget, DepartmentBudget, OutcomeView, OutputView, YearBudget
 from aim.explain import amount, number
 from layouts import format as fmt
@@ -263,8 +263,9 @@ def outcome_table(activity: ActivityBudget, year: int) -> html.Div:
         )
     ]
     return _table(
-        f"{activity.name}: outcomes in fiscal {year} beside the year's spending (not a causal claim; "
-        "see the methodology)",
+        f"{activity.name}: outcomes in fiscal {year} beside the year's spending (not a causal claim; a "
+        f"change under {MIN_PRICED_SHARE:.0%} of the outcome's target is too small to price; see the "
+        "methodology)",
         head,
         [html.Tbody([_outcome_row(o) for o in activity.outcomes])],
     )

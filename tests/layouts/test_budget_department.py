@@ -44,3 +44,18 @@ def test_the_budget_note_shows_only_on_a_page_as_published_on_a_day():
     assert budget_as_of_note(None) is None
     note = json.dumps(budget_as_of_note(date(2025, 7, 31)).to_plotly_json(), default=str)
     assert "Budgets are today's figures, not those of 2025-07-31." in note
+
+
+def test_the_outcome_table_says_which_changes_are_too_small_to_price():
+    from aim.budget_schemas import ActivityBudget, YearBudget
+    from layouts.budget.department import outcome_table
+
+    activity = ActivityBudget(
+        code="MPD-PATROL",
+        name="Patrol",
+        years=[YearBudget(fiscal_year=2025)],
+        outputs=[],
+        outcomes=[outcome()],
+    )
+    caption = json.dumps(outcome_table(activity, 2025).to_plotly_json(), default=str)
+    assert "a change under 1% of the outcome's target is too small to price" in caption
