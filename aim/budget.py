@@ -27,6 +27,8 @@ NO_BUDGET = "no budget recorded for the year"
 NO_OUTPUT = "no output reported for the year"
 ZERO_OUTPUT = "the output is zero, so there is no cost per unit"
 NOT_IMPROVED = "the outcome did not improve, so there is no cost per unit of improvement"
+TOO_SMALL = "change too small to price"
+NO_SPENDING = "no spending reported for the year"
 RANGE_OUTCOME = "the outcome is best within a range, so it has no single direction of improvement"
 NO_OUTCOME = "the outcome has no value in one of the two years"
 
@@ -111,20 +113,37 @@ def cost_per_unit(
     return UnitCost(prorated / output.value, basis, prorated, output.value, share)
 
 
+#: The smallest outcome improvement that is priced, as a share of the outcome's scale (its target,
+#: or without one its larger yearly value). Below it, spending ÷ improvement divides by a hair and
+#: gives a giant figure that means nothing; the page says "change too small to price" instead.
+MIN_PRICED_SHARE = 0.01
+# Float noise (0.1 + 0.2) must not turn a change of exactly the threshold into one just below it.
+_EPSILON = 1e-9
+
+
+def smallest_priced_improvement(target: float | None, now: float, then: float) -> float:
+    """MIN_PRICED_SHARE of the outcome's scale: the size of its target for the year when it has a
+    non-zero one, else the larger size of its two yearly values. Zero only when all are zero."""
+    scale = abs(target) if target else max(abs(now), abs(then))
+    return MIN_PRICED_SHARE * scale
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeReturn:
     """What an outcome moved while the money was spent, in its better direction.
 
     `improvement` is the outcome's change from the year before, positive when better (fewer
     homicides, more jobs); `spending_per_unit` the year's spending divided by that improvement
-    (None with `reason` when the outcome did not improve or cannot say); `score_change` the change
-    of the outcome's score against target. No causal claim: see docs/methodology.md.
+    (None with `reason` when the outcome did not improve, improved by less than `threshold`, the
+    smallest improvement priced, or cannot say); `score_change` the change of the outcome's score
+    against target. No causal claim: see docs/methodology.md.
     """
 
     improvement: float | None
     spending_per_unit: float | None
     score_change: float | None
     reason: str | None = None
+    threshold: float | None = None
 
 
 def outcome_return(
@@ -134,8 +153,14 @@ def outcome_return(
     direction: Direction | str,
     score_now: float | None = None,
     score_then: float | None = None,
+    target: float | None = None,
 ) -> OutcomeReturn:
-    """Spending per unit of outcome change, and the outcome's score change, for one year."""
+    """Spending per unit of outcome change, and the outcome's score change, for one year.
+
+    The reasons come in this order: no single better direction, a year without a value, no
+    improvement, an improvement below the threshold (smallest_priced_improvement), then no spending
+    reported; only an improvement of at least the threshold, with spending, is priced.
+    """
     direction = Direction(direction)
     score_change = None if score_now is None or score_then is None else score_now - score_then
     if direction is Direction.RANGE:
@@ -143,11 +168,14 @@ def outcome_return(
     if outcome_now is None or outcome_then is None:
         return OutcomeReturn(None, None, score_change, NO_OUTCOME)
     improvement = outcome_now - outcome_then if direction is Direction.UP else outcome_then - outcome_now
-    if spent is None:
-        return OutcomeReturn(improvement, None, score_change, NO_BUDGET)
+    threshold = smallest_priced_improvement(target, outcome_now, outcome_then)
     if improvement <= 0:
-        return OutcomeReturn(improvement, None, score_change, NOT_IMPROVED)
-    return OutcomeReturn(improvement, spent / improvement, score_change)
+        return OutcomeReturn(improvement, None, score_change, NOT_IMPROVED, threshold)
+    if improvement < threshold - _EPSILON * max(1.0, threshold):
+        return OutcomeReturn(improvement, None, score_change, TOO_SMALL, threshold)
+    if spent is None:
+        return OutcomeReturn(improvement, None, score_change, NO_SPENDING, threshold)
+    return OutcomeReturn(improvement, spent / improvement, score_change, threshold=threshold)
 
 
 def score_change(now: float | None, then: float | None) -> float | None:

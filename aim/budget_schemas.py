@@ -65,6 +65,7 @@ class OutcomeView(View):
     trend: str | None = None
     improvement: float | None = None  # in the better direction
     spending_per_unit: float | None = None  # spending / improvement
+    min_improvement: float | None = None  # the smallest improvement priced (aim.budget)
     reason: str | None = None
 
 

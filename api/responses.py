@@ -291,7 +291,13 @@ class OutcomeView(Model):
         description="Change from the year before in the better direction (positive: better)"
     )
     spending_per_unit: float | None = Field(
-        description="The year's spending / improvement; null when it did not improve. Not a causal claim"
+        description="The year's spending / improvement; null when it did not improve, improved by less "
+        "than min_improvement, or no spending is reported. Not a causal claim"
+    )
+    min_improvement: float | None = Field(
+        description="The smallest improvement that is priced: 1% of the outcome's target for the year "
+        "(without one, of the larger of its two yearly values); a smaller one is 'change too small to "
+        "price'"
     )
     reason: str | None
 

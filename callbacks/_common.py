@@ -22,7 +22,7 @@ from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, PeriodOption
 from aim.services.catalog import available_periods
 from aim.services.scorecard import default_period
-from layouts.components import ANY, as_published_notice
+from layouts.components import ANY, as_published_notice, keep_in_forms
 from web.context import current_principal, runtime  # noqa: F401 - re-exported for loaders
 
 
@@ -74,19 +74,26 @@ def as_published(loader):
         result = loader(*args, published_on=day, **kwargs)
         if day is None and problem is None:
             return result
+        if day is not None:
+            # Choosing another period or filter keeps the page as published on that day.
+            keep_in_forms(result, "as_of", f"{day:%Y-%m-%d}")
         return html.Div([as_published_notice(day, problem), result])
 
     return wrapped
 
 
-def read_period(session: Session, rt: Runtime, text: object) -> tuple[Period, str | None]:
-    """The period in the URL, or the default one with a notice saying what was wrong."""
+def read_period(
+    session: Session, rt: Runtime, text: object, published_on: date | None = None
+) -> tuple[Period, str | None]:
+    """The period in the URL, or the default one (as published on `published_on`, when given) with
+    a notice saying what was wrong."""
     if text:
         try:
             return rt.calendar.parse(str(text)), None
         except PeriodError as exc:
-            return default_period(session, rt.calendar), f"{exc} Showing the latest period instead."
-    return default_period(session, rt.calendar), None
+            default = default_period(session, rt.calendar, published_on=published_on)
+            return default, f"{exc} Showing the latest period instead."
+    return default_period(session, rt.calendar, published_on=published_on), None
 
 
 def read_filter(**fields: object) -> tuple[MeasureFilter, str | None]:
@@ -109,8 +116,9 @@ def page_number(text: object) -> int:
     return int(value) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
 
 
-def periods(session: Session, rt: Runtime) -> list[PeriodOption]:
-    return available_periods(session, rt.calendar)
+def periods(session: Session, rt: Runtime, published_on: date | None = None) -> list[PeriodOption]:
+    """The periods a reader may choose; on a page as published on a day, those public by then."""
+    return available_periods(session, rt.calendar, published_on=published_on)
 
 
 def notices(*texts: str | None) -> str | None:

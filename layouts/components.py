@@ -240,5 +240,28 @@ def filter_form(
     )
 
 
+def keep_in_forms(tree: Any, name: str, value: str) -> None:
+    """Add a hidden field to every filter and period form (filter_form's) in a built page, so that
+    submitting one keeps `name` in the URL (a page as published on a day stays on that day)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if isinstance(node, html.Form) and getattr(node, "role", None) == "search":
+            node.children = [*_as_list(node.children), dcc.Input(type="hidden", name=name, value=value)]
+            continue
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str | int | float):
+            stack.append(children)
+
+
+def _as_list(children: Any) -> list:
+    if children is None:
+        return []
+    return list(children) if isinstance(children, list | tuple) else [children]
+
+
 def money(value) -> str:
     return "\u2014" if value is None else f"${number(float(value), 0)}"

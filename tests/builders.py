@@ -52,7 +52,15 @@ def measure(session: Session, act: Activity, code: str, **fields) -> Measure:
 ENTERED_AT = datetime(2026, 1, 2, 12, tzinfo=timezone.utc)
 
 
-def actuals(session: Session, m: Measure, values: dict[str, float | None], state: str = "published") -> None:
+def actuals(
+    session: Session,
+    m: Measure,
+    values: dict[str, float | None],
+    state: str = "published",
+    *,
+    at: datetime = ENTERED_AT,
+) -> None:
+    """Values entered (and, by default, published) at `at`: what the public saw from that day on."""
     for period, value in values.items():
         actual = Actual(
             measure=m,
@@ -60,10 +68,10 @@ def actuals(session: Session, m: Measure, values: dict[str, float | None], state
             value=value,
             state=state,
             updated_by="test",
-            updated_at=ENTERED_AT,
-            published_at=ENTERED_AT if state == "published" else None,
+            updated_at=at,
+            published_at=at if state == "published" else None,
         )
-        actual.change_time = ENTERED_AT
+        actual.change_time = at
         session.add(actual)
 
 

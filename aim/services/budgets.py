@@ -159,11 +159,16 @@ def department_budget(
     period: Period,
     *,
     as_of: date | None = None,
+    published_on: date | None = None,
     years: int = TABLE_YEARS,
 ) -> DepartmentBudget | None:
     """A department's resource table for the `years` fiscal years up to the period's, per activity
     and in total, with each activity's public outputs (and their cost per unit) and public outcomes
-    (with spending per unit of improvement). None for an unknown department."""
+    (with spending per unit of improvement). None for an unknown department.
+
+    With `published_on`, outputs and outcomes are the figures published by the end of that day (as
+    on every public page); the money is always the budget table as it is now, which keeps no
+    publication dates (the page says so)."""
     department = session.execute(
         select(Department.id, Department.name).where(Department.code == code)
     ).first()
@@ -187,7 +192,12 @@ def department_budget(
     ).all()
     codes = [m.code for m in measures]
     cards = {
-        int(p.key): {m.code: m for m in scorecard(session, calendar, p, as_of=as_of, codes=codes).measures}
+        int(p.key): {
+            m.code: m
+            for m in scorecard(
+                session, calendar, p, as_of=as_of, codes=codes, published_on=published_on
+            ).measures
+        }
         if codes
         else {}
         for p in periods
@@ -272,7 +282,7 @@ def _output_view(
 
 def _outcome_view(m: MeasureStatus, before: MeasureStatus | None, budget: YearBudget) -> OutcomeView:
     found = rules.outcome_return(
-        budget.spent, m.actual, m.previous, m.direction, m.score, before.score if before else None
+        budget.spent, m.actual, m.previous, m.direction, m.score, before.score if before else None, m.target
     )
     return OutcomeView(
         code=m.code,
@@ -288,6 +298,7 @@ def _outcome_view(m: MeasureStatus, before: MeasureStatus | None, budget: YearBu
         trend=m.trend,
         improvement=found.improvement,
         spending_per_unit=found.spending_per_unit,
+        min_improvement=found.threshold,
         reason=found.reason,
     )
 

@@ -9,10 +9,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import String, func, literal, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
-from aim.models import Activity, Actual, Budget, Department, Measure, Priority, activity_priorities
+from aim.models import (
+    Activity,
+    Actual,
+    ActualRevision,
+    Budget,
+    Department,
+    Measure,
+    Priority,
+    activity_priorities,
+)
 from aim.periods import FiscalCalendar, Kind, Period
 from aim.schemas import (
     ActivityView,
@@ -24,6 +33,7 @@ from aim.schemas import (
     ScheduleRow,
     Scorecard,
 )
+from aim.services.publication import cutoff
 from aim.services.scorecard import PUBLISHED
 
 # Worst first: what a reader scanning for problems wants at the top.
@@ -164,9 +174,16 @@ def published_years(session: Session, calendar: FiscalCalendar) -> tuple[Period,
 
 
 def available_periods(
-    session: Session, calendar: FiscalCalendar, as_of: date | None = None
+    session: Session, calendar: FiscalCalendar, as_of: date | None = None, *, published_on: date | None = None
 ) -> list[PeriodOption]:
-    """Fiscal years with published data, newest first, each followed by its quarters."""
+    """Fiscal years with published data, newest first, each followed by its quarters (those begun).
+
+    With `published_on` (a page "as published on" that day), only what held a figure published by
+    the end of that day: the years, and the quarters holding a quarterly or monthly figure, so a
+    reader looking at an earlier day is never offered a period the public could not see then.
+    """
+    if published_on is not None:
+        return _periods_published_on(session, calendar, published_on)
     span = published_years(session, calendar)
     if span is None:
         return []
@@ -177,6 +194,50 @@ def available_periods(
         for quarter in reversed(calendar.children(year, Kind.QUARTER)):
             if calendar.start_date(quarter) <= (as_of or date.today()):
                 options.append(PeriodOption(key=quarter.key, label=calendar.label(quarter)))
+    return options
+
+
+def _periods_published_on(session: Session, calendar: FiscalCalendar, day: date) -> list[PeriodOption]:
+    """The years and quarters holding a figure published before the end of `day`: a figure was
+    public then when one of its revisions published it before then (aim/services/publication.py).
+
+    One statement of indexed existence probes, one per year and per quarter begun by `day` (about
+    a hundred over twenty years), each stopping at its first hit: rebuilding every figure as of
+    the day, or listing the periods of every published revision, reads the whole history (seconds
+    at the synthetic city's 600,000 revisions)."""
+    span = published_years(session, calendar)
+    if span is None:
+        return []
+    first, last = span
+    until = min(last, calendar.on(day, Kind.YEAR))
+    if until < first:
+        return []
+    before = cutoff(day)
+
+    def had_figures(option: Period, keys: list[str]):
+        probe = (
+            select(literal(1))
+            .select_from(Actual)
+            .join(ActualRevision, ActualRevision.actual_id == Actual.id)
+            .where(Actual.state == PUBLISHED, Actual.period.in_(keys))
+            .where(ActualRevision.state == PUBLISHED, ActualRevision.changed_at < before)
+        )
+        return select(literal(option.key, String).label("period")).where(probe.exists())
+
+    years = list(reversed(calendar.span(first, until)))
+    probes = [had_figures(year, [year.key]) for year in years] + [
+        had_figures(q, [q.key, *(m.key for m in calendar.children(q, Kind.MONTH))])
+        for year in years
+        for q in calendar.children(year, Kind.QUARTER)
+        if calendar.start_date(q) <= day
+    ]
+    found = set(session.scalars(union_all(*probes)))
+    options: list[PeriodOption] = []
+    for year in years:
+        quarters = [q for q in reversed(calendar.children(year, Kind.QUARTER)) if q.key in found]
+        if quarters or year.key in found:
+            options.append(PeriodOption(key=year.key, label=calendar.label(year)))
+            options += [PeriodOption(key=q.key, label=calendar.label(q)) for q in quarters]
     return options
 
 

@@ -37,7 +37,7 @@ def layout(
         q=q, priority=priority, department=department, status=status, frequency=frequency, sort=sort
     )
     with rt.database.read() as session:
-        chosen, period_notice = read_period(session, rt, period)
+        chosen, period_notice = read_period(session, rt, period, published_on)
         card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         searched = search(session, wanted.q) if wanted.q else Search(set(), {})
         return browsing.build_browse(
@@ -46,7 +46,7 @@ def layout(
             wanted,
             departments_with_public_measures(session),
             priorities(session),
-            periods(session, rt),
+            periods(session, rt, published_on),
             card.period,
             card.period_label,
             site_info(session),

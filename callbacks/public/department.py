@@ -16,12 +16,19 @@ from layouts.public import pages
 def layout(code: str | None = None, period: str | None = None, published_on=None, **_query):
     rt = runtime()
     with rt.database.read() as session:
-        chosen, notice = read_period(session, rt, period)
+        chosen, notice = read_period(session, rt, period, published_on)
         card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         view = department_view(session, rt.calendar, code or "", card, chosen)
         if view is None:
             return pages.build_not_found(f"/departments/{code}")
-        budget = department_budget(session, rt.calendar, code or "", chosen)
+        budget = department_budget(session, rt.calendar, code or "", chosen, published_on=published_on)
         return pages.build_department(
-            view, periods(session, rt), card.period, card.period_label, site_info(session), notice, budget
+            view,
+            periods(session, rt, published_on),
+            card.period,
+            card.period_label,
+            site_info(session),
+            notice,
+            budget,
+            published_on=published_on,
         )

@@ -17,9 +17,11 @@ from layouts.public import home
 def layout(period: str | None = None, published_on=None, **_query):
     rt = runtime()
     with rt.database.read() as session:
-        chosen, notice = read_period(session, rt, period)
+        chosen, notice = read_period(session, rt, period, published_on)
         card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         span = span_periods(rt.calendar, chosen, home.INDEX_SPAN, published_on or date.today())
         # user=None: the public series, internal measures never included.
         series = index_series(session, rt.calendar, span, user=None, published_on=published_on)
-        return home.build(card, site_info(session), periods(session, rt), notice=notice, index=series)
+        return home.build(
+            card, site_info(session), periods(session, rt, published_on), notice=notice, index=series
+        )

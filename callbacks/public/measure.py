@@ -25,7 +25,7 @@ def layout(
     rt = runtime()
     published_on, as_of_notice = read_as_of(as_of)
     with rt.database.read() as session:
-        chosen, notice = read_period(session, rt, period)
+        chosen, notice = read_period(session, rt, period, published_on)
         notice = notices(notice, as_of_notice)
         detail = measure_detail(session, rt.calendar, code or "", chosen, published_on=published_on)
         site = site_info(session)
@@ -45,4 +45,6 @@ def layout(
                     )
             return measure.not_found(code or "", site)
         shown = "year" if view == "year" else "period"
-        return measure.build(detail, rt.calendar, periods(session, rt), site, notice, view=shown)
+        return measure.build(
+            detail, rt.calendar, periods(session, rt, published_on), site, notice, view=shown
+        )

@@ -37,7 +37,7 @@ def layout(
         department=department, status=status, frequency=frequency, sort=sort, priority=slug
     )
     with rt.database.read() as session:
-        chosen, period_notice = read_period(session, rt, period)
+        chosen, period_notice = read_period(session, rt, period, published_on)
         card = scorecard(session, rt.calendar, chosen, published_on=published_on)
         priority = next((p for p in card.priorities if p.slug == slug), None)
         if priority is None:
@@ -53,7 +53,7 @@ def layout(
                 for d in departments_with_public_measures(session)
                 if any(m.department_code == d.code for m in in_priority)
             ],
-            periods(session, rt),
+            periods(session, rt, published_on),
             card.period,
             card.period_label,
             site_info(session),

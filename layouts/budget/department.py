@@ -5,15 +5,18 @@ outcomes beside the spending."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from aim.budget import MIN_PRICED_SHARE, TOO_SMALL
 from aim.budget_schemas import ActivityBudget, DepartmentBudget, OutcomeView, OutputView, YearBudget
 from aim.explain import amount, number
 from layouts import format as fmt
+from layouts import ids
 from layouts.budget import format as bf
 from layouts.components import aria, status_badge
 
@@ -207,6 +210,13 @@ def output_table(activity: ActivityBudget, output: OutputView) -> html.Div:
     )
 
 
+def _unpriced(o: OutcomeView) -> str:
+    """Why an outcome has no spending per unit of improvement, in words (never a giant number)."""
+    if o.reason == TOO_SMALL and o.min_improvement is not None:
+        return f"{TOO_SMALL} (less than {amount(o.min_improvement, o.unit_kind, o.unit_label)})"
+    return o.reason or bf.DASH
+
+
 def _outcome_row(o: OutcomeView) -> html.Tr:
     improvement = bf.DASH
     if o.improvement is not None:
@@ -224,7 +234,7 @@ def _outcome_row(o: OutcomeView) -> html.Tr:
             _num(amount(o.previous, o.unit_kind, o.unit_label) if o.previous is not None else bf.DASH),
             html.Td(improvement, className="text-end"),
             html.Td(
-                bf.dollars(o.spending_per_unit) if o.spending_per_unit is not None else (o.reason or bf.DASH),
+                bf.dollars(o.spending_per_unit) if o.spending_per_unit is not None else _unpriced(o),
                 className="text-end small" if o.spending_per_unit is None else "text-end text-nowrap",
             ),
             html.Td(status_badge(o.status)),
@@ -253,8 +263,9 @@ def outcome_table(activity: ActivityBudget, year: int) -> html.Div:
         )
     ]
     return _table(
-        f"{activity.name}: outcomes in fiscal {year} beside the year's spending (not a causal claim; "
-        "see the methodology)",
+        f"{activity.name}: outcomes in fiscal {year} beside the year's spending (not a causal claim; a "
+        f"change under {MIN_PRICED_SHARE:.0%} of the outcome's target is too small to price; see the "
+        "methodology)",
         head,
         [html.Tbody([_outcome_row(o) for o in activity.outcomes])],
     )
@@ -295,10 +306,29 @@ def activity_budget(activity: ActivityBudget, year: int) -> html.Div:
     return html.Div(parts, className="activity-budget")
 
 
-def resources_section(view: DepartmentBudget) -> html.Section:
+def budget_as_of_note(published_on: date | None) -> dbc.Alert | None:
+    """What "as published on" does to budgets: nothing. The budget table keeps no publication date,
+    so the money is today's, set beside the outputs and outcomes published by that day."""
+    if published_on is None:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong(f"Budgets are today's figures, not those of {published_on:%Y-%m-%d}. "),
+            "The city's budget records carry no publication date, so the adopted budgets, spending and "
+            "funded positions below are the current ones. The outputs and outcomes are those published "
+            "by the end of that day, and each cost per unit divides today's money by those outputs.",
+        ],
+        color="secondary",
+        className="small",
+        id=ids.BUDGET_AS_OF_NOTE,
+    )
+
+
+def resources_section(view: DepartmentBudget, published_on: date | None = None) -> html.Section:
     return html.Section(
         [
             html.H2("Resources", className="h4 mt-4", id="resources"),
+            budget_as_of_note(published_on),
             html.P(
                 [
                     "Adopted budget, spending and funded positions over five fiscal years. Cost per unit "

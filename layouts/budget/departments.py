@@ -4,6 +4,7 @@ public measures and their status counts, in a table sorted by any column through
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
@@ -12,6 +13,7 @@ from dash import dcc, html
 from aim.budget_schemas import DepartmentsIndex, DepartmentSummary
 from aim.schemas import PeriodOption, SiteInfo
 from layouts.budget import format as bf
+from layouts.budget.department import budget_as_of_note
 from layouts.components import aria, demonstration_notice
 from layouts.public.home import period_form
 
@@ -63,11 +65,25 @@ def skeleton() -> html.Div:
     return html.Div(html.H1("Departments"))
 
 
-def _heading(key: str, text: str, sort: str, descending: bool, period: str) -> html.Th:
+def _as_of(published_on: date | None) -> dict[str, str]:
+    """The query field that keeps a page "as published on" a day on that day."""
+    return {"as_of": f"{published_on:%Y-%m-%d}"} if published_on else {}
+
+
+def _heading(
+    key: str, text: str, sort: str, descending: bool, period: str, published_on: date | None
+) -> html.Th:
     active = key == sort
     # A second click on the sorted column reverses it; a new column starts biggest first (A-Z for names).
     next_descending = (not descending) if active else key != "name"
-    query = urlencode({"period": period, "sort": key, "order": "desc" if next_descending else "asc"})
+    query = urlencode(
+        {
+            "period": period,
+            "sort": key,
+            "order": "desc" if next_descending else "asc",
+            **_as_of(published_on),
+        }
+    )
     arrow = ("\u25bc" if descending else "\u25b2") if active else ""
     state = ("descending" if descending else "ascending") if active else None
     return html.Th(
@@ -82,13 +98,14 @@ def _heading(key: str, text: str, sort: str, descending: bool, period: str) -> h
     )
 
 
-def _row(d: DepartmentSummary, period: str) -> html.Tr:
+def _row(d: DepartmentSummary, period: str, published_on: date | None) -> html.Tr:
     def cell(text: str) -> html.Td:
         return html.Td(text, className="text-end text-nowrap")
 
+    query = urlencode({"period": period, **_as_of(published_on)})
     return html.Tr(
         [
-            html.Th(dcc.Link(d.name, href=f"/departments/{d.code}?period={period}"), scope="row"),
+            html.Th(dcc.Link(d.name, href=f"/departments/{d.code}?{query}"), scope="row"),
             cell(bf.dollars(d.adopted)),
             cell(bf.dollars(d.spent)),
             cell(
@@ -113,8 +130,12 @@ def build(
     sort: str,
     descending: bool,
     notice: str | None = None,
+    *,
+    published_on: date | None = None,
 ) -> html.Div:
-    rows = [_row(d, index.period) for d in sort_departments(index.departments, sort, descending)]
+    rows = [
+        _row(d, index.period, published_on) for d in sort_departments(index.departments, sort, descending)
+    ]
     caption = (
         f"{len(index.departments)} departments: budget for fiscal {index.fiscal_year} and public "
         f"measures for {index.period_label}"
@@ -136,12 +157,18 @@ def build(
                 className="lead",
             ),
             period_form("/departments", periods, index.period, hidden={"sort": sort}),
+            budget_as_of_note(published_on),
             html.Div(
                 dbc.Table(
                     [
                         html.Caption(caption + ". Select a heading to sort.", className="caption-top"),
                         html.Thead(
-                            html.Tr([_heading(k, t, sort, descending, index.period) for k, t in COLUMNS])
+                            html.Tr(
+                                [
+                                    _heading(k, t, sort, descending, index.period, published_on)
+                                    for k, t in COLUMNS
+                                ]
+                            )
                         ),
                         html.Tbody(rows),
                     ],

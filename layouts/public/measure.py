@@ -427,7 +427,11 @@ def build(
             html.H1(info.name),
             status_section(detail),
             period_form(
-                f"/measures/{info.code}", periods, detail.period, hidden={"view": "year" if by_year else ""}
+                f"/measures/{info.code}",
+                periods,
+                detail.period,
+                # Another period of the page as published on a day stays on that day.
+                hidden={"view": "year" if by_year else "", "as_of": _as_of_day(detail)},
             ),
             as_published_form(info.code, detail.period, detail.published_on),
             chart_section(detail, calendar, view),
@@ -453,8 +457,12 @@ def build(
     )
 
 
+def _as_of_day(detail: MeasureDetail) -> str:
+    return f"{detail.published_on:%Y-%m-%d}" if detail.published_on else ""
+
+
 def _as_of_query(detail: MeasureDetail) -> str:
-    return f"?as_of={detail.published_on:%Y-%m-%d}" if detail.published_on else ""
+    return f"?as_of={_as_of_day(detail)}" if detail.published_on else ""
 
 
 def as_published_label(code: str, period: str, published_on: date | None) -> dbc.Alert | None:

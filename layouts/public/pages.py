@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -27,6 +28,8 @@ def build_department(
     site: SiteInfo,
     notice: str | None = None,
     budget: DepartmentBudget | None = None,
+    *,
+    published_on: date | None = None,
 ) -> html.Div:
     sections = []
     budgets = {a.code: a for a in budget.activities} if budget else {}
@@ -78,7 +81,7 @@ def build_department(
             html.P(view.description) if view.description else None,
             html.P(f"{len(view.activities)} activities; measures for {period_label}.", className="lead"),
             period_form(f"/departments/{view.code}", periods, period),
-            resources_section(budget) if budget else None,
+            resources_section(budget, published_on) if budget else None,
             *sections,
         ]
     )

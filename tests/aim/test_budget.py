@@ -1,16 +1,20 @@
 """The budget rules with figures computed by hand: variance, cost per unit (spent, adopted, missing
-spending, zero output, partial year), year over year, and the return-on-investment figures."""
+spending, zero output, partial year), year over year, and the return-on-investment figures with
+their minimum-change rule (at the threshold, under it, no change, worsening, missing spending)."""
 
 from __future__ import annotations
 
 import pytest
 
 from aim.budget import (
+    MIN_PRICED_SHARE,
     NO_BUDGET,
     NO_OUTCOME,
     NO_OUTPUT,
+    NO_SPENDING,
     NOT_IMPROVED,
     RANGE_OUTCOME,
+    TOO_SMALL,
     ZERO_OUTPUT,
     Basis,
     Change,
@@ -18,6 +22,7 @@ from aim.budget import (
     cost_per_unit,
     outcome_return,
     score_change,
+    smallest_priced_improvement,
     variance,
     year_over_year,
 )
@@ -128,9 +133,76 @@ def test_an_outcome_that_did_not_improve_has_no_spending_per_unit():
 def test_return_figures_say_why_they_are_missing():
     assert outcome_return(1_000_000, 5, 4, "range").reason == RANGE_OUTCOME
     assert outcome_return(1_000_000, None, 4, "up").reason == NO_OUTCOME
-    missing_spending = outcome_return(None, 5, 4, "up")
-    assert missing_spending.improvement == 1 and missing_spending.spending_per_unit is None
-    assert missing_spending.reason == NO_BUDGET
+
+
+# -- the minimum-change rule: an improvement under 1% of the outcome's scale is not priced ------------
+def test_the_priced_share_is_one_percent_as_the_methodology_says():
+    assert MIN_PRICED_SHARE == 0.01
+
+
+def test_the_scale_is_the_target_or_without_one_the_larger_yearly_value():
+    assert smallest_priced_improvement(90, 100, 120) == pytest.approx(0.9)  # 1% of the target 90
+    assert smallest_priced_improvement(-40, 1, 2) == pytest.approx(0.4)  # the target's size
+    assert smallest_priced_improvement(None, 60.5, 60) == pytest.approx(0.605)  # 1% of 60.5
+    assert smallest_priced_improvement(0, 9, 10) == pytest.approx(0.1)  # a zero target ("vision zero")
+    assert smallest_priced_improvement(None, 0, 0) == 0
+
+
+def test_a_hair_of_improvement_is_too_small_to_price_not_a_giant_figure():
+    # Homicides (target 90) from 120.00 to 119.99 while $98,000,000 was spent: without the rule,
+    # $9,800,000,000 per homicide fewer. 0.01 is under 0.9 (1% of 90): "change too small to price".
+    found = outcome_return(98_000_000, 119.99, 120, "down", target=90)
+    assert found.improvement == pytest.approx(0.01)
+    assert found.spending_per_unit is None
+    assert found.reason == TOO_SMALL == "change too small to price"
+    assert found.threshold == pytest.approx(0.9)
+
+
+def test_an_improvement_exactly_at_the_threshold_is_priced():
+    # Percent of residents employed, target 80.0%: from 70.0% to 70.8% is 0.8 points, exactly 1% of
+    # the target (the subtraction gives 0.7999999999999972 in floating point: still priced).
+    found = outcome_return(2_000_000, 70.8, 70.0, "up", target=80.0)
+    assert found.reason is None and found.threshold == pytest.approx(0.8)
+    assert found.spending_per_unit == pytest.approx(2_500_000)  # $2,000,000 / 0.8 points
+
+
+def test_an_improvement_just_under_the_threshold_is_not_priced():
+    found = outcome_return(2_000_000, 70.79, 70.0, "up", target=80.0)  # 0.79 < 0.8
+    assert found.spending_per_unit is None and found.reason == TOO_SMALL
+
+
+def test_without_a_target_the_threshold_is_one_percent_of_the_larger_year():
+    # 60.0 -> 60.5: 0.5 < 0.605 (1% of 60.5); 60.0 -> 61.0: 1.0 >= 0.61, $1,000,000 per unit.
+    assert outcome_return(1_000_000, 60.5, 60.0, "up").reason == TOO_SMALL
+    priced = outcome_return(1_000_000, 61.0, 60.0, "up")
+    assert priced.threshold == pytest.approx(0.61) and priced.spending_per_unit == pytest.approx(1_000_000)
+
+
+def test_a_zero_target_measures_the_threshold_against_the_values():
+    # Traffic deaths, target 0: from 10 to 9 is 1 fewer, over 0.1 (1% of 10): $500,000 per death fewer.
+    found = outcome_return(500_000, 9, 10, "down", target=0)
+    assert found.threshold == pytest.approx(0.1) and found.spending_per_unit == pytest.approx(500_000)
+
+
+def test_no_change_is_not_an_improvement_even_with_a_zero_threshold():
+    same = outcome_return(1_000_000, 120, 120, "down", target=90)
+    assert same.improvement == 0 and same.reason == NOT_IMPROVED and same.spending_per_unit is None
+    nothing = outcome_return(1_000_000, 0, 0, "up")
+    assert nothing.threshold == 0 and nothing.reason == NOT_IMPROVED
+
+
+def test_a_worsening_outcome_says_it_did_not_improve_whatever_its_size():
+    worse = outcome_return(1_000_000, 120.5, 120, "down", target=90)  # under the threshold too
+    assert worse.improvement == pytest.approx(-0.5) and worse.reason == NOT_IMPROVED
+
+
+def test_missing_spending_is_said_only_once_the_outcome_change_is_large_enough_to_price():
+    # 4 -> 5 (up, target 10): 1 >= 0.1, but no spending is reported, so no figure, and the page says so.
+    missing = outcome_return(None, 5, 4, "up", target=10)
+    assert missing.improvement == 1 and missing.spending_per_unit is None and missing.reason == NO_SPENDING
+    # A hair of change without spending: the outcome's reason comes first.
+    assert outcome_return(None, 4.05, 4, "up", target=10).reason == TOO_SMALL
+    assert outcome_return(None, 3, 4, "up", target=10).reason == NOT_IMPROVED
 
 
 def test_score_change_needs_both_scores():

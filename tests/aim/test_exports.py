@@ -182,10 +182,23 @@ def test_csv_has_the_headings_the_rows_and_neutralised_text():
     text = table_csv([(f, h) for f, h, _k, _m in COLUMNS], ROWS)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Activity", "Spent", "Change", "Score"]
-    assert rows[1] == ["Garbage collection", "43146283.0", "-0.0397", "1.02"]
+    # Through csv_text: a whole amount without a trailing ".0", as every CSV download writes it (it
+    # read "43146283.0" while the workbench and /budgets.csv had a writer of their own).
+    assert rows[1] == ["Garbage collection", "43146283", "-0.0397", "1.02"]
     assert rows[2][0] == '\'=HYPERLINK("http://x")' and rows[2][1:] == ["", "", ""]
     assert rows[3][0] == "'\uff1dcmd"
     assert text.endswith("\r\n")
+
+
+def test_every_csv_download_writes_the_same_row_the_same_way():
+    from aim.exports import Sheet, sheet_csv
+
+    values = [43146283.0, Decimal("1.50"), -0.0397, date(2026, 1, 2), None, "=cmd", ["a", "b"]]
+    header = ["a", "b", "c", "d", "e", "f", "g"]
+    table = table_csv(list(zip(header, header, strict=True)), [dict(zip(header, values, strict=True))])
+    sheet = sheet_csv(Sheet("x", header, [values])).decode("utf-8").removeprefix("\ufeff")
+    assert table == csv_text(header, [values]) == sheet
+    assert table.splitlines()[1] == "43146283,1.5,-0.0397,2026-01-02,,'=cmd,a; b"
 
 
 def test_xlsx_keeps_numbers_with_formats_freezes_the_header_and_explains_the_columns():

@@ -112,13 +112,15 @@ def test_a_partial_year_uses_the_adopted_budget_in_the_share_of_months_reported(
     assert year["cost_per_unit"] == pytest.approx(adopted * year["reported"] / 12 / year["output"])
 
 
-def test_outcomes_carry_spending_per_unit_of_improvement_only_when_they_improved(api):
+def test_outcomes_carry_spending_per_unit_of_improvement_only_when_they_improved_enough(api):
     body = get(f"{api}/departments/MPD?period=2025").json()
     outcomes = [o for a in body["activities"] for o in a["outcomes"]]
     assert outcomes
     for o in outcomes:
-        if o["improvement"] is not None and o["improvement"] > 0:
+        if o["improvement"] is not None and o["improvement"] >= o["min_improvement"] > 0:
             assert o["spending_per_unit"] is not None and o["reason"] is None
+        elif o["improvement"] is not None and o["improvement"] > 0:
+            assert o["spending_per_unit"] is None and o["reason"] == "change too small to price"
         elif o["direction"] != "range" and o["improvement"] is not None:
             assert o["spending_per_unit"] is None and "did not improve" in o["reason"]
 

@@ -40,6 +40,8 @@ PAGES = [
     "/priorities/healthy-children/narratives",  # none published yet
     "/departments",
     "/departments/DPW",
+    "/departments?as_of=2026-01-15",  # with the note on what as_of does to budgets
+    "/departments/DPW?as_of=2026-01-15&period=2025",
     "/methodology",
     "/measures/no-such-code",
     "/no/such/page",

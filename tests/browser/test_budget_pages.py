@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.accounts import PASSWORD, make_user
 from tests.browser.test_accessibility import AXE, WIDTHS, violations
 from tests.conftest import require
-from tests.web import BROWSER_TIMEOUT_MS, TIMEOUT
+from tests.web import BROWSER_TIMEOUT_MS, TIMEOUT, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,6 +38,9 @@ def sign_in(page, site: str, email: str = ANALYST) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.locator("#staff-navbar").wait_for()
+    # The navigation bar comes with the shell, before the router has drawn the landing page: a link
+    # followed before that page is in may be overtaken by it. Wait for the page itself.
+    page.locator("main h1").first.wait_for()
 
 
 @pytest.fixture
@@ -52,7 +55,9 @@ def test_an_analyst_reads_the_cost_per_ton_then_exports_the_workbench_filtered_t
     sign_in(page, site)
     # Public Works from the departments index: the cost per ton for two years and its change.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Departments").click()
+    wait_until_shown(page)
     page.get_by_role("link", name="Department of Public Works").click()
+    wait_until_shown(page)
     table = page.locator("#output-garbage-tons")
     table.wait_for()
     department = api(site, "/departments/DPW?period=2025")
@@ -72,6 +77,7 @@ def test_an_analyst_reads_the_cost_per_ton_then_exports_the_workbench_filtered_t
 
     # The workbench, filtered to one priority, exported to xlsx.
     page.get_by_role("link", name="Analyst workbench").click()
+    wait_until_shown(page)
     page.locator(".ag-row").first.wait_for()
     everything = page.locator("#workbench-count").inner_text()
     page.get_by_label("Priority").select_option(PRIORITY)
@@ -122,6 +128,7 @@ def test_the_departments_index_sorts_by_a_heading_and_the_url_keeps_it(page, sit
     page.locator("#departments-table").wait_for()
     page.locator("#departments-table thead").get_by_role("link", name="Spent", exact=True).click()
     page.wait_for_url("**sort=spent**")
+    wait_until_shown(page)
     assert parse_qs(urlparse(page.url).query)["order"] == ["desc"]
     page.locator("th[aria-sort='descending']").wait_for()
     names = page.locator("#departments-table tbody th").all_inner_texts()
@@ -129,6 +136,7 @@ def test_the_departments_index_sorts_by_a_heading_and_the_url_keeps_it(page, sit
     assert names == sorted(spent, key=lambda n: -(spent[n] or 0))
     page.locator("#departments-table thead").get_by_role("link", name="Spent", exact=True).click()
     page.wait_for_url("**order=asc**")
+    wait_until_shown(page)
     page.locator("th[aria-sort='ascending']").wait_for()
 
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from layouts.public.browsing import PAGE_SIZE
-from tests.web import TIMEOUT
+from tests.web import TIMEOUT, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -74,6 +74,7 @@ def test_the_list_of_every_measure_comes_a_page_at_a_time_with_the_filters_kept(
     pages = -(-everything // PAGE_SIZE)
     assert phone.get_by_text(f"Page 1 of {pages}").count() == 1
     phone.get_by_role("link", name="Next \u2192").click()
+    wait_until_shown(phone)
     phone.get_by_text(f"Page 2 of {pages}").wait_for()
     assert "page=2" in phone.url
     assert phone.locator("main table.measure-table tbody tr").count() == min(

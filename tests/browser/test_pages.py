@@ -164,6 +164,7 @@ def test_an_unknown_measure_code_gets_a_helpful_not_found_page(page, city):
     open_page(page, city + "/measures/no-such-measure")
     assert page.locator("main h1").inner_text() == "Measure not found"
     page.get_by_role("link", name="Search all measures").click()
+    wait_until_shown(page)
     page.get_by_label("Search names and definitions", exact=True).wait_for()
     assert query(page)["q"] == ["no-such-measure"]
 

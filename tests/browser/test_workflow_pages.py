@@ -13,7 +13,7 @@ import requests
 from tests.accounts import PASSWORD, make_user
 from tests.browser.test_accessibility import AXE, violations
 from tests.conftest import require
-from tests.web import BROWSER_TIMEOUT_MS, TIMEOUT
+from tests.web import BROWSER_TIMEOUT_MS, TIMEOUT, wait_until_shown
 
 pytestmark = [
     pytest.mark.browser,
@@ -85,6 +85,7 @@ def test_the_whole_loop_as_an_editor_an_analyst_and_the_public(person, people):
     # One click from My reporting to the figure.
     editor.goto(site + "/reporting")
     editor.get_by_role("link", name="Violent crimes reported, Nov 2026").click()
+    wait_until_shown(editor)
     editor.locator("#figure-value").wait_for()
     save(editor, "600")
     submit(editor)
@@ -131,6 +132,7 @@ def test_the_whole_loop_as_an_editor_an_analyst_and_the_public(person, people):
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     public.get_by_label("View as published on").fill(yesterday)
     public.get_by_role("button", name="View", exact=True).click()
+    wait_until_shown(public)
     public.locator("#as-published-label").get_by_text(f"As published on {yesterday}").wait_for()
     assert (
         public.locator("#measure-data-table tr", has=public.locator("th", has_text="Nov 2026")).count() == 0
@@ -207,6 +209,7 @@ def test_an_upload_with_bad_rows_lists_each_and_a_good_one_becomes_drafts(person
     editor = person("ed@milwaukee.gov", width)
     editor.goto(site + "/reporting")
     editor.get_by_role("link", name="Upload a file of values").click()
+    wait_until_shown(editor)
     bad = tmp_path / "november.csv"
     bad.write_text("measure,period,value,explanation\nviolent-crimes,2026-11,many,\nhomicides,2026-10,-3,\n")
     editor.locator("#values-upload input[type=file]").set_input_files(str(bad))

@@ -50,6 +50,8 @@ HONEST = [
     ("/measures/homicides", "?period=2026"),
     ("/measures/homicides", "?period=2026-12"),
     ("/departments/MPD", "?period=2026"),
+    ("/departments/MPD", "?period=2026&as_of=2026-11-20"),
+    ("/departments", "?as_of=2026-11-20"),
     ("/methodology", ""),
 ]
 FORGED = [

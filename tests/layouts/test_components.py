@@ -47,3 +47,27 @@ def test_status_counts_without_a_link_are_plain_text():
     from layouts.components import status_counts
 
     assert "Link" not in str(status_counts({"on_track": 1}, label="All").to_plotly_json())
+
+
+def test_keep_in_forms_adds_the_field_to_every_filter_form_and_to_nothing_else():
+    from dash import dcc
+
+    from layouts.components import filter_form, keep_in_forms
+
+    period = filter_form("/", [html.Span("period")], label="Choose the period")
+    filters = filter_form("/measures", [html.Span("status")], hidden={"sort": "name"}, label="Filters")
+    other = html.Form(dcc.Input(name="q"), action="/search")
+    tree = html.Div([html.Section(period), [filters], other])
+
+    keep_in_forms(tree, "as_of", "2025-07-31")
+
+    def hidden(form) -> dict:
+        return {
+            c.name: c.value
+            for c in form.children
+            if isinstance(c, dcc.Input) and getattr(c, "type", "") == "hidden"
+        }
+
+    assert hidden(period) == {"as_of": "2025-07-31"}
+    assert hidden(filters) == {"as_of": "2025-07-31"}  # the sort field stays inside the form's row
+    assert hidden(other) == {}

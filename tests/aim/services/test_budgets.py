@@ -130,6 +130,28 @@ def test_the_current_year_costs_the_adopted_budget_prorated_to_the_months_report
     assert y2026.change == pytest.approx(187.5 / 200 - 1)
 
 
+def test_as_published_on_a_day_outputs_and_outcomes_are_that_days_and_the_money_todays(city):
+    # Every figure of the small city was published on 2 January 2026 (tests/builders.py); the
+    # budget table keeps no publication date, so its money is the same whatever the day.
+    with city.read() as s:
+        before = department_budget(
+            s, CAL, "DPW", CAL.parse("2025"), as_of=AS_OF, published_on=date(2026, 1, 1)
+        )
+        after = department_budget(
+            s, CAL, "DPW", CAL.parse("2025"), as_of=AS_OF, published_on=date(2026, 1, 2)
+        )
+        now = department_budget(s, CAL, "DPW", CAL.parse("2025"), as_of=AS_OF)
+    [collect] = before.activities
+    [tons] = collect.outputs
+    assert {y.output for y in tons.years} == {None}  # no output had a published figure yet
+    assert tons.years[-1].cost_per_unit is None and tons.years[-1].reason == "no output reported for the year"
+    [litter] = collect.outcomes
+    assert litter.actual is None and litter.spending_per_unit is None
+    assert litter.reason == "the outcome has no value in one of the two years"
+    assert collect.years == now.activities[0].years and before.totals == now.totals  # today's money
+    assert after == now
+
+
 def test_an_unknown_department_has_no_resource_table(city):
     with city.read() as s:
         assert department_budget(s, CAL, "NOPE", CAL.parse("2025"), as_of=AS_OF) is None
