@@ -55,14 +55,16 @@ def test_an_import_four_times_longer_does_not_take_four_times_the_memory(
 ):
     # 1,200 and 4,800 values at 300 rows a batch. Holding the file's rows (cells, models, insert
     # parameters: about 1.5 kB a row, measured before streaming) would add over 5 MB for the longer
-    # file; streaming adds what grows per row by design: a 16-byte key, and nothing else.
+    # file; streaming adds what grows per row by design: a 16-byte key, plus, because each row
+    # here has its own period, the numbering and lru caches of 3,600 more periods (~1.5 MB
+    # measured in the full suite, where warm caches shift the two peaks).
     peaks = []
     for months in (1200, 4800):
         target = tmp_path / f"aim-{months}.db"
         shutil.copyfile(sqlite_template, target)
         peaks.append(_traced_peak(f"sqlite:///{target}", _city(tmp_path / f"city-{months}", months)))
     small, large = peaks
-    assert large - small < 1_000_000, f"peak {small:,} B for 1,200 values, {large:,} B for 4,800"
+    assert large - small < 3_000_000, f"peak {small:,} B for 1,200 values, {large:,} B for 4,800"
 
 
 def test_a_duplicate_in_another_batch_names_the_earlier_row(small_batches, database, tmp_path):
