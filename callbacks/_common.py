@@ -71,6 +71,8 @@ def as_published(loader):
     @functools.wraps(loader)
     def wrapped(*args, as_of=None, **kwargs):
         day, problem = read_as_of(as_of)
+        # `published_on` is this decorator's to give: one in the URL would reach the loader twice.
+        kwargs.pop("published_on", None)
         result = loader(*args, published_on=day, **kwargs)
         if day is None and problem is None:
             return result

@@ -136,3 +136,12 @@ def test_a_bad_day_on_the_departments_index_is_a_notice_and_the_current_figures(
     assert "is not a day (YYYY-MM-DD)" in text and "As published on" not in text
     assert not [c for c in found if c["props"].get("id") == ids.BUDGET_AS_OF_NOTE]
     assert requests.get(f"{city}/departments?as_of=someday", timeout=60).status_code == 200
+
+
+def test_a_published_on_in_the_url_is_ignored_and_only_as_of_chooses_the_day(city):
+    # `published_on` is the loaders' own argument; from the URL it once reached them twice (an error).
+    for pathname in ("/", "/measures", "/departments", "/departments/MPD"):
+        _text, found = page(city, pathname, f"?as_of={DAY}&published_on=2026-01-01")
+        assert hidden_fields(found).get("as_of") == DAY, pathname
+        _text, found = page(city, pathname, "?published_on=2025-07-31")
+        assert "as_of" not in hidden_fields(found), pathname
