@@ -26,7 +26,7 @@ from aim.importing import ImportReport, RecipeError, import_source, run_recipe_i
 from aim.importing.readers import read_source
 from aim.importing.recipes import RecipeOutcome
 from aim.importing.report import TERMINAL_ROWS, terminal_lines
-from aim.periods import FiscalCalendar, Period, PeriodError
+from aim.periods import EARLIEST_DAY, FiscalCalendar, Period, PeriodError
 from aim.progress import LazyProgress
 from aim.schemas import Scorecard
 from aim.services import archive as releases
@@ -86,11 +86,13 @@ def _format(value: float | None, digits: int = 2) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def status(period: str | None, as_of, as_json: bool) -> None:
+    day = as_of.date() if as_of else None
+    if day is not None and not EARLIEST_DAY <= day <= date.today():
+        raise UserError(f"--as-of: {day} holds no figures; choose a day from {EARLIEST_DAY} to today.")
     database = open_database()
     calendar = fiscal_calendar()
     try:
         with database.read() as session:
-            day = as_of.date() if as_of else None
             card = scorecard(session, calendar, period, as_of=day or date.today(), published_on=day)
             span = published_years(session, calendar)
     except PeriodError as exc:

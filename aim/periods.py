@@ -58,6 +58,9 @@ _YEAR_RE = re.compile(r"^(\d{4})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
+#: The earliest day figures may be asked "as published on": the fiscal calendar counts periods back
+#: from a day, and from the first years of the calendar there is nothing to count back to.
+EARLIEST_DAY = date(_MIN_YEAR, 1, 1)
 KEY_HELP = 'a fiscal year "2024", a fiscal quarter "2024-Q3" or a calendar month "2024-07"'
 
 

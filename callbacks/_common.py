@@ -17,7 +17,7 @@ from dash.exceptions import MissingCallbackContextException
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from aim.periods import Period, PeriodError
+from aim.periods import EARLIEST_DAY, Period, PeriodError
 from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, PeriodOption
 from aim.services.catalog import available_periods
@@ -61,6 +61,8 @@ def read_as_of(text: object) -> tuple[date | None, str | None]:
         return None, f"{str(text)[:20]!r} is not a day (YYYY-MM-DD); showing the current figures."
     if day > date.today():
         return None, f"{day} is in the future; showing the current figures."
+    if day < EARLIEST_DAY:
+        return None, f"{day} is before {EARLIEST_DAY.year}; showing the current figures."
     return day, None
 
 

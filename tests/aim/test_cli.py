@@ -195,3 +195,13 @@ def test_import_of_an_empty_folder_says_no_tables_were_found_without_talking_abo
     assert "No tables found: name CSV files after a table" in result.stderr
     said = result.stderr.replace(str(tmp_path), "")
     assert "row" not in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize("day", ["0001-01-05", "1899-12-31", "9999-12-31"])
+def test_status_refuses_a_day_without_figures_and_says_which_days_it_takes(database, db_url, day):
+    # Before 1900 the fiscal calendar counted back past year 1; after today nothing is published.
+    load_tiny_city(database)
+    result = run_aim("status", "--as-of", day, env={"AIM_DATABASE_URL": db_url})
+    assert result.returncode != 0
+    assert "--as-of" in result.stderr and "1900-01-01 to today" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

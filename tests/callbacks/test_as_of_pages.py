@@ -145,3 +145,11 @@ def test_a_published_on_in_the_url_is_ignored_and_only_as_of_chooses_the_day(cit
         assert hidden_fields(found).get("as_of") == DAY, pathname
         _text, found = page(city, pathname, "?published_on=2025-07-31")
         assert "as_of" not in hidden_fields(found), pathname
+
+
+def test_a_day_before_1900_gets_a_notice_and_the_current_figures(city):
+    # Before 1900 the fiscal calendar's counting back from the day ran out of years (a server error).
+    for pathname in ("/", "/measures", "/departments", "/departments/MPD", "/measures/crimes"):
+        text, found = page(city, pathname, "?as_of=0001-01-05")
+        assert "showing the current figures" in text, pathname
+        assert "as_of" not in hidden_fields(found), pathname
