@@ -78,6 +78,15 @@ def _serve_plotly_basic(server) -> None:
     server.add_url_rule(DASH_PLOTLY_PATH, "vendor_plotly_basic", plotly_basic)
 
 
+def _register_fixed(pages) -> None:
+    """Pages at a fixed path, titled by their name: rows of (module, path, name, layout, order).
+    An order makes Dash try the page before the templated paths that would also match it."""
+    for module, path, name, layout, order in pages:
+        dash.register_page(
+            module, path=path, name=name, title=routing.titled(name), layout=layout, order=order
+        )
+
+
 def _register_pages() -> None:
     from callbacks.budget import departments, workbench
     from callbacks.public import browse, department, home, measure, methodology, narratives, priority
@@ -86,22 +95,6 @@ def _register_pages() -> None:
 
     dash.register_page("home", path="/", name="Home", title=SITE_NAME, layout=home.layout, order=0)
     dash.register_page(
-        "priority",
-        path_template="/priorities/<slug>",
-        name="Priority",
-        title=routing.priority_title_of,
-        layout=priority.layout,
-    )
-    dash.register_page(
-        "priority_narratives",
-        path_template="/priorities/<slug>/narratives",
-        name="Narratives",
-        title=routing.priority_narratives_title,
-        layout=narratives.layout,
-        # Numbered so that Dash tries it before /priorities/<slug>, whose <slug> would take the rest.
-        order=9,
-    )
-    dash.register_page(
         "browse",
         path="/measures",
         name="Measures",
@@ -109,159 +102,95 @@ def _register_pages() -> None:
         layout=browse.layout,
     )
     dash.register_page(
-        "measure",
-        path_template="/measures/<code>",
-        name="Measure",
-        title=routing.measure_title,
-        layout=measure.layout,
-    )
-    dash.register_page(
-        "departments",
-        path="/departments",
-        name="Departments",
-        title=routing.titled("Departments"),
-        layout=departments.layout,
-    )
-    dash.register_page(
-        "department",
-        path_template="/departments/<code>",
-        name="Department",
-        title=routing.department_title,
-        layout=department.layout,
-    )
-    dash.register_page(
-        "methodology",
-        path="/methodology",
-        name="Methodology",
-        title=routing.titled("Methodology"),
-        layout=methodology.layout,
-    )
-    _register_open_data_pages()
-    dash.register_page(
         "not_found_404",
         path="/404",
         name="Not found",
         title=routing.titled("Page not found"),
         layout=methodology.not_found,
     )
-    dash.register_page(
-        "analysis",
-        path="/analysis",
-        name="Analyst workbench",
-        title=routing.titled("Analyst workbench"),
-        layout=workbench.layout,
-    )
-    dash.register_page(
-        "internal_measures",
-        path="/internal/measures",
-        name="Internal measures",
-        title=routing.titled("Internal measures"),
-        layout=internal.layout,
-    )
-    dash.register_page(
-        "reporting",
-        path="/reporting",
-        name="My reporting",
-        title=routing.titled("My reporting"),
-        layout=workflow.reporting_layout,
-    )
-    dash.register_page(
-        "upload",
-        path="/reporting/upload",
-        name="Upload values",
-        title=routing.titled("Upload values"),
-        layout=workflow.upload_layout,
-    )
-    dash.register_page(
-        "figure",
-        path_template="/reporting/<code>/<period>",
-        name="Figure",
-        title=lambda code=None, period=None: routing.titled(f"{code} {period}"),
-        layout=workflow.figure_layout,
-    )
-    dash.register_page(
-        "targets",
-        path_template="/targets/<code>",
-        name="Targets",
-        title=lambda code=None: routing.titled(f"Targets of {code}"),
-        layout=targets.layout,
-    )
-    dash.register_page(
-        "review",
-        path="/review",
-        name="Review queue",
-        title=routing.titled("Review queue"),
-        layout=workflow.review_layout,
-    )
-    dash.register_page(
-        "review_room",
-        path="/review-room",
-        name="Review room",
-        title=routing.titled("Review room"),
-        layout=review.layout,
-    )
-    dash.register_page(
-        "review_list",
-        path="/review-room/measures",
-        name="Measures under review",
-        title=routing.titled("Measures under review"),
-        layout=review.list_layout,
-    )
-    dash.register_page(
-        "briefing",
-        path="/briefing",
-        name="Briefing",
-        title=routing.titled("Briefing"),
-        layout=review.briefing_page,
-    )
-    dash.register_page(
-        "narratives",
-        path="/review-room/narratives",
-        name="Priority narratives",
-        title=routing.titled("Priority narratives"),
-        layout=narrative_desk.layout,
-    )
-    # Follow-ups (issue 12): the fixed paths are numbered before /follow-ups/<follow_up_id>, which
-    # Dash would otherwise also match for "new".
-    for name, path, title, layout, order in (
-        ("follow_ups", "/follow-ups", "Follow-ups", follow_ups.list_layout, 30),
-        ("follow_up_new", "/follow-ups/new", "New follow-up", follow_ups.new_layout, 31),
-        ("agenda", "/agenda", "Meeting agenda", follow_ups.agenda_layout, 33),
-    ):
-        dash.register_page(
-            name, path=path, name=title, title=routing.titled(title), layout=layout, order=order
+    _register_fixed(
+        (
+            ("departments", "/departments", "Departments", departments.layout, None),
+            ("methodology", "/methodology", "Methodology", methodology.layout, None),
+            ("analysis", "/analysis", "Analyst workbench", workbench.layout, None),
+            ("internal_measures", "/internal/measures", "Internal measures", internal.layout, None),
+            ("reporting", "/reporting", "My reporting", workflow.reporting_layout, None),
+            ("upload", "/reporting/upload", "Upload values", workflow.upload_layout, None),
+            ("review", "/review", "Review queue", workflow.review_layout, None),
+            ("review_room", "/review-room", "Review room", review.layout, None),
+            ("review_list", "/review-room/measures", "Measures under review", review.list_layout, None),
+            ("briefing", "/briefing", "Briefing", review.briefing_page, None),
+            ("narratives", "/review-room/narratives", "Priority narratives", narrative_desk.layout, None),
+            # Follow-ups (issue 12): numbered before /follow-ups/<follow_up_id>, which Dash would
+            # otherwise also match for "new".
+            ("follow_ups", "/follow-ups", "Follow-ups", follow_ups.list_layout, 30),
+            ("follow_up_new", "/follow-ups/new", "New follow-up", follow_ups.new_layout, 31),
+            ("agenda", "/agenda", "Meeting agenda", follow_ups.agenda_layout, 33),
         )
-    dash.register_page(
-        "follow_up",
-        path_template="/follow-ups/<follow_up_id>",
-        name="Follow-up",
-        title=lambda follow_up_id=None: routing.titled(f"Follow-up {str(follow_up_id)[:12]}"),
-        layout=follow_ups.detail_layout,
-        order=32,
     )
+    # Pages whose path holds a part of the URL, titled from it.
+    for module, template, name, title, layout, order in (
+        ("priority", "/priorities/<slug>", "Priority", routing.priority_title_of, priority.layout, None),
+        # Numbered so that Dash tries it before /priorities/<slug>, whose <slug> would take the rest.
+        (
+            "priority_narratives",
+            "/priorities/<slug>/narratives",
+            "Narratives",
+            routing.priority_narratives_title,
+            narratives.layout,
+            9,
+        ),
+        ("measure", "/measures/<code>", "Measure", routing.measure_title, measure.layout, None),
+        (
+            "department",
+            "/departments/<code>",
+            "Department",
+            routing.department_title,
+            department.layout,
+            None,
+        ),
+        (
+            "figure",
+            "/reporting/<code>/<period>",
+            "Figure",
+            lambda code=None, period=None: routing.titled(f"{code} {period}"),
+            workflow.figure_layout,
+            None,
+        ),
+        (
+            "targets",
+            "/targets/<code>",
+            "Targets",
+            lambda code=None: routing.titled(f"Targets of {code}"),
+            targets.layout,
+            None,
+        ),
+        (
+            "follow_up",
+            "/follow-ups/<follow_up_id>",
+            "Follow-up",
+            lambda follow_up_id=None: routing.titled(f"Follow-up {str(follow_up_id)[:12]}"),
+            follow_ups.detail_layout,
+            32,
+        ),
+    ):
+        dash.register_page(module, path_template=template, name=name, title=title, layout=layout, order=order)
+    _register_open_data_pages()
 
 
 def _register_open_data_pages() -> None:
     from callbacks.opendata import archive, catalog, inventory, manage
 
     # Numbered so that Dash tries the fixed paths before /data/<slug> (it matches in that order).
-    dash.register_page(
-        "open_data",
-        path="/data",
-        name="Open data",
-        title=routing.titled("Open data"),
-        layout=catalog.layout,
-        order=10,
-    )
-    for name, path, title, layout, order in (
-        ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
-        ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
-        ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
-        ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
-    ):
-        dash.register_page(
-            name, path=path, name=title, title=routing.titled(title), layout=layout, order=order
+    _register_fixed(
+        (
+            ("open_data", "/data", "Open data", catalog.layout, 10),
+            ("open_data_inventory", "/data/inventory", "Data inventory", inventory.layout, 11),
+            ("open_data_requests", "/data/requests", "Data requests", inventory.requests, 12),
+            ("open_data_archive", "/data/archive", "Archive", archive.layout, 13),
+            ("open_data_manage", "/data/manage", "Open data desk", manage.layout, 14),
         )
+    )
     dash.register_page(
         "open_dataset",
         path_template="/data/<slug>",
