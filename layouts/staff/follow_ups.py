@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from aim.explain import status_reason
 from aim.follow_up_schemas import (
@@ -377,6 +378,18 @@ def _error(component_id: str) -> html.Div:
     return html.Div(id=component_id, className="invalid-feedback d-block", role="alert")
 
 
+def _field(label: str, control: Component, error_id: str | None = None) -> html.Div:
+    """A form field: its label (tied to the control's id), the control, and where its error goes."""
+    return html.Div(
+        [
+            dbc.Label(label, html_for=getattr(control, "id", None)),
+            control,
+            _error(error_id) if error_id else None,
+        ],
+        className="mb-3",
+    )
+
+
 def new_page(
     *,
     measure: tuple[str, str, str] | None,  # code, name, its department's code
@@ -405,16 +418,13 @@ def new_page(
             className="mb-3",
         )
         if measure
-        else html.Div(
-            [
-                dbc.Label("Priority", html_for=ids.NEW_FOLLOW_UP_PRIORITY),
-                dbc.Select(
-                    id=ids.NEW_FOLLOW_UP_PRIORITY,
-                    options=[{"label": t, "value": s} for s, t in priorities],
-                    value=priority or (priorities[0][0] if priorities else None),
-                ),
-            ],
-            className="mb-3",
+        else _field(
+            "Priority",
+            dbc.Select(
+                id=ids.NEW_FOLLOW_UP_PRIORITY,
+                options=[{"label": t, "value": s} for s, t in priorities],
+                value=priority or (priorities[0][0] if priorities else None),
+            ),
         )
     )
     department = measure[2] if measure else ""
@@ -442,54 +452,35 @@ def new_page(
                     about_part,
                     # With a measure, no priority is chosen; the callback reads the field either way.
                     dcc.Input(id=ids.NEW_FOLLOW_UP_PRIORITY, type="hidden", value="") if measure else None,
-                    html.Div(
-                        [
-                            dbc.Label("Owner department", html_for=ids.NEW_FOLLOW_UP_DEPARTMENT),
-                            dbc.Select(
-                                id=ids.NEW_FOLLOW_UP_DEPARTMENT,
-                                options=[{"label": n, "value": c} for c, n in departments],
-                                value=department or (departments[0][0] if departments else None),
-                            ),
-                            _error(ids.NEW_FOLLOW_UP_DEPARTMENT_ERROR),
-                        ],
-                        className="mb-3",
+                    _field(
+                        "Owner department",
+                        dbc.Select(
+                            id=ids.NEW_FOLLOW_UP_DEPARTMENT,
+                            options=[{"label": n, "value": c} for c, n in departments],
+                            value=department or (departments[0][0] if departments else None),
+                        ),
+                        ids.NEW_FOLLOW_UP_DEPARTMENT_ERROR,
                     ),
-                    html.Div(
-                        [
-                            dbc.Label(
-                                "Action: what the department is to do", html_for=ids.NEW_FOLLOW_UP_ACTION
-                            ),
-                            dcc.Textarea(
-                                id=ids.NEW_FOLLOW_UP_ACTION,
-                                className="form-control",
-                                rows=3,
-                                maxLength=ACTION_MAX,
-                            ),
-                            _error(ids.NEW_FOLLOW_UP_ACTION_ERROR),
-                        ],
-                        className="mb-3",
+                    _field(
+                        "Action: what the department is to do",
+                        dcc.Textarea(
+                            id=ids.NEW_FOLLOW_UP_ACTION,
+                            className="form-control",
+                            rows=3,
+                            maxLength=ACTION_MAX,
+                        ),
+                        ids.NEW_FOLLOW_UP_ACTION_ERROR,
                     ),
-                    html.Div(
-                        [
-                            dbc.Label("Due by", html_for=ids.NEW_FOLLOW_UP_DUE),
-                            dbc.Input(id=ids.NEW_FOLLOW_UP_DUE, type="date", value=due_on.isoformat()),
-                            _error(ids.NEW_FOLLOW_UP_DUE_ERROR),
-                        ],
-                        className="mb-3",
+                    _field(
+                        "Due by",
+                        dbc.Input(id=ids.NEW_FOLLOW_UP_DUE, type="date", value=due_on.isoformat()),
+                        ids.NEW_FOLLOW_UP_DUE_ERROR,
                     ),
-                    html.Div(
-                        [
-                            dbc.Label(
-                                "Note (optional: context from the meeting)", html_for=ids.NEW_FOLLOW_UP_NOTE
-                            ),
-                            dcc.Textarea(
-                                id=ids.NEW_FOLLOW_UP_NOTE,
-                                className="form-control",
-                                rows=3,
-                                maxLength=NOTE_MAX,
-                            ),
-                        ],
-                        className="mb-3",
+                    _field(
+                        "Note (optional: context from the meeting)",
+                        dcc.Textarea(
+                            id=ids.NEW_FOLLOW_UP_NOTE, className="form-control", rows=3, maxLength=NOTE_MAX
+                        ),
                     ),
                     html.Button(
                         "Save follow-up",
@@ -598,31 +589,19 @@ def detail(f: FollowUpView, site: SiteInfo) -> html.Div:
             [
                 html.H2("Update", className="h4", id="follow-up-update"),
                 dcc.Store(id=ids.FOLLOW_UP_STORE, data={"id": f.id}),
-                html.Div(
-                    [
-                        dbc.Label("Status", html_for=ids.FOLLOW_UP_STATUS),
-                        dbc.Select(id=ids.FOLLOW_UP_STATUS, options=status_options(f), value=f.status),
-                    ],
-                    className="mb-3",
+                _field(
+                    "Status", dbc.Select(id=ids.FOLLOW_UP_STATUS, options=status_options(f), value=f.status)
                 ),
-                html.Div(
-                    [
-                        dbc.Label("Move the due date", html_for=ids.FOLLOW_UP_DUE),
-                        dbc.Input(id=ids.FOLLOW_UP_DUE, type="date", value=f.due_on.isoformat()),
-                    ],
-                    className="mb-3",
+                _field(
+                    "Move the due date",
+                    dbc.Input(id=ids.FOLLOW_UP_DUE, type="date", value=f.due_on.isoformat()),
                 )
                 if f.may_drop
                 # The callback reads the field either way; only the offices move the due date.
                 else dcc.Input(id=ids.FOLLOW_UP_DUE, type="hidden", value=""),
-                html.Div(
-                    [
-                        dbc.Label("Add a note (what was done, what is next)", html_for=ids.FOLLOW_UP_NOTE),
-                        dcc.Textarea(
-                            id=ids.FOLLOW_UP_NOTE, className="form-control", rows=3, maxLength=NOTE_MAX
-                        ),
-                    ],
-                    className="mb-3",
+                _field(
+                    "Add a note (what was done, what is next)",
+                    dcc.Textarea(id=ids.FOLLOW_UP_NOTE, className="form-control", rows=3, maxLength=NOTE_MAX),
                 ),
                 html.Button("Save", id=ids.FOLLOW_UP_SAVE, type="button", className="btn btn-primary"),
                 html.Div(id=ids.FOLLOW_UP_MESSAGE, role="status", className="mt-2"),
