@@ -22,6 +22,7 @@ from aim.auth import Principal, may_report_for, may_review, may_see_unpublished
 from aim.importing.values import parse_number
 from aim.models import Activity, Actual, ActualRevision, Department, Measure, Target, utcnow
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, PeriodError
+from aim.services import Refused
 from aim.services.site import advance_data_version
 from aim.workflow import Action, State
 from aim.workflow_views import Figure, FigureInput, FigureRef
@@ -30,12 +31,8 @@ from aim.workflow_views import Figure, FigureInput, FigureRef
 PUBLICATION_DAY = "publication day"
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refused):
     """A refused action; `str()` says what to do about it, `fields` which inputs were wrong."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
 
 
 class NotAllowed(WorkflowError):

@@ -47,6 +47,7 @@ from aim.models import (
     utcnow,
 )
 from aim.periods import FiscalCalendar, Period
+from aim.services import Refused
 from aim.services.review import EXCEPTIONS, explanations, late_measures
 from aim.services.scorecard import scorecard
 from aim.services.users import record
@@ -67,12 +68,8 @@ SHOWN_OVERDUE = 5
 LOG_LIMIT = 200
 
 
-class FollowUpError(Exception):
+class FollowUpError(Refused):
     """A refused action; `str()` says what to do about it, `fields` which inputs were wrong."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
 
 
 class NotFound(FollowUpError):

@@ -29,6 +29,7 @@ from aim.schemas import (
     NarrativeVersion,
     PublishedNarrative,
 )
+from aim.services import Refused
 from aim.services.publication import cutoff
 from aim.services.site import advance_data_version
 from aim.services.users import record
@@ -38,12 +39,8 @@ from aim.workflow import Action, State
 AUTHOR = "Mayor's Office"
 
 
-class NarrativeError(Exception):
+class NarrativeError(Refused):
     """A refused action; `str()` says what to do about it, `fields` which inputs were wrong."""
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
 
 
 class NotAllowed(NarrativeError):
