@@ -143,3 +143,55 @@ def test_a_worker_trusts_its_data_version_for_its_time_to_live_but_sees_its_own_
     with database.write() as s:
         s.execute(text("UPDATE city_info SET data_version = data_version + 1"))
     assert runtime.data_version() == before + 3
+
+
+def raw(url: str, accept: str, **headers: str) -> requests.Response:
+    """The answer as sent, not decoded: its bytes are the encoded body."""
+    answer = requests.get(url, headers={"Accept-Encoding": accept, **headers}, stream=True, timeout=TIMEOUT)
+    answer.raw_bytes = answer.raw.read(decode_content=False)  # type: ignore[attr-defined]
+    return answer
+
+
+@pytest.mark.parametrize("path", ["/api/v1/scorecard", "/api/v1/measures?department=MPD"])
+def test_a_kept_answer_goes_in_the_encoding_the_reader_accepts_and_says_so(site, path):
+    import gzip
+
+    import brotli
+    from flask_compress.compat import compression
+
+    url = f"{site}{path}"
+    plain = raw(url, "identity")  # computed, then kept
+    assert "Content-Encoding" not in plain.headers and len(plain.raw_bytes) > 500
+    body = plain.raw_bytes
+    for accept, encoding, decode in (
+        ("gzip, deflate, br, zstd", "zstd", compression.zstd.decompress),  # what Chromium sends
+        ("gzip, deflate, br", "br", brotli.decompress),
+        ("gzip", "gzip", gzip.decompress),
+        ("br;q=0, gzip;q=0.5", "gzip", gzip.decompress),
+    ):
+        kept = raw(url, accept)
+        assert kept.headers["Content-Encoding"] == encoding, accept
+        assert "accept-encoding" in kept.headers["Vary"].lower()
+        assert decode(kept.raw_bytes) == body, accept
+        assert len(kept.raw_bytes) < len(body) / 3
+        assert kept.headers["ETag"].strip('"').endswith(f":{encoding}")
+        again = raw(url, accept, **{"If-None-Match": kept.headers["ETag"]})
+        assert again.status_code == 304 and again.raw_bytes == b""
+    identity = raw(url, "identity")
+    assert "Content-Encoding" not in identity.headers and identity.raw_bytes == body
+
+
+def test_an_answer_flask_compress_would_not_compress_is_kept_as_it_is(site):
+    # CSV is not among Flask-Compress's types: computed or kept, it goes as it is, with one ETag.
+    url = f"{site}/downloads/measures.csv"
+    computed, kept = raw(url, "gzip, br, zstd"), raw(url, "gzip, br, zstd")
+    assert "Content-Encoding" not in computed.headers and "Content-Encoding" not in kept.headers
+    assert kept.raw_bytes == computed.raw_bytes and kept.headers["ETag"] == computed.headers["ETag"]
+
+
+def test_a_kept_page_answer_is_sent_compressed_and_reads_the_same(site):
+    first = route(site, "/measures/homicides", "?period=2025")  # requests asks for gzip or br
+    kept = route(site, "/measures/homicides", "?period=2025")
+    assert first.headers["Content-Encoding"] == kept.headers["Content-Encoding"]
+    assert kept.headers["Content-Encoding"] in {"zstd", "br", "gzip"}
+    assert kept.json() == first.json()
