@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from aim.auth import ANONYMOUS, Principal
+from aim.budget_schemas import Workbench
 from aim.models import Budget
 from aim.periods import FiscalCalendar
 from aim.services.budgets import (
@@ -192,6 +193,7 @@ def test_the_workbench_holds_every_measure_internal_ones_too_with_two_years_and_
     with city.read() as s:
         view = workbench(s, CAL, CAL.parse("2025"), user=MAYOR, as_of=AS_OF)
     assert (view.fiscal_year, view.previous_year) == (2025, 2024)
+    assert Workbench.model_validate(view.model_dump()) == view  # built without validation: still valid
     rows = {r["code"]: r for r in view.rows}
     assert set(rows) == {"tons", "litter-complaints", "crimes", "overtime"}
     assert rows["overtime"]["visibility"] == "Internal"
