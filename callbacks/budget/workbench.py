@@ -101,7 +101,7 @@ def update(year, priority, department, group, shown, pinned):
             None if grouped else _shown(shown),
             _choice(pinned, {c.field for c in view.columns if c.kind == "text"}) or "measure",
         ),
-        rows,
+        layout_module.GridRows(rows),
         layout_module.count_text(len(rows), kind, view.fiscal_year, view.previous_year),
         layout_module.scatter(view.points, view.fiscal_year, view.previous_year),
         layout_module.scatter_table(view.points, view.fiscal_year, view.previous_year),

@@ -4,12 +4,14 @@ lines, and the analyst workbench (who may open it, what it holds, how it groups)
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from aim.auth import ANONYMOUS, Principal
+from aim.budget_schemas import Workbench
 from aim.models import Budget
 from aim.periods import FiscalCalendar
 from aim.services.budgets import (
@@ -192,6 +194,7 @@ def test_the_workbench_holds_every_measure_internal_ones_too_with_two_years_and_
     with city.read() as s:
         view = workbench(s, CAL, CAL.parse("2025"), user=MAYOR, as_of=AS_OF)
     assert (view.fiscal_year, view.previous_year) == (2025, 2024)
+    assert Workbench.model_validate(view.model_dump()) == view  # built without validation: still valid
     rows = {r["code"]: r for r in view.rows}
     assert set(rows) == {"tons", "litter-complaints", "crimes", "overtime"}
     assert rows["overtime"]["visibility"] == "Internal"
@@ -227,3 +230,17 @@ def test_the_workbench_filters_and_groups_without_counting_an_activity_twice(cit
     # Patrol serves both priorities: it counts in each, once.
     assert by_name["Assets"]["adopted"] == 2_600_000 + 10_000_000
     assert by_name["Safety"]["adopted"] == 10_000_000 and by_name["Safety"]["measures"] == 2
+
+
+def test_the_workbench_leaves_the_garbage_collector_as_it_found_it(city):
+    # It holds the collector off while it builds (aim/services/budgets.py _collector_paused).
+    with city.read() as s:
+        assert gc.isenabled()
+        workbench(s, CAL, CAL.parse("2025"), user=ANALYST, as_of=AS_OF)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            workbench(s, CAL, CAL.parse("2025"), user=ANALYST, as_of=AS_OF)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
