@@ -125,9 +125,16 @@ def changes(card: Scorecard, before: Scorecard, before_label: str) -> list[Chang
     order of the kinds, worst score first within each."""
     earlier = {m.code: m for m in before.measures}
     rows = []
+    # The rule's answer for each combination of statuses and trends met (a few dozen, for 2,500
+    # measures): it depends on nothing else.
+    kinds: dict[tuple, rules.Change | None] = {}
     for m in card.measures:
         was = earlier.get(m.code)
-        kind = rules.change_kind(m.status, was.status if was else None, m.trend, was.trend if was else None)
+        moved = (m.status, was.status if was else None, m.trend, was.trend if was else None)
+        if moved in kinds:
+            kind = kinds[moved]
+        else:
+            kind = kinds[moved] = rules.change_kind(*moved)
         if kind is not None:
             rows.append(
                 ChangeRow(
