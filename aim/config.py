@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     data_version_ttl: float = Field(default=0.5, ge=0, le=60)
     #: Send Server-Timing (the server's time per response) for make bench; off, it helps no visitor.
     server_timing: bool = False
+    #: Keep the review rooms a worker built, by data version (aim.services.review.RoomMemo); make
+    #: bench turns it off to time the room built afresh.
+    review_memo: bool = True
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
     refusal_limit_per_address: str = "20 per minute"
     #: The open data site (issue 15): where releases are archived (default instance/archive), the

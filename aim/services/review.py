@@ -9,7 +9,8 @@ never a query per measure.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -18,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aim import status as rules
-from aim.auth import Principal, may_use_review_room
+from aim.auth import Principal, may_use_review_room, visible_department_ids
 from aim.explain import change_reason
-from aim.models import Activity, Actual, Department, Measure
+from aim.models import WORKFLOW_STATES, Activity, Actual, Department, Measure, Target
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period
 from aim.schemas import (
     Briefing,
@@ -45,15 +46,16 @@ from aim.services.publication import published_source
 from aim.services.scorecard import (
     PUBLISHED,
     _active,
+    _Measure,
     _priority_links,
     _public_measures,
-    _target_columns,
     _target_keys,
     default_period,
     scorecard,
     scorecards,
     visible_measures,
 )
+from aim.services.site import data_version
 
 #: How many periods the index chart shows for each span, and of which kind.
 SPANS: dict[str, tuple[Kind, int]] = {
@@ -100,10 +102,18 @@ def explanations(
         for p in calendar.children(period, k)
     }
     found: dict[str, Explanation] = {}
+    # The state test is always true (a CHECK keeps it to WORKFLOW_STATES), but it lets PostgreSQL
+    # read only the period's rows through the (state, period) index when many codes are asked for
+    # (the room asks for ~900 at 2,500 measures): without it, it scanned every value (75 ms).
     rows = session.execute(
         select(Measure.code, Actual.period, Actual.explanation)
         .join(Measure, Measure.id == Actual.measure_id)
-        .where(Measure.code.in_(codes), Actual.period.in_(sorted(keys)), Actual.explanation != "")
+        .where(
+            Measure.code.in_(codes),
+            Actual.state.in_(WORKFLOW_STATES),
+            Actual.period.in_(sorted(keys)),
+            Actual.explanation != "",
+        )
     )
     for code, key, text in sorted(rows, key=lambda r: keys[r[1]].sort_key()):
         found[code] = Explanation(period=key, label=calendar.label(keys[key]), text=text)
@@ -115,9 +125,16 @@ def changes(card: Scorecard, before: Scorecard, before_label: str) -> list[Chang
     order of the kinds, worst score first within each."""
     earlier = {m.code: m for m in before.measures}
     rows = []
+    # The rule's answer for each combination of statuses and trends met (a few dozen, for 2,500
+    # measures): it depends on nothing else.
+    kinds: dict[tuple, rules.Change | None] = {}
     for m in card.measures:
         was = earlier.get(m.code)
-        kind = rules.change_kind(m.status, was.status if was else None, m.trend, was.trend if was else None)
+        moved = (m.status, was.status if was else None, m.trend, was.trend if was else None)
+        if moved in kinds:
+            kind = kinds[moved]
+        else:
+            kind = kinds[moved] = rules.change_kind(*moved)
         if kind is not None:
             rows.append(
                 ChangeRow(
@@ -132,7 +149,12 @@ def changes(card: Scorecard, before: Scorecard, before_label: str) -> list[Chang
 
 
 def _with_explanations(rows: list[ChangeRow], found: dict[str, Explanation]) -> list[ChangeRow]:
-    return [r.model_copy(update={"explanation": found.get(r.measure.code)}) for r in rows]
+    """`rows` (which carry no explanation yet) with each one's explanation; rows without one are
+    kept as they are rather than copied (most of them at 2,500 measures)."""
+    return [
+        r.model_copy(update={"explanation": found[r.measure.code]}) if r.measure.code in found else r
+        for r in rows
+    ]
 
 
 # -- late figures -------------------------------------------------------------------------------
@@ -154,29 +176,34 @@ def late_measures(
             .distinct()
         )
     )
-    measures = session.execute(
-        select(
-            Measure.id,
-            Measure.code,
-            Measure.name,
-            Measure.frequency,
-            Measure.is_public,
-            Measure.active_from,
-            Measure.retired_at,
-            Department.code,
-            Department.name,
+    # Plain rows (no ORM handling of each): every measure the reader may see, 2,500 in the bench city.
+    measures = (
+        session.connection()
+        .execute(
+            select(
+                Measure.id,
+                Measure.code,
+                Measure.name,
+                Measure.frequency,
+                Measure.is_public,
+                Measure.active_from,
+                Measure.retired_at,
+                Department.code,
+                Department.name,
+            )
+            .join(Activity, Measure.activity_id == Activity.id)
+            .join(Department, Activity.department_id == Department.id)
+            .where(visible_measures(user))
         )
-        .join(Activity, Measure.activity_id == Activity.id)
-        .join(Department, Activity.department_id == Department.id)
-        .where(visible_measures(user))
-    ).all()
+        .all()
+    )
     candidates = []
+    # Each kind's latest due period's first and last days, worked out once rather than per measure.
+    bounds = {kind: (calendar.start_date(p), calendar.end_date(p)) for kind, p in due.items()}
     for row in measures:
         mid, frequency, active_from, retired_at = row[0], row[3], row[5], row[6]
-        last_due = due[FREQUENCY_KIND[frequency]]
-        active = (active_from is None or active_from <= calendar.end_date(last_due)) and (
-            retired_at is None or retired_at > calendar.start_date(last_due)
-        )
+        start, end = bounds[FREQUENCY_KIND[frequency]]
+        active = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
         if rules.is_stale(mid in reported, active):
             candidates.append(row)
     latest: dict[int, str] = {}
@@ -266,6 +293,36 @@ def span_periods(calendar: FiscalCalendar, period: Period, span: str, as_of: dat
     return calendar.window(calendar.at_index(end_month, kind), count)
 
 
+def _key_target_columns(
+    session: Session, measures: Sequence[_Measure], keys: Iterable[str]
+) -> dict[str, rules.TargetColumns]:
+    """aim.services.scorecard._target_columns for key measures only: the same columns, from the
+    key measures' targets alone (a fifth of the rows at 2,500 measures, read as plain rows)."""
+    row_of = {m.id: n for n, m in enumerate(measures)}
+    n = len(measures)
+    columns: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    query = (
+        select(Target.measure_id, Target.period, Target.value, Target.low, Target.high)
+        .join(Measure, Measure.id == Target.measure_id)
+        .where(Target.period.in_(sorted(set(keys))), Measure.is_key.is_(True))
+    )
+    for measure_id, key, value, low, high in session.connection().execute(query).all():
+        if (row := row_of.get(measure_id)) is None:
+            continue
+        if key not in columns:
+            columns[key] = (
+                np.full(n, np.nan),
+                np.full(n, np.nan),
+                np.full(n, np.nan),
+                np.zeros(n, dtype=bool),
+            )
+        fields = columns[key]
+        for field, v in zip(fields, (value, low, high), strict=False):
+            field[row] = np.nan if v is None else v
+        fields[3][row] = True
+    return {key: rules.TargetColumns(*fields) for key, fields in columns.items()}
+
+
 def index_series(
     session: Session,
     calendar: FiscalCalendar,
@@ -278,7 +335,9 @@ def index_series(
     scorecard of each period computes them, from one query each for measures, links, targets
     and published values of the key measures (as published at the end of `published_on`, when
     given: the public home page's `?as_of=`). Without a `user`, public measures only."""
-    key_measures = [m for m in _public_measures(session, None, user) if m.is_key]
+    # Only the key measures' rows (a fifth of them), asked for by code, in the scorecard's order.
+    key_codes = session.scalars(select(Measure.code).where(Measure.is_key.is_(True))).all()
+    key_measures = [m for m in _public_measures(session, key_codes, user) if m.is_key]
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
     child_keys: set[str] = set()
@@ -294,7 +353,7 @@ def index_series(
     values = np.full((len(key_measures), len(column_of)), np.nan)
     if ids:
         src = published_source(published_on)
-        for mid, key, value in session.execute(
+        query = (
             select(src.c.measure_id, src.c.period, src.c.value)
             .join(Measure, Measure.id == src.c.measure_id)
             .where(
@@ -303,26 +362,37 @@ def index_series(
                 src.c.period.in_(sorted(child_keys)),
                 Measure.is_key.is_(True),
             )
-        ):
+        )
+        # Plain rows from the connection, fetched at once (iterating the result fetches row by
+        # row): at 12,000 values (8 quarters of the 2,500-measure city) the ORM's handling of each
+        # row cost more than the query itself.
+        for mid, key, value in session.connection().execute(query).all():
             if (row := row_of.get(mid)) is not None:
                 values[row, column_of[key]] = value
-    targets = _target_columns(session, key_measures, target_keys)
+    targets = _key_target_columns(session, key_measures, target_keys)
     kind_of = np.array([FREQUENCY_KIND[m.frequency].value for m in key_measures], dtype=object)
     aggregation = np.array([m.aggregation for m in key_measures], dtype=object)
     direction = np.array([m.direction for m in key_measures], dtype=object)
     tolerance = np.array([m.tolerance for m in key_measures], dtype=float)
+    # What does not change from one period to the next, worked out once: each kind's rows and
+    # their targets, each measure's reporting length and priorities.
+    by_kind: dict[Kind, tuple[np.ndarray, np.ndarray, dict[str, rules.TargetColumns]]] = {}
+    for kind in Kind:
+        rows = np.flatnonzero(kind_of == kind.value)
+        if len(rows):
+            by_kind[kind] = (rows, aggregation[rows], {key: t.take(rows) for key, t in targets.items()})
+    months = [FREQUENCY_KIND[m.frequency].months for m in key_measures]
+    serves = [[slug_of[pid] for pid in links.get(m.activity_id, [])] for m in key_measures]
+    bounded = [m.active_from is not None or m.retired_at is not None for m in key_measures]
     points = []
     for period in periods:
         # Every key measure at once, kind by kind, by the scorecard's rules in their column forms.
         scores = np.full(len(key_measures), np.nan)
-        for kind in (k for k in Kind if k.months <= period.length):
-            rows = np.flatnonzero(kind_of == kind.value)
-            if not len(rows):
+        for kind, (rows, agg, mine) in by_kind.items():
+            if kind.months > period.length:
                 continue
             children = calendar.children(period, kind)
             parts = values[np.ix_(rows, np.array([column_of[c.key] for c in children], dtype=np.intp))]
-            agg = aggregation[rows]
-            mine = {key: t.take(rows) for key, t in targets.items()}
             rolled = rules.rollup_columns(parts, agg, len(children))
             full = rules.resolve_target_columns(mine, period, calendar, kind, agg)
             target = rules.period_target_columns(full, rolled, agg)
@@ -335,12 +405,12 @@ def index_series(
         listed = [None if v != v else v for v in scores.tolist()]
         city: list[float | None] = []
         by_priority: dict[str, list[float | None]] = {p.slug: [] for p in priorities}
-        for m, score in zip(key_measures, listed, strict=True):
-            if FREQUENCY_KIND[m.frequency].months > period.length or not _active(m, calendar, period):
+        for n, score in enumerate(listed):
+            if months[n] > period.length or (bounded[n] and not _active(key_measures[n], calendar, period)):
                 continue
             city.append(score)
-            for pid in links.get(m.activity_id, []):
-                by_priority[slug_of[pid]].append(score)
+            for slug in serves[n]:
+                by_priority[slug].append(score)
         points.append(
             IndexPoint(
                 period=period.key,
@@ -353,6 +423,36 @@ def index_series(
 
 
 # -- the pages ----------------------------------------------------------------------------------
+class RoomMemo:
+    """Review rooms already built in this process, by what they were built from: the data version
+    (aim.services.site.data_version: it moves with every publication, import and approved target),
+    the period, comparison, span and day, and the reader's role and departments. The caller keeps
+    one per database (callbacks/staff/review.py); review_room works the same without one.
+
+    An addition, not the way to the figures: an entry is only used while its data version stands,
+    and the departments' explanations (which a draft changes without moving the version) are read
+    again for every answer."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._rooms: OrderedDict[tuple, ReviewRoom] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> ReviewRoom | None:
+        with self._lock:
+            found = self._rooms.get(key)
+            if found is not None:
+                self._rooms.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple, room: ReviewRoom) -> None:
+        with self._lock:
+            self._rooms[key] = room
+            self._rooms.move_to_end(key)
+            while len(self._rooms) > self._size:
+                self._rooms.popitem(last=False)
+
+
 def review_room(
     session: Session,
     calendar: FiscalCalendar,
@@ -361,17 +461,51 @@ def review_room(
     *,
     user: Principal,
     as_of: date | None = None,
+    memo: RoomMemo | None = None,
 ) -> ReviewRoom:
-    """The landing page of the review room for `period`, compared as `query.compare` says."""
+    """The landing page of the review room for `period`, compared as `query.compare` says; with a
+    `memo`, built once per data version (see RoomMemo)."""
     if not may_use_review_room(user):
         return ReviewRoom(allowed=False)
     as_of = as_of or date.today()
+    key = None
+    room = None
+    if memo is not None:
+        scope = visible_department_ids(user)
+        key = (
+            data_version(session),
+            period.key,
+            query.compare,
+            query.span,
+            as_of,
+            user.role,
+            None if scope is None else tuple(sorted(scope)),
+        )
+        room = memo.get(key)
+    if room is None:
+        room = _room(session, calendar, period, query, user=user, as_of=as_of)
+        if memo is not None and key is not None:
+            memo.keep(key, room)
+    # The explanations every time: a department may change one in a draft, which moves no version.
+    found = explanations(session, calendar, (r.measure.code for r in room.changes), period)
+    return room.model_copy(update={"changes": _with_explanations(room.changes, found)})
+
+
+def _room(
+    session: Session,
+    calendar: FiscalCalendar,
+    period: Period,
+    query: ReviewQuery,
+    *,
+    user: Principal,
+    as_of: date,
+) -> ReviewRoom:
+    """The review room without the departments' explanations (review_room adds them)."""
     earlier = comparison_period(calendar, period, query.compare)
     # Both periods from one grouped scan of the actuals.
     card, before = scorecards(session, calendar, [period, earlier], as_of=as_of, user=user)
     earlier_label = calendar.label(earlier)
     rows = changes(card, before, earlier_label)
-    rows = _with_explanations(rows, explanations(session, calendar, (r.measure.code for r in rows), period))
     late = late_measures(session, calendar, user=user, as_of=as_of)
     return ReviewRoom(
         allowed=True,

@@ -4,14 +4,17 @@ the period, the comparison and the filters."""
 
 from __future__ import annotations
 
+import weakref
+
 from pydantic import ValidationError
 
 from aim.auth import may_use_review_room
+from aim.db import Database
 from aim.periods import PeriodError
 from aim.schemas import ReviewQuery
 from aim.services.follow_ups import open_follow_ups
 from aim.services.follow_ups import summary as follow_up_summary
-from aim.services.review import briefing, review_list, review_period, review_room
+from aim.services.review import RoomMemo, briefing, review_list, review_period, review_room
 from aim.services.site import site_info
 from callbacks._common import current_principal, notices, page, periods, runtime
 from layouts.components import ANY
@@ -32,6 +35,17 @@ def read_query(**fields: object) -> tuple[ReviewQuery, str | None]:
         ), f"Some choices in the address were not understood ({problems}); showing the defaults."
 
 
+#: Rooms already built, one memo per database (tests point the app at a new one per test).
+_MEMOS: weakref.WeakKeyDictionary[Database, RoomMemo] = weakref.WeakKeyDictionary()
+
+
+def _memo(database: Database) -> RoomMemo:
+    memo = _MEMOS.get(database)
+    if memo is None:
+        memo = _MEMOS.setdefault(database, RoomMemo())
+    return memo
+
+
 def _period(session, rt, text: str):
     if text:
         try:
@@ -50,7 +64,8 @@ def layout(period=None, compare=None, span=None, **_query):
     query, query_notice = read_query(period=period, compare=compare, span=span)
     with rt.database.read() as session:
         chosen, period_notice = _period(session, rt, query.period)
-        room = review_room(session, rt.calendar, chosen, query, user=user)
+        memo = _memo(rt.database) if rt.settings.review_memo else None
+        room = review_room(session, rt.calendar, chosen, query, user=user, memo=memo)
         overdue = follow_ups.overdue_section(follow_up_summary(session, user=user), room.period)
         return review.build(
             room, periods(session, rt), site_info(session), notices(period_notice, query_notice), overdue

@@ -4,6 +4,7 @@ each matrix cell. Pure builders of aim.schemas view models."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -124,12 +125,20 @@ def change_rows(
     rows: Sequence[ChangeRow], period: str, *, department: bool = True, follow_up: bool = False
 ) -> list[html.Tr]:
     out = []
+    # What many rows show alike is built once: a component may appear any number of times in a
+    # layout, and building Dash components is most of the page's own time at 2,500 measures.
+    badges: dict[str, html.Span] = {}
+    unexplained = html.Span("No explanation given", className="text-body-secondary")
+    internal = html.Span(" (internal)", className="small text-body-secondary")
     for r in rows:
         m = r.measure
+        badge = badges.get(m.status)
+        if badge is None:
+            badge = badges[m.status] = status_badge(m.status)
         explanation = (
             html.Span([html.Span(f"{r.explanation.label}: ", className="fw-semibold"), r.explanation.text])
             if r.explanation
-            else html.Span("No explanation given", className="text-body-secondary")
+            else unexplained
         )
         out.append(
             html.Tr(
@@ -137,14 +146,12 @@ def change_rows(
                     html.Th(
                         [
                             dcc.Link(m.name, href=measure_href(m, period)),
-                            html.Span(" (internal)", className="small text-body-secondary")
-                            if not m.is_public
-                            else None,
+                            internal if not m.is_public else None,
                         ],
                         scope="row",
                     ),
                     html.Td(m.department_name) if department else None,
-                    html.Td(status_badge(m.status)),
+                    html.Td(badge),
                     html.Td(r.reason, className="small"),
                     html.Td(explanation, className="small change-explanation"),
                     html.Td(
@@ -290,20 +297,41 @@ def _late(room: ReviewRoom) -> html.Section:
     )
 
 
-def _cell(room: ReviewRoom, department: tuple[str, str], priority: tuple[str, str], counts: dict, total: int):
+def _badge(status: str, count: int) -> html.Span:
+    return html.Span(
+        [
+            html.Span(fmt.STATUS_ICON[status], **aria(hidden="true")),
+            f" {count} {fmt.STATUS_TEXT[status].lower()}",
+        ],
+        className=f"badge {fmt.STATUS_CLASS[status]} status-badge me-1 mb-1",
+    )
+
+
+def _cell(
+    room: ReviewRoom,
+    department: tuple[str, str],
+    priority: tuple[str, str],
+    counts: dict,
+    total: int,
+    badges: dict[tuple[str, int], html.Span | html.Td],
+):
+    """A matrix cell; `badges` holds the badges already built for this matrix, by status and count
+    (and the empty cell, by ("", 0)): the same few recur across its hundreds of cells, and one
+    component may appear any number of times in a layout."""
     if not total:
-        return html.Td(html.Span("\u2014", **aria(label="No measures")), className="text-center")
-    parts = [
-        html.Span(
-            [
-                html.Span(fmt.STATUS_ICON[s], **aria(hidden="true")),
-                f" {counts[s]} {fmt.STATUS_TEXT[s].lower()}",
-            ],
-            className=f"badge {fmt.STATUS_CLASS[s]} status-badge me-1 mb-1",
-        )
-        for s in MATRIX_STATUSES
-        if counts.get(s)
-    ]
+        empty = badges.get(("", 0))
+        if empty is None:
+            empty = badges[("", 0)] = html.Td(
+                html.Span("\u2014", **aria(label="No measures")), className="text-center"
+            )
+        return empty
+    parts = []
+    for s in MATRIX_STATUSES:
+        if counts.get(s):
+            badge = badges.get((s, counts[s]))
+            if badge is None:
+                badge = badges[(s, counts[s])] = _badge(s, counts[s])
+            parts.append(badge)
     spoken = ", ".join(f"{counts[s]} {fmt.STATUS_TEXT[s].lower()}" for s in MATRIX_STATUSES if counts.get(s))
     href = "/review-room/measures" + query_string(
         period=room.period, priority=priority[0], department=department[0]
@@ -321,6 +349,7 @@ def _cell(room: ReviewRoom, department: tuple[str, str], priority: tuple[str, st
 def _matrix(room: ReviewRoom) -> html.Section:
     titles = dict(room.priorities)
     head = ["Department", *[titles[slug] for slug, _ in room.priorities]]
+    badges: dict[tuple[str, int], html.Span | html.Td] = {}
     rows = [
         html.Tr(
             [
@@ -332,6 +361,7 @@ def _matrix(room: ReviewRoom) -> html.Section:
                         (c.priority_slug, titles[c.priority_slug]),
                         c.counts.as_dict(),
                         c.total,
+                        badges,
                     )
                     for c in r.cells
                 ],
@@ -355,36 +385,63 @@ def _matrix(room: ReviewRoom) -> html.Section:
     )
 
 
-def index_figure(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, str]]) -> go.Figure:
-    """The citywide index and each priority's over the span; data text escaped (figure_text)."""
+@functools.cache
+def _default_template() -> dict:
+    """The default template as go.Figure writes it into every figure's layout, worked out once:
+    building a go.Figure spends most of its ~6 ms on it."""
+    return go.Figure().to_plotly_json()["layout"]["template"]
+
+
+def index_figure(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, str]]) -> dict:
+    """The citywide index and each priority's over the span; data text escaped (figure_text).
+
+    Written out as the dict go.Figure(...).to_plotly_json() gives for these traces, a horizontal
+    line at 1.0 (add_hline) and this layout, key for key, so the page sends the same bytes without
+    building a go.Figure for every page."""
     labels = figure_texts(p.label.split(" (")[0] for p in points)
-    figure = go.Figure()
     series = [("City", None), *[(title, slug) for slug, title in priorities]]
+    data = []
     for i, (name, slug) in enumerate(series):
         values = [p.index if slug is None else p.priorities.get(slug) for p in points]
         short = figure_text(name if len(name) <= 40 else name[:38] + "\u2026")
-        figure.add_trace(
-            go.Scatter(
-                x=labels,
-                y=values,
-                mode="lines+markers",
-                name=short,
-                line={"color": LINE_COLOURS[i % len(LINE_COLOURS)], "width": 3 if slug is None else 2},
-                marker={
+        data.append(
+            {
+                "hovertemplate": "%{x}: %{y:.2f}<extra>" + short + "</extra>",
+                "line": {"color": LINE_COLOURS[i % len(LINE_COLOURS)], "width": 3 if slug is None else 2},
+                "marker": {
                     "symbol": ("circle", "square", "diamond", "triangle-up", "x", "cross", "star")[i % 7]
                 },
-                hovertemplate="%{x}: %{y:.2f}<extra>" + short + "</extra>",
-            )
+                "mode": "lines+markers",
+                "name": short,
+                "x": labels,
+                "y": values,
+                "type": "scatter",
+            }
         )
-    figure.add_hline(y=1.0, line={"color": "#6c757d", "dash": "dot"})
-    figure.update_layout(
-        margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        height=340,
-        legend={"orientation": "h", "y": -0.25},
-        plot_bgcolor="white",
-        yaxis={"title": "Index (1.00 = on target)", "gridcolor": "#dee2e6"},
-    )
-    return figure
+    line = {"color": "#6c757d", "dash": "dot"}
+    return {
+        "data": data,
+        "layout": {
+            "template": _default_template(),
+            "shapes": [
+                {
+                    "line": line,
+                    "type": "line",
+                    "x0": 0,
+                    "x1": 1,
+                    "xref": "x domain",
+                    "y0": 1.0,
+                    "y1": 1.0,
+                    "yref": "y",
+                }
+            ],
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+            "legend": {"orientation": "h", "y": -0.25},
+            "yaxis": {"title": {"text": "Index (1.00 = on target)"}, "gridcolor": "#dee2e6"},
+            "height": 340,
+            "plot_bgcolor": "white",
+        },
+    }
 
 
 def indextable(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, str]], caption: str) -> html.Div:

@@ -11,6 +11,7 @@ from aim.auth import ANONYMOUS, Principal
 from aim.periods import FiscalCalendar
 from aim.schemas import ReviewQuery
 from aim.services.review import (
+    RoomMemo,
     briefing,
     index_series,
     late_measures,
@@ -282,6 +283,48 @@ def test_an_empty_database_gives_an_empty_room(database):
         points = index_series(s, CAL, [CAL.parse("2026-Q3")], user=MAYOR)
     assert room.changes == [] and room.late == [] and room.matrix == []
     assert points[0].index is None
+
+
+def test_a_memo_gives_the_room_built_afresh_until_the_data_version_moves(database):
+    """RoomMemo is an addition: the same room as without it; a publication (the data version moves
+    on) builds it again; a department's draft explanation shows at once, the version unmoved."""
+    from sqlalchemy import select
+
+    from aim.models import Actual, Measure
+    from aim.services.site import advance_data_version
+
+    load_review_city(database)
+    memo = RoomMemo()
+
+    def both():
+        with database.read() as s:
+            query = ReviewQuery()
+            fresh = review_room(s, CAL, CAL.parse("2026-Q3"), query, user=MAYOR, as_of=AS_OF)
+            kept = review_room(s, CAL, CAL.parse("2026-Q3"), query, user=MAYOR, as_of=AS_OF, memo=memo)
+        assert kept == fresh
+        return kept
+
+    first = both()
+    assert both() == first
+
+    def slips(s):
+        where = (Measure.code == "slips", Actual.period == "2026-Q3")
+        return s.scalars(select(Actual).join(Measure).where(*where)).one()
+
+    with database.write() as s:
+        slips(s).explanation = "A drafted explanation: no publication, no new data version."
+        slips(s).change_reason = "test"
+    explained = {r.measure.code: r.explanation for r in both().changes}
+    assert explained["slips"] is not None and explained["slips"].text.startswith("A drafted explanation")
+    with database.write() as s:
+        slips(s).value = 100
+        advance_data_version(s)
+    assert "slips" not in {r.measure.code for r in both().changes}  # back on track: no change to list
+    # Another reader's departments, another room.
+    analyst_room = _room(database, user=ANALYST)
+    with database.read() as s:
+        kept = review_room(s, CAL, CAL.parse("2026-Q3"), ReviewQuery(), user=ANALYST, as_of=AS_OF, memo=memo)
+    assert kept == analyst_room
 
 
 # -- the demo city -------------------------------------------------------------------------------
