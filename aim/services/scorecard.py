@@ -19,6 +19,7 @@ from datetime import date
 import numpy as np
 from sqlalchemy import (
     Integer,
+    LargeBinary,
     Row,
     String,
     Subquery,
@@ -151,12 +152,15 @@ def _aggregate_actuals(
     ids: list[int] | None = None,
     src: Table | Subquery = Actual.__table__,
 ) -> _Scan:
-    """One grouped scan of the published actuals the scorecards of `plans` need, per measure (or for
-    `ids`). Each period's value comes back in its own column, so that sums run in period order in
-    Python, the same order every time (a database adds rows in whatever order it stores or
-    gathers them, and float addition depends on the order), and the last value of a period needs
-    no second query. Each period key is tested once per row, in a join with a small table of them."""
+    """One scan of the published actuals the scorecards of `plans` need, per measure (or for
+    `ids`), as a matrix with each period's value in its own column, so that sums run in period
+    order in Python, the same order every time (a database adds rows in whatever order it stores
+    or gathers them, and float addition depends on the order), and the last value of a period needs
+    no second query."""
     slot = _slots(plans)
+    width = max(slot.values(), default=-1) + 1
+    if session.get_bind().dialect.name == "postgresql":
+        return _packed_scan(session, slot, width, ids, src)
     flags = union_all(
         *[
             select(literal(key, String).label("period"), literal(n, Integer).label("slot"))
@@ -164,7 +168,7 @@ def _aggregate_actuals(
         ]
     ).cte("period_slots")
     value = src.c.value
-    width = max(slot.values(), default=-1) + 1
+    # Each period key is tested once per row, in a join with a small table of them.
     query = (
         select(src.c.measure_id, *[func.max(value).filter(flags.c.slot == i) for i in range(width)])
         .join(flags, flags.c.period == src.c.period)
@@ -178,6 +182,45 @@ def _aggregate_actuals(
     # numpy reads None as NaN; one all-NaN row at the end stands for measures without values.
     matrix = np.array([*found, (None,) * (width + 1)], dtype=float).reshape(len(found) + 1, width + 1)
     return _Scan({row[0]: n for n, row in enumerate(found)}, slot, matrix[:, 1:])
+
+
+def _packed_scan(
+    session: Session, slot: dict[str, int], width: int, ids: list[int] | None, src: Table | Subquery
+) -> _Scan:
+    """The scan on PostgreSQL: a row per period key, its measure ids and values packed by the server
+    into two byte strings (big-endian int4 and float8, in the same row order: aggregates of one
+    group read its rows in one order) that numpy reads without a Python object per value. The
+    grouped scan a column per period costs PostgreSQL twice the time of this one (25 filtered
+    aggregates a row), and fetching the 62,500 values of the big city as rows costs more again.
+    Same matrix as the grouped scan: the max of a period's values in its column (different kinds'
+    keys share columns), NULLs left out as the max leaves them out."""
+    empty = literal(b"", LargeBinary)
+    query = (
+        select(
+            src.c.period,
+            func.string_agg(func.int4send(src.c.measure_id), empty, type_=LargeBinary),
+            func.string_agg(func.float8send(src.c.value), empty, type_=LargeBinary),
+        )
+        .where(src.c.state == PUBLISHED, src.c.period.in_(sorted(slot)), src.c.value.is_not(None))
+        .group_by(src.c.period)
+    )
+    if ids is not None:
+        query = query.where(src.c.measure_id.in_(ids))
+    found = session.execute(query).all()
+    measure_ids = np.concatenate([np.frombuffer(m, dtype=">i4") for _, m, _ in found] or [np.empty(0, ">i4")])
+    values = np.concatenate([np.frombuffer(v, dtype=">f8") for _, _, v in found] or [np.empty(0, ">f8")])
+    slots = np.repeat(
+        np.array([slot[key] for key, _, _ in found], dtype=np.intp), [len(m) // 4 for _, m, _ in found]
+    )
+    known, row = np.unique(measure_ids, return_inverse=True)
+    # The largest value of each cell, NaN above all as in PostgreSQL's max; NaN where none. The
+    # last row (all NaN) stands for measures without values.
+    matrix = np.full((len(known) + 1, width), -np.inf)
+    np.maximum.at(matrix, (row, slots), values.astype(float))
+    seen = np.zeros(matrix.shape, dtype=bool)
+    seen[row, slots] = True
+    matrix[~seen] = np.nan
+    return _Scan(dict(zip(known.tolist(), range(len(known)), strict=True)), slot, matrix)
 
 
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
