@@ -270,6 +270,8 @@ class _Measure(NamedTuple):
     is_public: bool
 
 
+#: A frequency's kind of period, by value (aim.periods.FREQUENCY_KIND).
+_KIND_OF = {frequency: kind.value for frequency, kind in FREQUENCY_KIND.items()}
 #: department name, activity name, measure name
 _DISPLAY_ORDER = itemgetter(
     *(_Measure._fields.index(f) for f in ("department_name", "activity_name", "name"))
@@ -361,10 +363,10 @@ def _target_columns(
     rows = rows[mine]
     # numpy reads None as NaN. A measure has one target a period (uq_targets_measure_id_period).
     value, low, high = (np.array(f, dtype=float)[mine] for f in fields)
-    key = np.array(periods, dtype=object)[mine]
+    keys_found, key = np.unique(np.array(periods, dtype=str)[mine], return_inverse=True)
     columns: dict[str, rules.TargetColumns] = {}
-    for k in dict.fromkeys(key.tolist()):
-        at = key == k
+    for j, k in enumerate(keys_found.tolist()):
+        at = key == j
         here = rows[at]
         column = rules.TargetColumns.missing(n)
         for whole, part in zip(
@@ -402,7 +404,7 @@ def _evaluate(
     aggregation = np.array(column["aggregation"], dtype=str)
     direction = np.array(column["direction"], dtype=str)
     tolerance = np.array(column["tolerance"], dtype=float)
-    kind_of = np.array([FREQUENCY_KIND[f].value for f in column["frequency"]], dtype=str)
+    kind_of = np.array([_KIND_OF[f] for f in column["frequency"]], dtype=str)
     value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
     change = np.full(n, np.nan)
@@ -410,8 +412,7 @@ def _evaluate(
     score = np.full(n, np.nan)
     miss, relative = np.full(n, np.nan), np.full(n, np.nan)
     shown = rules.TargetColumns.missing(n)
-    trend: list[str | None] = [None] * n
-    labels: list[list[str]] = [[] for _ in range(n)]
+    trend = np.full(n, None, dtype=object)
     for kind, keys in plan.keys.items():
         chosen = np.flatnonzero(kind_of == kind.value)
         if not len(chosen):
@@ -432,11 +433,7 @@ def _evaluate(
         evaluation = rules.evaluate_columns(rolled.value, target, direction[chosen], tolerance[chosen])
         band = rules.resolve_target_columns(mine, keys.window[-1], calendar, kind, agg)
         band = band.where(band.present, full)
-        for i, t in zip(
-            chosen.tolist(), rules.trend_columns(window[chosen], direction[chosen], band), strict=True
-        ):
-            trend[i] = t
-            labels[i] = list(keys.window_labels)
+        trend[chosen] = rules.trend_columns(window[chosen], direction[chosen], band)
         value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
         previous[chosen], reported_before[chosen] = before.value, before.present
         change[chosen] = rules.change_columns(rolled, before, agg)
@@ -452,17 +449,20 @@ def _evaluate(
     due_of = {kind: keys.due for kind, keys in plan.keys.items()}
     # Whether each measure was active in its latest due period: dates compared once per kind.
     bounds = {
-        kind: (calendar.start_date(due), calendar.end_date(due), due.key) for kind, due in due_of.items()
+        frequency: (calendar.start_date(due), calendar.end_date(due), due.key)
+        for frequency, kind in FREQUENCY_KIND.items()
+        if (due := due_of.get(kind)) is not None
     }
     last_due: list[str | None] = []
     stale: list[bool] = []
-    for m, has in zip(measures, has_due.tolist(), strict=True):
-        start, end, key = bounds[FREQUENCY_KIND[m.frequency]]
-        active = (m.active_from is None or m.active_from <= end) and (
-            m.retired_at is None or m.retired_at > start
-        )
+    for frequency, active_from, retired_at, has in zip(
+        column["frequency"], column["active_from"], column["retired_at"], has_due.tolist(), strict=True
+    ):
+        start, end, key = bounds[frequency]
+        active = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
         last_due.append(key if active else None)
         stale.append(rules.is_stale(has, active))
+    labels_of = {kind.value: keys.window_labels for kind, keys in plan.keys.items()}
     shown_target = [np.where(shown.present, f, np.nan) for f in (shown.value, shown.low, shown.high)]
     window_values = window.tolist()
     for i in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():
@@ -496,9 +496,9 @@ def _evaluate(
         "relative_miss": _listed(relative),
         "stale": stale,
         "last_due": last_due,
-        "trend": trend,
+        "trend": trend.tolist(),
         "window": window_values,
-        "window_periods": labels,
+        "window_periods": [list(labels_of.get(k, ())) for k in kind_of.tolist()],
         "previous": _listed(previous),
         "change": _listed(change),
         "measure_type": column["measure_type"],
