@@ -214,15 +214,33 @@ def _packed_scan(
     slots = np.repeat(
         np.array([slot[key] for key, _, _ in found], dtype=np.intp), [len(m) // 4 for _, m, _ in found]
     )
-    known, row = np.unique(measure_ids, return_inverse=True)
-    # The largest value of each cell, NaN above all as in PostgreSQL's max; NaN where none. The
-    # last row (all NaN) stands for measures without values.
-    matrix = np.full((len(known) + 1, width), -np.inf)
-    np.maximum.at(matrix, (row, slots), values.astype(float))
-    seen = np.zeros(matrix.shape, dtype=bool)
-    seen[row, slots] = True
-    matrix[~seen] = np.nan
+    known, row = _numbered(measure_ids)
+    # The last row (all NaN) stands for measures without values.
+    shape = (len(known) + 1, width)
+    cell = row * width + slots
+    if np.bincount(cell, minlength=shape[0] * width).max(initial=0) <= 1:
+        # A value a cell, as always unless a measure has values under two kinds' keys of a column.
+        matrix = np.full(shape[0] * width, np.nan)
+        matrix[cell] = values
+        matrix = matrix.reshape(shape)
+    else:
+        # The largest value of each cell, NaN above all as in PostgreSQL's max; NaN where none.
+        matrix = np.full(shape, -np.inf)
+        np.maximum.at(matrix, (row, slots), values.astype(float))
+        seen = np.zeros(shape, dtype=bool)
+        seen[row, slots] = True
+        matrix[~seen] = np.nan
     return _Scan(dict(zip(known.tolist(), range(len(known)), strict=True)), slot, matrix)
+
+
+def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `ids` in order, and each id's position among them (np.unique's
+    return_inverse); by a table over the ids' range when that is small, which needs no sort."""
+    if not len(ids) or int(ids.max()) > 8 * len(ids) + 100_000 or int(ids.min()) < 0:
+        return np.unique(ids, return_inverse=True)
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[ids]
 
 
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
@@ -597,9 +615,9 @@ def _card(
 
     def counts(rows: Sequence[int] | range) -> StatusCounts:
         tally = rules.empty_counts()
-        for name, count in Counter(status[i] for i in rows).items():
+        for name, count in Counter(map(status.__getitem__, rows)).items():
             tally[name] += count
-        tally[rules.STALE] += sum(stale[i] for i in rows)
+        tally[rules.STALE] += sum(map(stale.__getitem__, rows))
         return StatusCounts(**tally)
 
     priority_scores = [
