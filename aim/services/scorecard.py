@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
+    Float,
     Integer,
     LargeBinary,
     Row,
@@ -367,33 +368,85 @@ def _target_columns(
     session: Session, measures: Sequence[_Measure], keys: Iterable[str]
 ) -> dict[str, rules.TargetColumns]:
     """The targets set for `keys`, as columns in the order of `measures` (one query)."""
-    row_of = {m.id: n for n, m in enumerate(measures)}
     n = len(measures)
-    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
-        Target.period.in_(sorted(set(keys)))
-    )
-    found = session.connection().execute(query).all()
-    if not found:
-        return {}
-    measure_ids, periods, *fields = zip(*found, strict=True)
-    rows = np.array([row_of.get(m, -1) for m in measure_ids], dtype=np.intp)
-    mine = rows >= 0
-    rows = rows[mine]
-    # numpy reads None as NaN. A measure has one target a period (uq_targets_measure_id_period).
-    value, low, high = (np.array(f, dtype=float)[mine] for f in fields)
-    keys_found, key = np.unique(np.array(periods, dtype=str)[mine], return_inverse=True)
+    ids = np.fromiter((m.id for m in measures), dtype=np.int64, count=n)
+    order = np.argsort(ids, kind="stable")
+    known = ids[order]
     columns: dict[str, rules.TargetColumns] = {}
-    for j, k in enumerate(keys_found.tolist()):
-        at = key == j
-        here = rows[at]
+    for key, (measure_ids, value, low, high) in _targets_by_key(session, sorted(set(keys))).items():
+        # Each target's row among `measures`; targets of other measures are left out.
+        at = np.searchsorted(known, measure_ids)
+        mine = at < n
+        mine[mine] = known[at[mine]] == measure_ids[mine]
+        if not mine.any():
+            continue
+        here = order[at[mine]]
         column = rules.TargetColumns.missing(n)
-        for whole, part in zip(
-            (column.value, column.low, column.high), (value[at], low[at], high[at]), strict=True
-        ):
-            whole[here] = part
+        for whole, part in zip((column.value, column.low, column.high), (value, low, high), strict=True):
+            whole[here] = part[mine]
         column.present[here] = True
-        columns[k] = column
+        columns[key] = column
     return columns
+
+
+def _targets_by_key(
+    session: Session, keys: list[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The targets set for `keys`, by period key: measure ids, values, lows and highs, NaN where a
+    field is NULL. A measure has one target a period (uq_targets_measure_id_period). On
+    PostgreSQL packed a period a row as the actuals are (_packed_scan); elsewhere a row a target."""
+    if session.get_bind().dialect.name == "postgresql":
+        empty = literal(b"", LargeBinary)
+
+        def packed(column):
+            # NULL read as NaN, as numpy reads None: the same column either way.
+            return func.string_agg(
+                func.float8send(func.coalesce(column, literal(float("nan"), Float))), empty, type_=LargeBinary
+            )
+
+        query = (
+            select(
+                Target.period,
+                func.string_agg(func.int4send(Target.measure_id), empty, type_=LargeBinary),
+                packed(Target.value),
+                packed(Target.low),
+                packed(Target.high),
+            )
+            .where(Target.period.in_(keys))
+            .group_by(Target.period)
+        )
+
+        def floats(packed: bytes) -> np.ndarray:
+            return np.frombuffer(packed, dtype=">f8").astype(float)
+
+        return {
+            key: (
+                np.frombuffer(measure_ids, dtype=">i4").astype(np.int64),
+                floats(value),
+                floats(low),
+                floats(high),
+            )
+            for key, measure_ids, value, low, high in session.connection().execute(query).all()
+        }
+    query = select(Target.period, Target.measure_id, Target.value, Target.low, Target.high).where(
+        Target.period.in_(keys)
+    )
+    rows: dict[str, list[tuple]] = defaultdict(list)
+    for key, *fields in session.connection().execute(query).all():
+        rows[key].append(tuple(fields))
+
+    def column(found: list[tuple], i: int, dtype: type) -> np.ndarray:
+        return np.array([r[i] for r in found], dtype=dtype)  # numpy reads None as NaN
+
+    return {
+        key: (
+            column(found, 0, np.int64),
+            column(found, 1, float),
+            column(found, 2, float),
+            column(found, 3, float),
+        )
+        for key, found in rows.items()
+    }
 
 
 def _listed(column: np.ndarray) -> list[float | None]:
