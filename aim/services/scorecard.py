@@ -494,7 +494,7 @@ def _evaluate(
         before = rules.rollup_columns(scan.take(rows[chosen], keys.previous), agg, len(keys.previous))
         window[chosen] = scan.take(rows[chosen], keys.window)
         has_due[chosen] = ~np.isnan(scan.take(rows[chosen], [keys.due])[:, 0])
-        mine = {key: t.take(chosen) for key, t in targets.items()}
+        mine = targets if len(chosen) == n else {key: t.take(chosen) for key, t in targets.items()}
         full = rules.resolve_target_columns(mine, period, calendar, kind, agg)
         target = rules.period_target_columns(full, rolled, agg)
         have = ~np.isnan(cur)
@@ -641,8 +641,11 @@ def scorecards(
     row_of = {m.id: n for n, m in enumerate(visible)}
     cards = []
     for j, (period, measures) in enumerate(zip(parsed, chosen, strict=True)):
-        rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
-        mine = {key: t.take(rows) for key, t in targets.items()}
+        if len(measures) == len(visible):  # every visible measure, in the same order: no copies
+            mine = targets
+        else:
+            rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
+            mine = {key: t.take(rows) for key, t in targets.items()}
         evaluated, columns = _evaluate(measures, calendar, plans[j], scan, mine, slugs)
         cards.append(_card(calendar, period, as_of, priorities, evaluated, columns))
     return cards
