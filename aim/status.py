@@ -824,6 +824,8 @@ def target_to_date_columns(
     none = TargetColumns.missing(n)
     found = none
     undecided = (last_reported >= 0) & (rolled.present > 0)
+    # Compared once, not once per part and field (12 months x 3 fields in a year).
+    is_sum, is_mean = aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN
     for shorter in (Kind.QUARTER, Kind.MONTH):
         if shorter.months >= period.length or shorter.months < kind.months:
             continue
@@ -844,17 +846,13 @@ def target_to_date_columns(
                 field = getattr(part, name)
                 total, whole = total + field, whole & ~np.isnan(field)
                 prefix[name] = (total, whole)
-                value = np.select(
-                    [aggregation == Aggregation.SUM, aggregation == Aggregation.MEAN],
-                    [total, total / (h + 1)],
-                    field,
-                )
+                value = np.where(is_sum, total, np.where(is_mean, total / (h + 1), field))
                 chosen[name] = np.where(at, np.where(whole, value, np.nan), chosen[name])
         combined = TargetColumns(chosen["value"], chosen["low"], chosen["high"], chosen_present)
         expected = (holder + 1) * shorter.months // kind.months
         with np.errstate(divide="ignore", invalid="ignore"):
             scaled = combined.scaled(rolled.present / expected)
-        partial = (aggregation == Aggregation.SUM) & (rolled.present < expected)
+        partial = is_sum & (rolled.present < expected)
         combined = scaled.where(partial, combined)
         take = undecided & combined.present
         found = combined.where(take, found)

@@ -11,14 +11,18 @@ against a bare SQL aggregate over the same rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
+    Float,
     Integer,
+    LargeBinary,
     Row,
     String,
     Subquery,
@@ -151,12 +155,15 @@ def _aggregate_actuals(
     ids: list[int] | None = None,
     src: Table | Subquery = Actual.__table__,
 ) -> _Scan:
-    """One grouped scan of the published actuals the scorecards of `plans` need, per measure (or for
-    `ids`). Each period's value comes back in its own column, so that sums run in period order in
-    Python, the same order every time (a database adds rows in whatever order it stores or
-    gathers them, and float addition depends on the order), and the last value of a period needs
-    no second query. Each period key is tested once per row, in a join with a small table of them."""
+    """One scan of the published actuals the scorecards of `plans` need, per measure (or for
+    `ids`), as a matrix with each period's value in its own column, so that sums run in period
+    order in Python, the same order every time (a database adds rows in whatever order it stores
+    or gathers them, and float addition depends on the order), and the last value of a period needs
+    no second query."""
     slot = _slots(plans)
+    width = max(slot.values(), default=-1) + 1
+    if session.get_bind().dialect.name == "postgresql":
+        return _packed_scan(session, slot, width, ids, src)
     flags = union_all(
         *[
             select(literal(key, String).label("period"), literal(n, Integer).label("slot"))
@@ -164,7 +171,7 @@ def _aggregate_actuals(
         ]
     ).cte("period_slots")
     value = src.c.value
-    width = max(slot.values(), default=-1) + 1
+    # Each period key is tested once per row, in a join with a small table of them.
     query = (
         select(src.c.measure_id, *[func.max(value).filter(flags.c.slot == i) for i in range(width)])
         .join(flags, flags.c.period == src.c.period)
@@ -180,6 +187,63 @@ def _aggregate_actuals(
     return _Scan({row[0]: n for n, row in enumerate(found)}, slot, matrix[:, 1:])
 
 
+def _packed_scan(
+    session: Session, slot: dict[str, int], width: int, ids: list[int] | None, src: Table | Subquery
+) -> _Scan:
+    """The scan on PostgreSQL: a row per period key, its measure ids and values packed by the server
+    into two byte strings (big-endian int4 and float8, in the same row order: aggregates of one
+    group read its rows in one order) that numpy reads without a Python object per value. The
+    grouped scan a column per period costs PostgreSQL twice the time of this one (25 filtered
+    aggregates a row), and fetching the 62,500 values of the big city as rows costs more again.
+    Same matrix as the grouped scan: the max of a period's values in its column (different kinds'
+    keys share columns), NULLs left out as the max leaves them out."""
+    empty = literal(b"", LargeBinary)
+    query = (
+        select(
+            src.c.period,
+            func.string_agg(func.int4send(src.c.measure_id), empty, type_=LargeBinary),
+            func.string_agg(func.float8send(src.c.value), empty, type_=LargeBinary),
+        )
+        .where(src.c.state == PUBLISHED, src.c.period.in_(sorted(slot)), src.c.value.is_not(None))
+        .group_by(src.c.period)
+    )
+    if ids is not None:
+        query = query.where(src.c.measure_id.in_(ids))
+    found = session.execute(query).all()
+    measure_ids = np.concatenate([np.frombuffer(m, dtype=">i4") for _, m, _ in found] or [np.empty(0, ">i4")])
+    values = np.concatenate([np.frombuffer(v, dtype=">f8") for _, _, v in found] or [np.empty(0, ">f8")])
+    slots = np.repeat(
+        np.array([slot[key] for key, _, _ in found], dtype=np.intp), [len(m) // 4 for _, m, _ in found]
+    )
+    known, row = _numbered(measure_ids)
+    # The last row (all NaN) stands for measures without values.
+    shape = (len(known) + 1, width)
+    cell = row * width + slots
+    if np.bincount(cell, minlength=shape[0] * width).max(initial=0) <= 1:
+        # A value a cell, as always unless a measure has values under two kinds' keys of a column.
+        matrix = np.full(shape[0] * width, np.nan)
+        matrix[cell] = values
+        matrix = matrix.reshape(shape)
+    else:
+        # The largest value of each cell, NaN above all as in PostgreSQL's max; NaN where none.
+        matrix = np.full(shape, -np.inf)
+        np.maximum.at(matrix, (row, slots), values.astype(float))
+        seen = np.zeros(shape, dtype=bool)
+        seen[row, slots] = True
+        matrix[~seen] = np.nan
+    return _Scan(dict(zip(known.tolist(), range(len(known)), strict=True)), slot, matrix)
+
+
+def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `ids` in order, and each id's position among them (np.unique's
+    return_inverse); by a table over the ids' range when that is small, which needs no sort."""
+    if not len(ids) or int(ids.max()) > 8 * len(ids) + 100_000 or int(ids.min()) < 0:
+        return np.unique(ids, return_inverse=True)
+    present = np.zeros(int(ids.max()) + 1, dtype=bool)
+    present[ids] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[ids]
+
+
 def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
     keys = [period.key]
     keys += [
@@ -190,14 +254,19 @@ def _target_keys(calendar: FiscalCalendar, period: Period) -> list[str]:
 
 
 def _active(measure, calendar: FiscalCalendar, period: Period) -> bool:
-    if measure.active_from is not None and measure.active_from > calendar.end_date(period):
+    return _active_between(measure, calendar.start_date(period), calendar.end_date(period))
+
+
+def _active_between(measure: _Measure, start: date, end: date) -> bool:
+    """Whether `measure` was active at some time from `start` to `end`."""
+    if measure.active_from is not None and measure.active_from > end:
         return False
-    return measure.retired_at is None or measure.retired_at > calendar.start_date(period)
+    return measure.retired_at is None or measure.retired_at > start
 
 
-@dataclass(slots=True)
-class _Measure:
-    """A measure's columns as plain attributes (much cheaper to read than a SQLAlchemy Row)."""
+class _Measure(NamedTuple):
+    """A measure's columns as a plain tuple: cheap to make from a row and to read by attribute, and
+    the measures' columns are one zip away (aim.services.scorecard._evaluate)."""
 
     id: int
     code: str
@@ -218,6 +287,14 @@ class _Measure:
     department_code: str
     department_name: str
     is_public: bool
+
+
+#: A frequency's kind of period, by value (aim.periods.FREQUENCY_KIND).
+_KIND_OF = {frequency: kind.value for frequency, kind in FREQUENCY_KIND.items()}
+#: department name, activity name, measure name
+_DISPLAY_ORDER = itemgetter(
+    *(_Measure._fields.index(f) for f in ("department_name", "activity_name", "name"))
+)
 
 
 def visible_measures(user: Principal | None):
@@ -264,11 +341,12 @@ def _public_measures(
     )
     if codes is not None:
         query = query.where(Measure.code.in_(sorted(codes)))
-    # SQLAlchemy types the first 10 columns of a select and leaves the rest as a variadic Any, so
-    # mypy cannot count the 19 arguments; the select above lists exactly _Measure's fields.
-    measures = [_Measure(*row) for row in session.execute(query)]  # type: ignore[call-arg]
+    # The select lists exactly _Measure's fields, in order. Core rows (the session's connection):
+    # the ORM's row processing costs more than the query at 2,500 measures.
+    make = _Measure._make
+    measures = [make(row) for row in session.connection().execute(query).all()]
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
-    measures.sort(key=lambda m: (m.department_name, m.activity_name, m.name))
+    measures.sort(key=_DISPLAY_ORDER)
     return measures
 
 
@@ -286,39 +364,89 @@ def _priority_links(session: Session) -> tuple[Sequence[Row[int, str, str, str]]
     return priorities, by_activity
 
 
-def _counts(measures: Iterable[MeasureStatus]) -> StatusCounts:
-    counts = rules.empty_counts()
-    for m in measures:
-        counts[m.status] += 1
-        counts[rules.STALE] += m.stale
-    return StatusCounts(**counts)
-
-
 def _target_columns(
     session: Session, measures: Sequence[_Measure], keys: Iterable[str]
 ) -> dict[str, rules.TargetColumns]:
     """The targets set for `keys`, as columns in the order of `measures` (one query)."""
-    row_of = {m.id: n for n, m in enumerate(measures)}
     n = len(measures)
-    columns: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    query = select(Target.measure_id, Target.period, Target.value, Target.low, Target.high).where(
-        Target.period.in_(sorted(set(keys)))
-    )
-    for measure_id, key, value, low, high in session.execute(query):
-        if (row := row_of.get(measure_id)) is None:
+    ids = np.fromiter((m.id for m in measures), dtype=np.int64, count=n)
+    order = np.argsort(ids, kind="stable")
+    known = ids[order]
+    columns: dict[str, rules.TargetColumns] = {}
+    for key, (measure_ids, value, low, high) in _targets_by_key(session, sorted(set(keys))).items():
+        # Each target's row among `measures`; targets of other measures are left out.
+        at = np.searchsorted(known, measure_ids)
+        mine = at < n
+        mine[mine] = known[at[mine]] == measure_ids[mine]
+        if not mine.any():
             continue
-        if key not in columns:
-            columns[key] = (
-                np.full(n, np.nan),
-                np.full(n, np.nan),
-                np.full(n, np.nan),
-                np.zeros(n, dtype=bool),
+        here = order[at[mine]]
+        column = rules.TargetColumns.missing(n)
+        for whole, part in zip((column.value, column.low, column.high), (value, low, high), strict=True):
+            whole[here] = part[mine]
+        column.present[here] = True
+        columns[key] = column
+    return columns
+
+
+def _targets_by_key(
+    session: Session, keys: list[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The targets set for `keys`, by period key: measure ids, values, lows and highs, NaN where a
+    field is NULL. A measure has one target a period (uq_targets_measure_id_period). On
+    PostgreSQL packed a period a row as the actuals are (_packed_scan); elsewhere a row a target."""
+    if session.get_bind().dialect.name == "postgresql":
+        empty = literal(b"", LargeBinary)
+
+        def packed(column):
+            # NULL read as NaN, as numpy reads None: the same column either way.
+            return func.string_agg(
+                func.float8send(func.coalesce(column, literal(float("nan"), Float))), empty, type_=LargeBinary
             )
-        fields = columns[key]
-        for field, v in zip(fields, (value, low, high), strict=False):
-            field[row] = np.nan if v is None else v
-        fields[3][row] = True
-    return {key: rules.TargetColumns(*fields) for key, fields in columns.items()}
+
+        query = (
+            select(
+                Target.period,
+                func.string_agg(func.int4send(Target.measure_id), empty, type_=LargeBinary),
+                packed(Target.value),
+                packed(Target.low),
+                packed(Target.high),
+            )
+            .where(Target.period.in_(keys))
+            .group_by(Target.period)
+        )
+
+        def floats(packed: bytes) -> np.ndarray:
+            return np.frombuffer(packed, dtype=">f8").astype(float)
+
+        return {
+            key: (
+                np.frombuffer(measure_ids, dtype=">i4").astype(np.int64),
+                floats(value),
+                floats(low),
+                floats(high),
+            )
+            for key, measure_ids, value, low, high in session.connection().execute(query).all()
+        }
+    query = select(Target.period, Target.measure_id, Target.value, Target.low, Target.high).where(
+        Target.period.in_(keys)
+    )
+    rows: dict[str, list[tuple]] = defaultdict(list)
+    for key, *fields in session.connection().execute(query).all():
+        rows[key].append(tuple(fields))
+
+    def column(found: list[tuple], i: int, dtype: type) -> np.ndarray:
+        return np.array([r[i] for r in found], dtype=dtype)  # numpy reads None as NaN
+
+    return {
+        key: (
+            column(found, 0, np.int64),
+            column(found, 1, float),
+            column(found, 2, float),
+            column(found, 3, float),
+        )
+        for key, found in rows.items()
+    }
 
 
 def _listed(column: np.ndarray) -> list[float | None]:
@@ -332,18 +460,22 @@ def _evaluate(
     scan: _Scan,
     targets: dict[str, rules.TargetColumns],
     slugs: dict[int, list[str]],
-) -> list[MeasureStatus]:
+) -> tuple[list[MeasureStatus], dict[str, Sequence]]:
     """The status rules over all `measures` at once (column by column, aim.status *_columns),
-    for the `j`th plan of `scan`; one view model per measure, in the order given."""
+    for `plan`; one view model per measure, in the order given, and the columns they hold."""
     n = len(measures)
     period = plan.period
-    rows = scan.rows([m.id for m in measures])
+    # The measures' columns, each a tuple in the measures' order.
+    parts = zip(*measures, strict=True) if n else [()] * len(_Measure._fields)
+    column: dict[str, tuple[Any, ...]] = dict(zip(_Measure._fields, parts, strict=True))
+    rows = scan.rows(column["id"])
     window = np.full((n, rules.TREND_PERIODS), np.nan)
     has_due = np.zeros(n, dtype=bool)
-    aggregation = np.array([m.aggregation for m in measures], dtype=object)
-    direction = np.array([m.direction for m in measures], dtype=object)
-    tolerance = np.array([m.tolerance for m in measures], dtype=float)
-    kind_of = np.array([FREQUENCY_KIND[m.frequency].value for m in measures], dtype=object)
+    # Fixed-width strings rather than objects: numpy compares them without calling Python.
+    aggregation = np.array(column["aggregation"], dtype=str)
+    direction = np.array(column["direction"], dtype=str)
+    tolerance = np.array(column["tolerance"], dtype=float)
+    kind_of = np.array([_KIND_OF[f] for f in column["frequency"]], dtype=str)
     value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
     change = np.full(n, np.nan)
@@ -351,8 +483,7 @@ def _evaluate(
     score = np.full(n, np.nan)
     miss, relative = np.full(n, np.nan), np.full(n, np.nan)
     shown = rules.TargetColumns.missing(n)
-    trend: list[str | None] = [None] * n
-    labels: list[list[str]] = [[] for _ in range(n)]
+    trend = np.full(n, None, dtype=object)
     for kind, keys in plan.keys.items():
         chosen = np.flatnonzero(kind_of == kind.value)
         if not len(chosen):
@@ -363,7 +494,7 @@ def _evaluate(
         before = rules.rollup_columns(scan.take(rows[chosen], keys.previous), agg, len(keys.previous))
         window[chosen] = scan.take(rows[chosen], keys.window)
         has_due[chosen] = ~np.isnan(scan.take(rows[chosen], [keys.due])[:, 0])
-        mine = {key: t.take(chosen) for key, t in targets.items()}
+        mine = targets if len(chosen) == n else {key: t.take(chosen) for key, t in targets.items()}
         full = rules.resolve_target_columns(mine, period, calendar, kind, agg)
         target = rules.period_target_columns(full, rolled, agg)
         have = ~np.isnan(cur)
@@ -373,11 +504,7 @@ def _evaluate(
         evaluation = rules.evaluate_columns(rolled.value, target, direction[chosen], tolerance[chosen])
         band = rules.resolve_target_columns(mine, keys.window[-1], calendar, kind, agg)
         band = band.where(band.present, full)
-        for i, t in zip(
-            chosen.tolist(), rules.trend_columns(window[chosen], direction[chosen], band), strict=True
-        ):
-            trend[i] = t
-            labels[i] = list(keys.window_labels)
+        trend[chosen] = rules.trend_columns(window[chosen], direction[chosen], band)
         value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
         previous[chosen], reported_before[chosen] = before.value, before.present
         change[chosen] = rules.change_columns(rolled, before, agg)
@@ -393,33 +520,40 @@ def _evaluate(
     due_of = {kind: keys.due for kind, keys in plan.keys.items()}
     # Whether each measure was active in its latest due period: dates compared once per kind.
     bounds = {
-        kind: (calendar.start_date(due), calendar.end_date(due), due.key) for kind, due in due_of.items()
+        frequency: (calendar.start_date(due), calendar.end_date(due), due.key)
+        for frequency, kind in FREQUENCY_KIND.items()
+        if (due := due_of.get(kind)) is not None
     }
     last_due: list[str | None] = []
     stale: list[bool] = []
-    for m, has in zip(measures, has_due.tolist(), strict=True):
-        start, end, key = bounds[FREQUENCY_KIND[m.frequency]]
-        active = (m.active_from is None or m.active_from <= end) and (
-            m.retired_at is None or m.retired_at > start
-        )
+    for frequency, active_from, retired_at, has in zip(
+        column["frequency"], column["active_from"], column["retired_at"], has_due.tolist(), strict=True
+    ):
+        start, end, key = bounds[frequency]
+        active = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
         last_due.append(key if active else None)
         stale.append(rules.is_stale(has, active))
+    labels_of = {kind.value: keys.window_labels for kind, keys in plan.keys.items()}
     shown_target = [np.where(shown.present, f, np.nan) for f in (shown.value, shown.low, shown.high)]
-    columns = {
-        "code": [m.code for m in measures],
-        "name": [m.name for m in measures],
-        "department_code": [m.department_code for m in measures],
-        "department_name": [m.department_name for m in measures],
-        "activity_code": [m.activity_code for m in measures],
-        "activity_name": [m.activity_name for m in measures],
-        "priority_slugs": [list(slugs.get(m.activity_id, ())) for m in measures],
-        "unit_kind": [m.unit_kind for m in measures],
-        "unit_label": [m.unit_label for m in measures],
-        "direction": [m.direction for m in measures],
-        "frequency": [m.frequency for m in measures],
-        "aggregation": [m.aggregation for m in measures],
-        "tolerance": [float(m.tolerance) for m in measures],
-        "is_key": [m.is_key for m in measures],
+    window_values = window.tolist()
+    for i in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():
+        window_values[i] = [None if v != v else v for v in window_values[i]]
+    no_slugs: list[str] = []
+    columns: dict[str, Sequence] = {
+        "code": column["code"],
+        "name": column["name"],
+        "department_code": column["department_code"],
+        "department_name": column["department_name"],
+        "activity_code": column["activity_code"],
+        "activity_name": column["activity_name"],
+        "priority_slugs": [list(slugs.get(a, no_slugs)) for a in column["activity_id"]],
+        "unit_kind": column["unit_kind"],
+        "unit_label": column["unit_label"],
+        "direction": column["direction"],
+        "frequency": column["frequency"],
+        "aggregation": column["aggregation"],
+        "tolerance": [float(t) for t in column["tolerance"]],
+        "is_key": column["is_key"],
         "period": [period.key] * n,
         "status": status.tolist(),
         "score": _listed(score),
@@ -433,15 +567,15 @@ def _evaluate(
         "relative_miss": _listed(relative),
         "stale": stale,
         "last_due": last_due,
-        "trend": trend,
-        "window": [[None if v != v else v for v in w] for w in window.tolist()],
-        "window_periods": labels,
+        "trend": trend.tolist(),
+        "window": window_values,
+        "window_periods": [list(labels_of.get(k, ())) for k in kind_of.tolist()],
         "previous": _listed(previous),
         "change": _listed(change),
-        "measure_type": [m.measure_type for m in measures],
-        "is_public": [m.is_public for m in measures],
+        "measure_type": column["measure_type"],
+        "is_public": column["is_public"],
     }
-    return MeasureStatus.trusted(list(columns), zip(*columns.values(), strict=True))
+    return MeasureStatus.trusted(list(columns), zip(*columns.values(), strict=True)), columns
 
 
 def scorecard(
@@ -493,9 +627,9 @@ def scorecards(
     plans, chosen = [], []
     for period in parsed:
         kinds = _kinds_within(period)
-        chosen.append(
-            [m for m in visible if FREQUENCY_KIND[m.frequency] in kinds and _active(m, calendar, period)]
-        )
+        start, end = calendar.start_date(period), calendar.end_date(period)
+        frequencies = {f for f, k in FREQUENCY_KIND.items() if k in kinds}
+        chosen.append([m for m in visible if m.frequency in frequencies and _active_between(m, start, end)])
         plans.append(_Plan(period, {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}))
     wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
     scan = _aggregate_actuals(session, plans, wanted, src)
@@ -507,10 +641,13 @@ def scorecards(
     row_of = {m.id: n for n, m in enumerate(visible)}
     cards = []
     for j, (period, measures) in enumerate(zip(parsed, chosen, strict=True)):
-        rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
-        mine = {key: t.take(rows) for key, t in targets.items()}
-        evaluated = _evaluate(measures, calendar, plans[j], scan, mine, slugs)
-        cards.append(_card(calendar, period, as_of, priorities, evaluated))
+        if len(measures) == len(visible):  # every visible measure, in the same order: no copies
+            mine = targets
+        else:
+            rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
+            mine = {key: t.take(rows) for key, t in targets.items()}
+        evaluated, columns = _evaluate(measures, calendar, plans[j], scan, mine, slugs)
+        cards.append(_card(calendar, period, as_of, priorities, evaluated, columns))
     return cards
 
 
@@ -520,20 +657,34 @@ def _card(
     as_of: date,
     priorities: Sequence[Row[int, str, str, str]],
     evaluated: list[MeasureStatus],
+    columns: dict[str, Sequence],
 ) -> Scorecard:
-    by_priority: dict[str, list[MeasureStatus]] = defaultdict(list)
-    for m in evaluated:
-        for slug in m.priority_slugs:
-            by_priority[slug].append(m)
+    """The scorecard of `evaluated`, counted and indexed from the `columns` they were made from
+    (the same values, read without an attribute lookup per measure), in the measures' order."""
+    code, status, stale, score, is_key = (
+        columns[name] for name in ("code", "status", "stale", "score", "is_key")
+    )
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, slugs in enumerate(columns["priority_slugs"]):
+        for slug in slugs:
+            members[slug].append(i)
+
+    def counts(rows: Sequence[int] | range) -> StatusCounts:
+        tally = rules.empty_counts()
+        for name, count in Counter(map(status.__getitem__, rows)).items():
+            tally[name] += count
+        tally[rules.STALE] += sum(map(stale.__getitem__, rows))
+        return StatusCounts(**tally)
+
     priority_scores = [
         PriorityScore(
             slug=p.slug,
             title=p.title,
             description=p.description,
-            index=rules.index(m.score for m in by_priority[p.slug] if m.is_key),
-            counts=_counts(by_priority[p.slug]),
-            measure_count=len(by_priority[p.slug]),
-            key_measures=[m.code for m in by_priority[p.slug] if m.is_key],
+            index=rules.index(score[i] for i in members[p.slug] if is_key[i]),
+            counts=counts(members[p.slug]),
+            measure_count=len(members[p.slug]),
+            key_measures=[code[i] for i in members[p.slug] if is_key[i]],
         )
         for p in priorities
     ]
@@ -541,8 +692,8 @@ def _card(
         period=period.key,
         period_label=calendar.label(period),
         as_of=as_of,
-        index=rules.index(m.score for m in evaluated if m.is_key),
-        counts=_counts(evaluated),
+        index=rules.index(s for s, key in zip(score, is_key, strict=True) if key),
+        counts=counts(range(len(evaluated))),
         priorities=priority_scores,
         measures=evaluated,
     )
