@@ -483,7 +483,9 @@ def bench(
 ) -> None:
     from aim import bench as benchmarks
     from aim import bench_load
+    from aim.runtime import settle_collector
 
+    settle_collector()  # the collector as a server process has it (app.py), so the services time alike
     if data:
         benchmarks.run(sqlite, postgres_url, measures, years, runs, import_measures)
     if import_scale.strip():

@@ -92,3 +92,29 @@ def test_assets_named_with_their_version_are_cached_for_a_year(site):
     assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     plain = requests.get(site + "/assets/aim.css", timeout=TIMEOUT)
     assert "immutable" not in plain.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a start-up rule, no data
+def test_the_served_app_freezes_its_start_up_heap_and_collects_less_often(db_url):
+    # In a process of its own: the collector's settings are the whole process's.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from aim.config import ROOT
+    from aim.runtime import COLLECTOR_THRESHOLDS
+
+    probe = "import gc, json, app; app.server; print(json.dumps([gc.get_threshold(), gc.get_freeze_count()]))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "AIM_DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    thresholds, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert tuple(thresholds) == COLLECTOR_THRESHOLDS
+    assert frozen > 10_000  # Dash, SQLAlchemy, pandas... out of the collector's way

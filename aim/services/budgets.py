@@ -9,9 +9,7 @@ principal and refuses anyone who may not read every department's internal data.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import Any
@@ -509,24 +507,7 @@ def workbench(
     """
     if not sees_all_departments(user):
         raise NotAllowed("The analyst workbench is for budget analysts and the Mayor's Office.")
-    with _collector_paused():
-        return _workbench(session, calendar, period, user=user, as_of=as_of)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while the workbench builds its 300,000 objects (two
-    scorecards, the table, the rows): every 700 allocations it would walk the young ones built so
-    far, about 140 collections costing 40 to 50 ms of the page. Memory is still freed as objects
-    are dropped (reference counting); cycles wait for the next collection. The previous state is
-    restored, so a caller that had it off keeps it off."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _workbench(session, calendar, period, user=user, as_of=as_of)
 
 
 def _workbench(

@@ -4,7 +4,6 @@ lines, and the analyst workbench (who may open it, what it holds, how it groups)
 
 from __future__ import annotations
 
-import gc
 from datetime import date
 from decimal import Decimal
 
@@ -230,17 +229,3 @@ def test_the_workbench_filters_and_groups_without_counting_an_activity_twice(cit
     # Patrol serves both priorities: it counts in each, once.
     assert by_name["Assets"]["adopted"] == 2_600_000 + 10_000_000
     assert by_name["Safety"]["adopted"] == 10_000_000 and by_name["Safety"]["measures"] == 2
-
-
-def test_the_workbench_leaves_the_garbage_collector_as_it_found_it(city):
-    # It holds the collector off while it builds (aim/services/budgets.py _collector_paused).
-    with city.read() as s:
-        assert gc.isenabled()
-        workbench(s, CAL, CAL.parse("2025"), user=ANALYST, as_of=AS_OF)
-        assert gc.isenabled()
-        gc.disable()
-        try:
-            workbench(s, CAL, CAL.parse("2025"), user=ANALYST, as_of=AS_OF)
-            assert not gc.isenabled()
-        finally:
-            gc.enable()
