@@ -22,7 +22,7 @@ from aim.runtime import Runtime
 from aim.schemas import MeasureFilter, PeriodOption
 from aim.services.catalog import available_periods
 from aim.services.scorecard import default_period
-from layouts.components import ANY, as_published_notice, keep_in_forms
+from layouts.components import ANY, as_published_notice, keep_in_forms, keep_in_links
 from web.context import current_principal, runtime  # noqa: F401 - re-exported for loaders
 
 
@@ -81,6 +81,7 @@ def as_published(loader):
         if day is not None:
             # Choosing another period or filter keeps the page as published on that day.
             keep_in_forms(result, "as_of", f"{day:%Y-%m-%d}")
+            keep_in_links(result, "as_of", f"{day:%Y-%m-%d}")
         return html.Div([as_published_notice(day, problem), result])
 
     return wrapped

@@ -3,10 +3,11 @@ forms that keep every filter and the period in the URL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -240,21 +241,46 @@ def filter_form(
     )
 
 
-def keep_in_forms(tree: Any, name: str, value: str) -> None:
-    """Add a hidden field to every filter and period form (filter_form's) in a built page, so that
-    submitting one keeps `name` in the URL (a page as published on a day stays on that day)."""
+def _components(tree: Any):
+    """Every component of a built page, parents before their children (a parent's children may be
+    changed by the caller before they are visited)."""
     stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, list | tuple):
             stack.extend(node)
             continue
-        if isinstance(node, html.Form) and getattr(node, "role", None) == "search":
-            node.children = [*_as_list(node.children), dcc.Input(type="hidden", name=name, value=value)]
-            continue
+        if not hasattr(node, "_prop_names"):
+            continue  # text, numbers, None
+        yield node
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str | int | float):
             stack.append(children)
+
+
+def keep_in_forms(tree: Any, name: str, value: str) -> None:
+    """Add a hidden field to every filter and period form (filter_form's) in a built page, so that
+    submitting one keeps `name` in the URL (a page as published on a day stays on that day)."""
+    for node in _components(tree):
+        if isinstance(node, html.Form) and getattr(node, "role", None) == "search":
+            node.children = [*_as_list(node.children), dcc.Input(type="hidden", name=name, value=value)]
+
+
+#: The public pages that show figures as published on a day (`?as_of=`).
+AS_OF_PATH = re.compile(r"^/(measures(/[^/]+)?|departments(/[^/]+)?|priorities/[^/]+(/narratives)?)?$")
+
+
+def keep_in_links(tree: Any, name: str, value: str, paths: re.Pattern[str] = AS_OF_PATH) -> None:
+    """Set `name=value` in every link of a built page to a page `paths` matches, so that following
+    one keeps it (from a page as published on a day, the measure it lists as published that day)."""
+    for node in _components(tree):
+        href = getattr(node, "href", None)
+        if not isinstance(href, str) or not href.startswith("/") or href.startswith("//"):
+            continue
+        parts = urlsplit(href)
+        if paths.match(parts.path):
+            query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+            node.href = urlunsplit(("", "", parts.path, urlencode([*query, (name, value)]), parts.fragment))
 
 
 def _as_list(children: Any) -> list:

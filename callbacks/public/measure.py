@@ -10,6 +10,7 @@ from aim.services.measures import measure_detail, measure_visibility
 from aim.services.reporting import staff_measure
 from aim.services.site import site_info
 from callbacks._common import current_principal, notices, page, periods, read_as_of, read_period, runtime
+from layouts.components import keep_in_links
 from layouts.public import measure
 from layouts.staff import follow_ups, workflow
 
@@ -45,6 +46,9 @@ def layout(
                     )
             return measure.not_found(code or "", site)
         shown = "year" if view == "year" else "period"
-        return measure.build(
+        built = measure.build(
             detail, rt.calendar, periods(session, rt, published_on), site, notice, view=shown
         )
+        if published_on is not None:
+            keep_in_links(built, "as_of", f"{published_on:%Y-%m-%d}")
+        return built

@@ -6,8 +6,10 @@ keeps the day, and the department page and the departments index say what as_of 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -153,3 +155,26 @@ def test_a_day_before_1900_gets_a_notice_and_the_current_figures(city):
         text, found = page(city, pathname, "?as_of=0001-01-05")
         assert "showing the current figures" in text, pathname
         assert "as_of" not in hidden_fields(found), pathname
+
+
+def links(found: list[dict]) -> list[str]:
+    return [c["props"]["href"] for c in found if isinstance(c["props"].get("href"), str)]
+
+
+AS_OF_PAGE = re.compile(
+    r"^/(measures(/[^/?#]+)?|departments(/[^/?#]+)?|priorities/[^/?#]+(/narratives)?)?(\?|#|$)"
+)
+
+
+def test_every_link_from_a_page_as_of_a_day_to_another_such_page_keeps_the_day(city):
+    # A reader of the figures as published on a day follows a link to a measure: the same day.
+    for pathname in ("/", "/measures", "/departments", "/departments/MPD", "/measures/crimes"):
+        _text, found = page(city, pathname, f"?as_of={DAY}&period=2024")
+        kept = [h for h in links(found) if AS_OF_PAGE.match(h)]
+        assert kept, pathname
+        for href in kept:
+            assert parse_qs(urlsplit(href).query).get("as_of") == [DAY], (pathname, href)
+        others = [h for h in links(found) if h.startswith("/") and not AS_OF_PAGE.match(h)]
+        assert not [h for h in others if "as_of=" in h and not h.startswith(("/api/", "/downloads/"))], others
+        _text, now = page(city, pathname, "?period=2024")
+        assert not [h for h in links(now) if "as_of=" in h], pathname
