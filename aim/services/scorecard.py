@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Row,
+    Select,
     String,
     Subquery,
     Table,
@@ -209,7 +210,7 @@ def _packed_scan(
     )
     if ids is not None:
         query = query.where(src.c.measure_id.in_(ids))
-    found = session.execute(query).all()
+    found = _binary_rows(session, query)
     measure_ids = np.concatenate([np.frombuffer(m, dtype=">i4") for _, m, _ in found] or [np.empty(0, ">i4")])
     values = np.concatenate([np.frombuffer(v, dtype=">f8") for _, _, v in found] or [np.empty(0, ">f8")])
     slots = np.repeat(
@@ -232,6 +233,23 @@ def _packed_scan(
         seen[row, slots] = True
         matrix[~seen] = np.nan
     return _Scan(dict(zip(known.tolist(), range(len(known)), strict=True)), slot, matrix)
+
+
+def _binary_rows(session: Session, query: Select) -> Sequence[tuple]:
+    """The rows of `query`, as plain tuples, on the session's connection and transaction. On
+    PostgreSQL in the binary result format: byte strings come as they are stored, where the text
+    format psycopg asks for by default sends them hex-encoded, twice their size, for the client to
+    decode (a fifth of the packed scan's time at 10,000 measures), and numbers and dates need no
+    parsing from text (two fifths of the measures query's). The values are the same either way."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(query).all()]
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    driver = connection.connection.driver_connection  # the psycopg connection under the pool's proxy
+    assert driver is not None, "a session's connection is always open"
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(compiled.string, compiled.params)
+        return cursor.fetchall()
 
 
 def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -343,8 +361,7 @@ def _public_measures(
         query = query.where(Measure.code.in_(sorted(codes)))
     # The select lists exactly _Measure's fields, in order. Core rows (the session's connection):
     # the ORM's row processing costs more than the query at 2,500 measures.
-    make = _Measure._make
-    measures = [make(row) for row in session.connection().execute(query).all()]
+    measures = list(map(_Measure._make, _binary_rows(session, query)))
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
     measures.sort(key=_DISPLAY_ORDER)
     return measures
@@ -426,7 +443,7 @@ def _targets_by_key(
                 floats(low),
                 floats(high),
             )
-            for key, measure_ids, value, low, high in session.connection().execute(query).all()
+            for key, measure_ids, value, low, high in _binary_rows(session, query)
         }
     query = select(Target.period, Target.measure_id, Target.value, Target.low, Target.high).where(
         Target.period.in_(keys)
@@ -450,7 +467,11 @@ def _targets_by_key(
 
 
 def _listed(column: np.ndarray) -> list[float | None]:
-    return [None if v != v else v for v in column.tolist()]
+    """The column as Python floats, None for NaN (only the NaNs visited in Python)."""
+    listed: list[float | None] = column.tolist()
+    for i in np.flatnonzero(np.isnan(column)).tolist():
+        listed[i] = None
+    return listed
 
 
 def _evaluate(
@@ -575,7 +596,7 @@ def _evaluate(
         "measure_type": column["measure_type"],
         "is_public": column["is_public"],
     }
-    return MeasureStatus.trusted(list(columns), zip(*columns.values(), strict=True)), columns
+    return MeasureStatus.trusted(columns), columns
 
 
 def scorecard(

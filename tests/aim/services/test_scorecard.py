@@ -306,3 +306,20 @@ def test_view_models_built_without_validation_equal_validated_ones_field_for_fie
         for name, value in m.model_dump().items():
             # Python's own types: no numpy scalar may leak into a view model.
             assert type(value) in (str, int, float, bool, list, type(None)), (name, type(value))
+
+
+def test_view_models_built_without_validation_keep_their_fields_set_apart(city):
+    """The models of one scorecard share one set of field names (View.trusted): neither a copy with
+    changes nor a refused assignment may touch the other models' set."""
+    import pydantic
+
+    from aim.schemas import MeasureStatus
+
+    first, second = _card(city, "2025").measures[:2]
+    every = set(MeasureStatus.model_fields)
+    renamed = first.model_copy(update={"name": "Renamed", "note_only_in_the_copy": 1})
+    assert renamed.name == "Renamed" and "note_only_in_the_copy" in renamed.model_fields_set
+    with pytest.raises(pydantic.ValidationError):
+        second.name = "Changed in place"
+    assert first.model_fields_set == second.model_fields_set == every
+    assert second.name != "Changed in place"
