@@ -6,13 +6,18 @@ two writers queue instead of failing with "database is locked" halfway through.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 _WRITE = "aim_write"
 #: The session.info flag that CityInfo.advance sets: the commit changed the data version.
@@ -99,3 +104,32 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def reader_beside(session: Session) -> Engine | None:
+    """The engine on which a read may run beside `session`, on a connection of its own, and see what
+    the session's next statement would see: PostgreSQL at READ COMMITTED (each statement reads the
+    latest committed data in either case) in a transaction that has written nothing (another
+    connection would miss its uncommitted changes). None otherwise: the read stays on the session."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    alone = connection.exec_driver_sql(
+        "SELECT pg_current_xact_id_if_assigned() IS NULL"
+        " AND current_setting('transaction_isolation') = 'read committed'"
+    ).scalar()
+    return connection.engine if alone else None
+
+
+_beside: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def beside(work: Callable[..., T], *args: Any) -> Future[T]:
+    """`work(*args)` on a thread of this process, for a read on a connection of its own
+    (reader_beside) while the caller goes on: the database works on it meanwhile, on another core
+    or, in production, another machine. The threads are made in the process that uses them, never
+    inherited through a fork (gunicorn's workers), where they would not run."""
+    global _beside
+    if _beside is None or _beside[0] != os.getpid():
+        _beside = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="aim-beside"))
+    return _beside[1].submit(work, *args)

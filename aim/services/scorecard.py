@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
+    Engine,
     Float,
     Integer,
     LargeBinary,
@@ -39,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from aim import status as rules
 from aim.auth import Principal, visible_department_ids
+from aim.db import beside, reader_beside
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, sort_periods
 from aim.schemas import MeasureStatus, PriorityScore, Scorecard, StatusCounts
@@ -250,6 +252,12 @@ def _binary_rows(session: Session, query: Select) -> Sequence[tuple]:
     with driver.cursor(binary=True) as cursor:
         cursor.execute(compiled.string, compiled.params)
         return cursor.fetchall()
+
+
+def _scan_on(engine: Engine, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:
+    """The whole city's scan (_aggregate_actuals) in a session of its own on `engine`."""
+    with Session(engine) as side:  # closing it ends its transaction
+        return _aggregate_actuals(side, plans, None, src)
 
 
 def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -644,21 +652,31 @@ def scorecards(
     as_of = as_of or published_on or date.today()
     src = published_source(published_on)
     parsed = [calendar.parse(p) if isinstance(p, str) else p for p in periods]
+    plans = [
+        _Plan(period, {kind: _keys_for(calendar, period, kind, as_of) for kind in _kinds_within(period)})
+        for period in parsed
+    ]
+    # The whole city's scan, the longest read, runs on a connection of its own where it sees the same
+    # data, while this one reads the measures, targets and priorities: a fifth less time at 2,500
+    # measures. One measure's scan (its page) is too short to be worth a second connection.
+    engine = reader_beside(session) if codes is None else None
+    pending = beside(_scan_on, engine, plans, src) if engine is not None else None
     visible = _public_measures(session, codes, user)
-    plans, chosen = [], []
+    chosen = []
     for period in parsed:
-        kinds = _kinds_within(period)
         start, end = calendar.start_date(period), calendar.end_date(period)
-        frequencies = {f for f, k in FREQUENCY_KIND.items() if k in kinds}
+        frequencies = {f for f, k in FREQUENCY_KIND.items() if k in _kinds_within(period)}
         chosen.append([m for m in visible if m.frequency in frequencies and _active_between(m, start, end)])
-        plans.append(_Plan(period, {kind: _keys_for(calendar, period, kind, as_of) for kind in kinds}))
-    wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
-    scan = _aggregate_actuals(session, plans, wanted, src)
+    if pending is None:
+        wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
+        scan = _aggregate_actuals(session, plans, wanted, src)
     target_keys = {key for p in parsed for key in _target_keys(calendar, p)}
     targets = _target_columns(session, visible, target_keys)
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
     slugs = {activity: [slug_of[p] for p in ids] for activity, ids in links.items()}
+    if pending is not None:
+        scan = pending.result()
     row_of = {m.id: n for n, m in enumerate(visible)}
     cards = []
     for j, (period, measures) in enumerate(zip(parsed, chosen, strict=True)):

@@ -323,3 +323,26 @@ def test_view_models_built_without_validation_keep_their_fields_set_apart(city):
         second.name = "Changed in place"
     assert first.model_fields_set == second.model_fields_set == every
     assert second.name != "Changed in place"
+
+
+def test_the_scan_beside_the_session_reads_what_the_session_would(city):
+    """On PostgreSQL the whole city's scan runs on a connection of its own (aim.db.reader_beside):
+    it gives the same scorecard as the scan on the session's own connection, and a transaction that
+    has written keeps the scan on its connection, where its uncommitted changes are seen."""
+    from aim.db import reader_beside
+
+    with city.read() as s:
+        beside = reader_beside(s)
+        assert (beside is not None) == (city.dialect == "postgresql")
+        apart = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
+        if city.dialect == "postgresql":
+            s.execute(text("SELECT pg_current_xact_id()"))  # an id, as a write takes: no reader beside
+            assert reader_beside(s) is None
+        together = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
+    assert apart.model_dump_json() == together.model_dump_json()
+    with city.write() as s:
+        s.execute(text("UPDATE actuals SET value = 1 WHERE period = '2025-03' AND state = 'published'"))
+        assert reader_beside(s) is None
+        changed = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
+        s.rollback()
+    assert changed.model_dump_json() != apart.model_dump_json()
