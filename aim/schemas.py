@@ -42,6 +42,16 @@ class View(BaseModel):
             made.append(model)
         return made
 
+    @staticmethod
+    def fill(models: Sequence[View], columns: Mapping[str, Sequence[Any]]) -> None:
+        """Set fields of models `trusted` has just made, before anyone else holds them: the n-th
+        model's from each column's n-th value, of the declared types. A service makes the models
+        while a read it waits for is running and fills in what that read decides once it is in
+        (aim.services.scorecard._finish); the fields keep their order (the JSON's)."""
+        names = list(columns)
+        for model, values in zip(models, zip(*columns.values(), strict=True), strict=True):
+            model.__dict__.update(zip(names, values, strict=False))  # a value per name, by construction
+
 
 class StatusCounts(View):
     """How many measures have each status; `stale` counts measures beside their status."""

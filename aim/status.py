@@ -420,6 +420,11 @@ def is_stale(has_value_for_last_due: bool, active_for_last_due: bool) -> bool:
     return active_for_last_due and not has_value_for_last_due
 
 
+def stale_columns(has_value_for_last_due: np.ndarray, active_for_last_due: np.ndarray) -> np.ndarray:
+    """is_stale over whole columns of booleans."""
+    return active_for_last_due & ~has_value_for_last_due
+
+
 def empty_counts() -> dict[str, int]:
     return {key: 0 for key in COUNT_KEYS}
 

@@ -292,7 +292,7 @@ def _active_between(measure: _Measure, start: date, end: date) -> bool:
 
 class _Measure(NamedTuple):
     """A measure's columns as a plain tuple: cheap to make from a row and to read by attribute, and
-    the measures' columns are one zip away (aim.services.scorecard._evaluate)."""
+    the measures' columns are one zip away (aim.services.scorecard._prepare)."""
 
     id: int
     code: str
@@ -482,93 +482,78 @@ def _listed(column: np.ndarray) -> list[float | None]:
     return listed
 
 
-def _evaluate(
+class _OfKind(NamedTuple):
+    """The measures of one kind among those prepared, and what their evaluation needs of targets."""
+
+    chosen: np.ndarray  # their positions
+    aggregation: np.ndarray
+    targets: dict[str, rules.TargetColumns]
+    full: rules.TargetColumns  # set for the whole period
+    band: rules.TargetColumns  # for the trend window's last period (the whole period's if none)
+
+
+@dataclass
+class _Prepared:
+    """What evaluating some measures for a plan needs that the actuals do not change (aim.services.
+    scorecard._prepare): made while the scan is still running, finished by _finish once it is in."""
+
+    plan: _Plan
+    ids: tuple[int, ...]
+    direction: np.ndarray
+    tolerance: np.ndarray
+    kinds: dict[Kind, _OfKind]
+    active: np.ndarray  # active in its latest due period
+    models: list[MeasureStatus]  # the measures' own fields set, the evaluated ones still to fill in
+    columns: dict[str, Sequence]  # the fields set so far, as columns
+
+
+def _prepare(
     measures: Sequence[_Measure],
     calendar: FiscalCalendar,
     plan: _Plan,
-    scan: _Scan,
     targets: dict[str, rules.TargetColumns],
     slugs: dict[int, list[str]],
-) -> tuple[list[MeasureStatus], dict[str, Sequence]]:
-    """The status rules over all `measures` at once (column by column, aim.status *_columns),
-    for `plan`; one view model per measure, in the order given, and the columns they hold."""
+) -> _Prepared:
+    """Everything about `measures` for `plan` that needs no actual value: their own fields, the
+    targets resolved for the period and the trend window, whether each is due, and the view models
+    with those fields (the evaluated ones None until _finish)."""
     n = len(measures)
     period = plan.period
     # The measures' columns, each a tuple in the measures' order.
     parts = zip(*measures, strict=True) if n else [()] * len(_Measure._fields)
     column: dict[str, tuple[Any, ...]] = dict(zip(_Measure._fields, parts, strict=True))
-    rows = scan.rows(column["id"])
-    window = np.full((n, rules.TREND_PERIODS), np.nan)
-    has_due = np.zeros(n, dtype=bool)
     # Fixed-width strings rather than objects: numpy compares them without calling Python.
     aggregation = np.array(column["aggregation"], dtype=str)
-    direction = np.array(column["direction"], dtype=str)
-    tolerance = np.array(column["tolerance"], dtype=float)
     kind_of = np.array([_KIND_OF[f] for f in column["frequency"]], dtype=str)
-    value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
-    previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
-    change = np.full(n, np.nan)
-    status = np.full(n, rules.Status.NO_DATA.value, dtype=object)
-    score = np.full(n, np.nan)
-    miss, relative = np.full(n, np.nan), np.full(n, np.nan)
-    shown = rules.TargetColumns.missing(n)
-    trend = np.full(n, None, dtype=object)
+    kinds: dict[Kind, _OfKind] = {}
     for kind, keys in plan.keys.items():
         chosen = np.flatnonzero(kind_of == kind.value)
         if not len(chosen):
             continue
         agg = aggregation[chosen]
-        cur = scan.take(rows[chosen], keys.current)
-        rolled = rules.rollup_columns(cur, agg, len(keys.current))
-        before = rules.rollup_columns(scan.take(rows[chosen], keys.previous), agg, len(keys.previous))
-        window[chosen] = scan.take(rows[chosen], keys.window)
-        has_due[chosen] = ~np.isnan(scan.take(rows[chosen], [keys.due])[:, 0])
         mine = targets if len(chosen) == n else {key: t.take(chosen) for key, t in targets.items()}
         full = rules.resolve_target_columns(mine, period, calendar, kind, agg)
-        target = rules.period_target_columns(full, rolled, agg)
-        have = ~np.isnan(cur)
-        last = np.where(have.any(axis=1), cur.shape[1] - 1 - np.argmax(have[:, ::-1], axis=1), -1)
-        to_date = rules.target_to_date_columns(mine, period, calendar, kind, agg, rolled, last)
-        target = to_date.where(~full.present & (last >= 0), target)
-        evaluation = rules.evaluate_columns(rolled.value, target, direction[chosen], tolerance[chosen])
         band = rules.resolve_target_columns(mine, keys.window[-1], calendar, kind, agg)
-        band = band.where(band.present, full)
-        trend[chosen] = rules.trend_columns(window[chosen], direction[chosen], band)
-        value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
-        previous[chosen], reported_before[chosen] = before.value, before.present
-        change[chosen] = rules.change_columns(rolled, before, agg)
-        status[chosen], score[chosen] = evaluation.status, evaluation.score
-        miss[chosen], relative[chosen] = evaluation.miss, evaluation.relative_miss
-        picked = target.where(target.present, full)
-        for mine_field, all_field in zip(
-            (picked.value, picked.low, picked.high, picked.present),
-            (shown.value, shown.low, shown.high, shown.present),
-            strict=True,
-        ):
-            all_field[chosen] = mine_field
-    due_of = {kind: keys.due for kind, keys in plan.keys.items()}
+        kinds[kind] = _OfKind(chosen, agg, mine, full, band.where(band.present, full))
     # Whether each measure was active in its latest due period: dates compared once per kind.
     bounds = {
         frequency: (calendar.start_date(due), calendar.end_date(due), due.key)
         for frequency, kind in FREQUENCY_KIND.items()
-        if (due := due_of.get(kind)) is not None
+        if (due := plan.keys[kind].due if kind in plan.keys else None) is not None
     }
+    active: list[bool] = []
     last_due: list[str | None] = []
-    stale: list[bool] = []
-    for frequency, active_from, retired_at, has in zip(
-        column["frequency"], column["active_from"], column["retired_at"], has_due.tolist(), strict=True
+    for frequency, active_from, retired_at in zip(
+        column["frequency"], column["active_from"], column["retired_at"], strict=True
     ):
         start, end, key = bounds[frequency]
-        active = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
-        last_due.append(key if active else None)
-        stale.append(rules.is_stale(has, active))
+        now = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
+        active.append(now)
+        last_due.append(key if now else None)
     labels_of = {kind.value: keys.window_labels for kind, keys in plan.keys.items()}
-    shown_target = [np.where(shown.present, f, np.nan) for f in (shown.value, shown.low, shown.high)]
-    window_values = window.tolist()
-    for i in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():
-        window_values[i] = [None if v != v else v for v in window_values[i]]
     no_slugs: list[str] = []
-    columns: dict[str, Sequence] = {
+    later = [None] * n
+    own: dict[str, Sequence] = {
         "code": column["code"],
         "name": column["name"],
         "department_code": column["department_code"],
@@ -584,6 +569,75 @@ def _evaluate(
         "tolerance": [float(t) for t in column["tolerance"]],
         "is_key": column["is_key"],
         "period": [period.key] * n,
+        "last_due": last_due,
+        "window_periods": [list(labels_of.get(k, ())) for k in kind_of.tolist()],
+        "measure_type": column["measure_type"],
+        "is_public": column["is_public"],
+    }
+    # Every field in the model's order (the order its JSON keeps), the evaluated ones None for now.
+    columns = {name: own[name] if name in own else later for name in MeasureStatus.model_fields}
+    return _Prepared(
+        plan,
+        column["id"],
+        np.array(column["direction"], dtype=str),
+        np.array(column["tolerance"], dtype=float),
+        kinds,
+        np.array(active, dtype=bool),
+        MeasureStatus.trusted(columns),
+        own,
+    )
+
+
+def _finish(
+    prepared: _Prepared, calendar: FiscalCalendar, scan: _Scan
+) -> tuple[list[MeasureStatus], dict[str, Sequence]]:
+    """The status rules over the prepared measures at once (column by column, aim.status
+    *_columns), from the scan; their view models, in the order given, and the columns they hold."""
+    plan, n = prepared.plan, len(prepared.ids)
+    period = plan.period
+    rows = scan.rows(prepared.ids)
+    direction, tolerance = prepared.direction, prepared.tolerance
+    window = np.full((n, rules.TREND_PERIODS), np.nan)
+    has_due = np.zeros(n, dtype=bool)
+    value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
+    change = np.full(n, np.nan)
+    status = np.full(n, rules.Status.NO_DATA.value, dtype=object)
+    score = np.full(n, np.nan)
+    miss, relative = np.full(n, np.nan), np.full(n, np.nan)
+    shown = rules.TargetColumns.missing(n)
+    trend = np.full(n, None, dtype=object)
+    for kind, (chosen, agg, mine, full, band) in prepared.kinds.items():
+        keys = plan.keys[kind]
+        cur = scan.take(rows[chosen], keys.current)
+        rolled = rules.rollup_columns(cur, agg, len(keys.current))
+        before = rules.rollup_columns(scan.take(rows[chosen], keys.previous), agg, len(keys.previous))
+        window[chosen] = scan.take(rows[chosen], keys.window)
+        has_due[chosen] = ~np.isnan(scan.take(rows[chosen], [keys.due])[:, 0])
+        target = rules.period_target_columns(full, rolled, agg)
+        have = ~np.isnan(cur)
+        last = np.where(have.any(axis=1), cur.shape[1] - 1 - np.argmax(have[:, ::-1], axis=1), -1)
+        to_date = rules.target_to_date_columns(mine, period, calendar, kind, agg, rolled, last)
+        target = to_date.where(~full.present & (last >= 0), target)
+        evaluation = rules.evaluate_columns(rolled.value, target, direction[chosen], tolerance[chosen])
+        trend[chosen] = rules.trend_columns(window[chosen], direction[chosen], band)
+        value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
+        previous[chosen], reported_before[chosen] = before.value, before.present
+        change[chosen] = rules.change_columns(rolled, before, agg)
+        status[chosen], score[chosen] = evaluation.status, evaluation.score
+        miss[chosen], relative[chosen] = evaluation.miss, evaluation.relative_miss
+        picked = target.where(target.present, full)
+        for mine_field, all_field in zip(
+            (picked.value, picked.low, picked.high, picked.present),
+            (shown.value, shown.low, shown.high, shown.present),
+            strict=True,
+        ):
+            all_field[chosen] = mine_field
+    shown_target = [np.where(shown.present, f, np.nan) for f in (shown.value, shown.low, shown.high)]
+    window_values = window.tolist()
+    for i in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():
+        window_values[i] = [None if v != v else v for v in window_values[i]]
+    evaluated: dict[str, Sequence] = {
         "status": status.tolist(),
         "score": _listed(score),
         "actual": _listed(value),
@@ -594,17 +648,15 @@ def _evaluate(
         "expected": expected.tolist(),
         "miss": _listed(miss),
         "relative_miss": _listed(relative),
-        "stale": stale,
-        "last_due": last_due,
+        "stale": rules.stale_columns(has_due, prepared.active).tolist(),
         "trend": trend.tolist(),
         "window": window_values,
-        "window_periods": [list(labels_of.get(k, ())) for k in kind_of.tolist()],
         "previous": _listed(previous),
         "change": _listed(change),
-        "measure_type": column["measure_type"],
-        "is_public": column["is_public"],
     }
-    return MeasureStatus.trusted(columns), columns
+    models = prepared.models
+    MeasureStatus.fill(models, evaluated)
+    return models, {**prepared.columns, **evaluated}
 
 
 def scorecard(
@@ -657,8 +709,8 @@ def scorecards(
         for period in parsed
     ]
     # The whole city's scan, the longest read, runs on a connection of its own where it sees the same
-    # data, while this one reads the measures, targets and priorities: a fifth less time at 2,500
-    # measures. One measure's scan (its page) is too short to be worth a second connection.
+    # data, while this one reads the measures, targets and priorities and prepares all that does not
+    # depend on the values (_prepare). One measure's scan (its page) is too short to be worth it.
     engine = reader_beside(session) if codes is None else None
     pending = beside(_scan_on, engine, plans, src) if engine is not None else None
     visible = _public_measures(session, codes, user)
@@ -667,25 +719,28 @@ def scorecards(
         start, end = calendar.start_date(period), calendar.end_date(period)
         frequencies = {f for f, k in FREQUENCY_KIND.items() if k in _kinds_within(period)}
         chosen.append([m for m in visible if m.frequency in frequencies and _active_between(m, start, end)])
-    if pending is None:
-        wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
-        scan = _aggregate_actuals(session, plans, wanted, src)
     target_keys = {key for p in parsed for key in _target_keys(calendar, p)}
     targets = _target_columns(session, visible, target_keys)
     priorities, links = _priority_links(session)
     slug_of = {p.id: p.slug for p in priorities}
     slugs = {activity: [slug_of[p] for p in ids] for activity, ids in links.items()}
-    if pending is not None:
-        scan = pending.result()
     row_of = {m.id: n for n, m in enumerate(visible)}
-    cards = []
-    for j, (period, measures) in enumerate(zip(parsed, chosen, strict=True)):
+    prepared = []
+    for plan, measures in zip(plans, chosen, strict=True):
         if len(measures) == len(visible):  # every visible measure, in the same order: no copies
             mine = targets
         else:
             rows = np.array([row_of[m.id] for m in measures], dtype=np.intp)
             mine = {key: t.take(rows) for key, t in targets.items()}
-        evaluated, columns = _evaluate(measures, calendar, plans[j], scan, mine, slugs)
+        prepared.append(_prepare(measures, calendar, plan, mine, slugs))
+    if pending is not None:
+        scan = pending.result()
+    else:
+        wanted = sorted({m.id for ms in chosen for m in ms}) if codes is not None else None
+        scan = _aggregate_actuals(session, plans, wanted, src)
+    cards = []
+    for period, ready in zip(parsed, prepared, strict=True):
+        evaluated, columns = _finish(ready, calendar, scan)
         cards.append(_card(calendar, period, as_of, priorities, evaluated, columns))
     return cards
 

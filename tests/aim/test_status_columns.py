@@ -121,6 +121,16 @@ def test_rollup_and_change_columns_agree_exactly_with_rollup_and_change(rows):
         assert _same(_none(changes[i]), rules.change(want, before, agg))
 
 
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=25))
+@SETTINGS
+def test_stale_columns_agree_exactly_with_is_stale(rows):
+    has = np.array([r[0] for r in rows], dtype=bool)
+    active = np.array([r[1] for r in rows], dtype=bool)
+    got = rules.stale_columns(has, active).tolist()
+    assert got == [rules.is_stale(h, a) for h, a in rows]
+    assert all(type(v) is bool for v in got)
+
+
 @st.composite
 def target_tables(draw):
     """Targets for some of the year's, quarters' and months' keys of fiscal 2025, and a period in it."""
