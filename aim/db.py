@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
 
@@ -110,9 +111,15 @@ def reader_beside(session: Session) -> Engine | None:
     """The engine on which a read may run beside `session`, on a connection of its own, and see what
     the session's next statement would see: PostgreSQL at READ COMMITTED (each statement reads the
     latest committed data in either case) in a transaction that has written nothing (another
-    connection would miss its uncommitted changes). None otherwise: the read stays on the session."""
+    connection would miss its uncommitted changes), when the engine's pool has a connection to spare
+    at once. None otherwise: the read stays on the session."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
+        return None
+    pool = connection.engine.pool
+    if isinstance(pool, QueuePool) and not (pool.checkedin() or pool.checkedout() < pool.size()):
+        # No connection to spare without waiting: sessions waiting here on reads that wait for a
+        # connection they hold would stand still until the pool's timeout (many threads, `make dev`).
         return None
     alone = connection.exec_driver_sql(
         "SELECT pg_current_xact_id_if_assigned() IS NULL"

@@ -346,3 +346,24 @@ def test_the_scan_beside_the_session_reads_what_the_session_would(city):
         changed = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
         s.rollback()
     assert changed.model_dump_json() != apart.model_dump_json()
+
+
+def test_no_scan_beside_the_session_when_the_pool_has_no_connection_to_spare(city):
+    """With every connection of the pool lent (here the one the session holds), the scan stays on
+    the session's connection rather than wait for another: the same scorecard, at once. (On SQLite
+    it always stays there.)"""
+    from aim.db import Database, reader_beside
+
+    narrow = Database(city.url, pool_size=1, max_overflow=5, pool_timeout=60)
+    roomy = Database(city.url, pool_size=2)
+    try:
+        with narrow.read() as s:
+            assert reader_beside(s) is None
+            alone = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
+        with roomy.read() as s:
+            assert reader_beside(s) is (roomy.engine if city.dialect == "postgresql" else None)
+            beside = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
+    finally:
+        narrow.dispose()
+        roomy.dispose()
+    assert alone.model_dump_json() == beside.model_dump_json()
