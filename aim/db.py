@@ -7,6 +7,7 @@ two writers queue instead of failing with "database is locked" halfway through.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -128,15 +129,35 @@ def reader_beside(session: Session) -> Engine | None:
     return connection.engine if alone else None
 
 
-_beside: tuple[int, ThreadPoolExecutor] | None = None
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+_executor_made = threading.Lock()
 
 
-def beside(work: Callable[..., T], *args: Any) -> Future[T]:
-    """`work(*args)` on a thread of this process, for a read on a connection of its own
-    (reader_beside) while the caller goes on: the database works on it meanwhile, on another core
-    or, in production, another machine. The threads are made in the process that uses them, never
-    inherited through a fork (gunicorn's workers), where they would not run."""
-    global _beside
-    if _beside is None or _beside[0] != os.getpid():
-        _beside = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="aim-beside"))
-    return _beside[1].submit(work, *args)
+def _threads() -> ThreadPoolExecutor:
+    """This process's threads for reads beside a session, made in the process that uses them: a
+    pool inherited through a fork (gunicorn's workers) has no threads that run."""
+    global _executor
+    with _executor_made:
+        if _executor is None or _executor[0] != os.getpid():
+            _executor = (os.getpid(), ThreadPoolExecutor(max_workers=4, thread_name_prefix="aim-beside"))
+        return _executor[1]
+
+
+def read_beside(session: Session, work: Callable[..., T], *args: Any) -> Future[T] | None:
+    """Start `work(connection, *args)` on a thread of this process, on a connection of its own, while
+    the caller goes on: the database works on that read meanwhile, on another core or, in
+    production, another machine. None where the read must stay on the session (reader_beside).
+
+    The thread takes the connection from the pool when it starts (reader_beside has seen one to
+    spare; taking it here instead, in the caller, costs the caller's reads a round trip) and gives
+    it back when the work ends; a future cancelled before it started (a caller that failed before
+    it needed the result) takes none."""
+    engine = reader_beside(session)
+    if engine is None:
+        return None
+
+    def run() -> T:
+        with engine.connect() as connection:
+            return work(connection, *args)
+
+    return _threads().submit(run)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -20,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
-    Engine,
+    Connection,
     Float,
     Integer,
     LargeBinary,
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from aim import status as rules
 from aim.auth import Principal, visible_department_ids
-from aim.db import beside, reader_beside
+from aim.db import read_beside
 from aim.models import Activity, Actual, Department, Measure, Priority, Target, activity_priorities
 from aim.periods import FREQUENCY_KIND, FiscalCalendar, Kind, Period, sort_periods
 from aim.schemas import MeasureStatus, PriorityScore, Scorecard, StatusCounts
@@ -254,9 +255,9 @@ def _binary_rows(session: Session, query: Select) -> Sequence[tuple]:
         return cursor.fetchall()
 
 
-def _scan_on(engine: Engine, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:
-    """The whole city's scan (_aggregate_actuals) in a session of its own on `engine`."""
-    with Session(engine) as side:  # closing it ends its transaction
+def _scan_on(connection: Connection, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:
+    """The whole city's scan (_aggregate_actuals) in a session of its own on `connection`."""
+    with Session(bind=connection) as side:  # closing it ends its transaction
         return _aggregate_actuals(side, plans, None, src)
 
 
@@ -654,6 +655,9 @@ def _finish(
         "previous": _listed(previous),
         "change": _listed(change),
     }
+    # Each field once, prepared or filled in here: one forgotten in both would stay None unnoticed.
+    assert prepared.columns.keys().isdisjoint(evaluated), "a field both prepared and evaluated"
+    assert {*prepared.columns, *evaluated} == MeasureStatus.model_fields.keys(), "a field neither"
     models = prepared.models
     MeasureStatus.fill(models, evaluated)
     return models, {**prepared.columns, **evaluated}
@@ -711,8 +715,27 @@ def scorecards(
     # The whole city's scan, the longest read, runs on a connection of its own where it sees the same
     # data, while this one reads the measures, targets and priorities and prepares all that does not
     # depend on the values (_prepare). One measure's scan (its page) is too short to be worth it.
-    engine = reader_beside(session) if codes is None else None
-    pending = beside(_scan_on, engine, plans, src) if engine is not None else None
+    pending = read_beside(session, _scan_on, plans, src) if codes is None else None
+    try:
+        return _evaluated(session, calendar, parsed, plans, pending, as_of, codes, user, src)
+    finally:
+        if pending is not None:
+            pending.cancel()  # a scan not started yet when this failed: its connection goes back
+
+
+def _evaluated(
+    session: Session,
+    calendar: FiscalCalendar,
+    parsed: list[Period],
+    plans: list[_Plan],
+    pending: Future[_Scan] | None,
+    as_of: date,
+    codes: Iterable[str] | None,
+    user: Principal | None,
+    src: Table | Subquery,
+) -> list[Scorecard]:
+    """scorecards' reads besides the scan, its preparation while `pending` runs (the scan on a
+    connection of its own, None to read it here), and the evaluation once the values are in."""
     visible = _public_measures(session, codes, user)
     chosen = []
     for period in parsed:

@@ -64,3 +64,47 @@ def test_concurrent_read_modify_write_transactions_queue_without_lock_errors(dat
     assert errors == []
     with database.read() as s:
         assert s.scalars(select(Priority.sort_order)).one() == 160
+
+
+def test_reads_beside_a_session_give_their_connection_back_whatever_becomes_of_them(database):
+    """aim.db.read_beside (PostgreSQL only; None on SQLite): the work's result or error reaches the
+    caller, its connection goes back to the pool when the work ends or fails, and a work cancelled
+    before it started (all the threads busy) never takes one."""
+    import pytest
+
+    from aim.db import read_beside
+
+    def one(connection, n):
+        return connection.exec_driver_sql(f"SELECT {n} + 1").scalar()
+
+    def fail(connection):
+        raise ValueError("no such period")
+
+    roomy = Database(database.url, pool_size=8)
+    try:
+        pool = roomy.engine.pool
+        with roomy.read() as s:
+            s.execute(text("SELECT 1"))
+            if database.dialect != "postgresql":
+                assert read_beside(s, one, 1) is None
+                return
+            assert read_beside(s, one, 1).result(timeout=60) == 2
+            failed = read_beside(s, fail)
+            with pytest.raises(ValueError, match="no such period"):
+                failed.result(timeout=60)
+            # Four works hold every thread; a fifth waits its turn and is cancelled before it starts.
+            release = threading.Event()
+            busy = [read_beside(s, lambda connection: release.wait(60)) for _ in range(4)]
+            queued = read_beside(s, one, 5)
+            for _ in range(600):  # each busy work takes its connection when its thread starts it
+                if pool.checkedout() == 5:
+                    break
+                release.wait(0.1)
+            assert pool.checkedout() == 5  # the session's and the four busy ones': none for the queued
+            assert queued.cancel()
+            assert pool.checkedout() == 5
+            release.set()
+            assert all(b.result(timeout=60) for b in busy)
+            assert pool.checkedout() == 1  # only the session's
+    finally:
+        roomy.dispose()
