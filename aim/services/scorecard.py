@@ -37,6 +37,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from aim import status as rules
@@ -243,16 +244,26 @@ def _binary_rows(session: Session, query: Select) -> Sequence[tuple]:
     PostgreSQL in the binary result format: byte strings come as they are stored, where the text
     format psycopg asks for by default sends them hex-encoded, twice their size, for the client to
     decode (a fifth of the packed scan's time at 10,000 measures), and numbers and dates need no
-    parsing from text (two fifths of the measures query's). The values are the same either way."""
+    parsing from text (two fifths of the measures query's). The values are the same either way.
+
+    The query goes to psycopg as SQLAlchemy compiles it, without its execution options, bind
+    processors or events (none of which these queries use); the driver's errors come out as
+    SQLAlchemy's, as everywhere else (sqlalchemy.exc.OperationalError and the like)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [tuple(row) for row in connection.execute(query).all()]
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     driver = connection.connection.driver_connection  # the psycopg connection under the pool's proxy
     assert driver is not None, "a session's connection is always open"
-    with driver.cursor(binary=True) as cursor:
-        cursor.execute(compiled.string, compiled.params)
-        return cursor.fetchall()
+    error_class = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor(binary=True) as cursor:
+            cursor.execute(compiled.string, compiled.params)
+            return cursor.fetchall()
+    except error_class as error:
+        raise DBAPIError.instance(
+            compiled.string, compiled.params, error, error_class, dialect=connection.dialect
+        ) from error
 
 
 def _scan_on(connection: Connection, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:

@@ -367,3 +367,20 @@ def test_no_scan_beside_the_session_when_the_pool_has_no_connection_to_spare(cit
         narrow.dispose()
         roomy.dispose()
     assert alone.model_dump_json() == beside.model_dump_json()
+
+
+def test_the_driver_errors_of_binary_reads_come_out_as_sqlalchemy_errors(city):
+    """_binary_rows talks to psycopg itself on PostgreSQL; a failing query still raises SQLAlchemy's
+    error (here sqlalchemy.exc.DataError for a division by zero), as the same query does elsewhere."""
+    from sqlalchemy import literal, select
+    from sqlalchemy.exc import DataError
+
+    from aim.services.scorecard import _binary_rows
+
+    with city.read() as s:
+        assert _binary_rows(s, select(literal(6) / literal(3))) == [(2,)]
+        if city.dialect != "postgresql":  # SQLite answers NULL where PostgreSQL refuses
+            assert _binary_rows(s, select(literal(1) / literal(0))) == [(None,)]
+            return
+        with pytest.raises(DataError, match="division by zero"):
+            _binary_rows(s, select(literal(1) / literal(0)))
