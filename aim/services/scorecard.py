@@ -555,11 +555,9 @@ def _prepare(
     }
     active: list[bool] = []
     last_due: list[str | None] = []
-    for frequency, active_from, retired_at in zip(
-        column["frequency"], column["active_from"], column["retired_at"], strict=True
-    ):
-        start, end, key = bounds[frequency]
-        now = (active_from is None or active_from <= end) and (retired_at is None or retired_at > start)
+    for measure in measures:
+        start, end, key = bounds[measure.frequency]
+        now = _active_between(measure, start, end)
         active.append(now)
         last_due.append(key if now else None)
     labels_of = {kind.value: keys.window_labels for kind, keys in plan.keys.items()}
