@@ -235,7 +235,7 @@ def _cache_published(app: dash.Dash, settings: Settings) -> None:
     """Published figures cached by data version (web/public_cache.py): the API, the public
     download and the public pages' router answers for readers who are not signed in."""
     server = app.server
-    public_cache.init(server, settings.redis_url)
+    public_cache.init(server, settings.redis_url, timeout=settings.redis_timeout)
     public_cache.cache_routes(server, CACHED_ENDPOINTS.__contains__)
     public_cache.cache_page_router(
         server,

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     redis_url: str | None = None
+    #: Seconds a worker waits on that Redis for the public cache before it computes the answer itself
+    #: (a Redis that is down or stalled costs each page at most this long).
+    redis_timeout: float = Field(default=2.0, gt=0, le=120)
     debug: bool = False
     #: Served over HTTPS: session cookies get Secure, and responses carry HSTS.
     https: bool = False

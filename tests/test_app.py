@@ -24,7 +24,7 @@ def test_gunicorn_refuses_two_workers_without_a_shared_store_for_the_rate_limits
 
 def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backend):
     load_tiny_city(database)
-    with gunicorn(db_url, workers=2, redis_url=shared_redis_url()) as base:
+    with gunicorn(db_url, workers=2, redis_url=shared_redis_url(), redis_timeout="60") as base:
         response = requests.get(f"{base}/", timeout=TIMEOUT)  # the first request sets Dash up
         assert response.status_code == 200
         assert '<html lang="en">' in response.text

@@ -28,7 +28,11 @@ PATIENCE_S = 60
 
 @pytest.fixture
 def servers(database) -> Iterator[tuple[str, str]]:
-    settings = {"redis_url": shared_redis_url(), "login_limit_per_account": "2 per minute"}
+    settings = {
+        "redis_url": shared_redis_url(),
+        "redis_timeout": "60",  # a busy machine may stall Redis for seconds
+        "login_limit_per_account": "2 per minute",
+    }
     with gunicorn(database.url, **settings) as one, gunicorn(database.url, **settings) as other:
         yield one, other
 

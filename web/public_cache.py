@@ -122,14 +122,21 @@ class PublicCache:
     """The two tiers: this process's own, then Redis when there is one. A Redis that fails is
     logged and treated as a miss: the page is computed, never refused."""
 
-    def __init__(self, redis_url: str | None, *, fingerprint: str, local_entries: int = LOCAL_ENTRIES):
+    def __init__(
+        self,
+        redis_url: str | None,
+        *,
+        fingerprint: str,
+        local_entries: int = LOCAL_ENTRIES,
+        timeout: float = 2.0,
+    ):
         self.fingerprint = fingerprint
         self.local = SimpleCache(threshold=local_entries, default_timeout=TIMEOUT)
         self.shared: RedisCache | None = None
         if redis_url:
             import redis
 
-            client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+            client = redis.Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
             self.shared = RedisCache(host=client, key_prefix="aim-public:", default_timeout=TIMEOUT)
 
     def key(self, *parts: object) -> str:
@@ -189,8 +196,8 @@ def cache_of(server: Flask) -> PublicCache:
     return server.extensions[EXTENSION]
 
 
-def init(server: Flask, redis_url: str | None) -> PublicCache:
-    cache = PublicCache(redis_url, fingerprint=code_fingerprint())
+def init(server: Flask, redis_url: str | None, *, timeout: float = 2.0) -> PublicCache:
+    cache = PublicCache(redis_url, fingerprint=code_fingerprint(), timeout=timeout)
     server.extensions[EXTENSION] = cache
     return cache
 
