@@ -22,7 +22,7 @@ from api import v1 as api_v1
 from callbacks import _policy as callback_policies
 from callbacks import routing
 from layouts import shell
-from web import public_cache
+from web import compression, public_cache
 from web.context import EXTENSION, current_principal
 
 SITE_NAME = routing.SITE_NAME
@@ -257,7 +257,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title=SITE_NAME,
         update_title="",  # the tab title stays put while callbacks run
         serve_locally=True,
-        compress=True,
+        compress=False,  # web/compression.py sets Flask-Compress up, with CSV and refusals
         enable_mcp=False,
         # Dash's social-card tags echo the request's URL, Host header included (a forged Host would
         # be served back); the page describes itself in one static tag instead.
@@ -265,6 +265,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "description", "content": DESCRIPTION}],
     )
     server = app.server
+    compression.install(server)
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
     security.init_timing(server, settings)

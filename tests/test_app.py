@@ -59,6 +59,52 @@ def test_responses_are_compressed_and_bootstrap_is_served_locally(site):
     assert "cdn" not in index.text.lower()
 
 
+def test_csv_downloads_are_compressed_but_never_a_range(site, database):
+    load_tiny_city(database)
+    url = f"{site}/data/actuals/actuals.csv"
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=TIMEOUT)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    packed = requests.get(url, headers={"Accept-Encoding": "br"}, timeout=TIMEOUT)
+    assert packed.headers["Content-Encoding"] == "br"
+    assert packed.content == plain.content  # decoded by requests
+    assert int(packed.headers["Content-Length"]) < len(plain.content) / 3
+    # A range is of the stored bytes: sent as they are, whatever the client would accept (a file
+    # served as stored, here Bootstrap's CSS, answers ranges).
+    css = f"{site}/vendor/bootstrap/5.3.8/css/bootstrap.min.css"
+    whole = requests.get(css, headers={"Accept-Encoding": "identity"}, timeout=TIMEOUT).content
+    ranged = {"Accept-Encoding": "br, gzip", "Range": "bytes=0-9999"}
+    part = requests.get(css, headers=ranged, timeout=TIMEOUT)
+    assert part.status_code == 206 and "Content-Encoding" not in part.headers
+    assert part.content == whole[:10_000]
+
+
+@pytest.mark.parametrize(
+    ("accept", "allowed"),
+    [
+        ("gzip;q=0", {None}),
+        ("br;q=0, gzip;q=0", {None}),
+        ("identity;q=0.5, gzip;q=0", {None}),
+        ("*;q=0, gzip", {"gzip"}),
+        ("gzip;q=0, *", {"zstd", "br", "deflate"}),
+        ("gzip, br;q=0.5", {"gzip"}),
+    ],
+)
+def test_a_coding_the_client_refuses_is_never_sent(site, database, accept, allowed):
+    """q=0 means "not acceptable" (RFC 9110, 12.5.3), not "least wanted": web/compression.py restates
+    the header before Flask-Compress, which would otherwise answer gzip;q=0 in gzip. Pages, the
+    public cache's API answers and the component suites alike."""
+    import re
+
+    load_tiny_city(database)
+    index = requests.get(f"{site}/", timeout=TIMEOUT).text
+    suite = re.search(r'src="(/_dash-component-suites/[^"]+\.js)"', index)
+    assert suite, "the page names no component suite"
+    for path in ("/", "/api/v1/scorecard", "/api/v1/measures", suite.group(1)):
+        response = requests.get(f"{site}{path}", headers={"Accept-Encoding": accept}, timeout=TIMEOUT)
+        assert response.status_code == 200, path
+        assert response.headers.get("Content-Encoding") in allowed, (path, accept, response.headers)
+
+
 def test_the_page_shell_carries_no_figures(site, database):
     load_tiny_city(database)
     for path in ("/", "/_dash-layout"):

@@ -182,10 +182,19 @@ def test_a_kept_answer_goes_in_the_encoding_the_reader_accepts_and_says_so(site,
 
 
 def test_an_answer_flask_compress_would_not_compress_is_kept_as_it_is(site):
-    # CSV is not among Flask-Compress's types: computed or kept, it goes as it is, with one ETag.
-    url = f"{site}/downloads/measures.csv"
+    # A workbook (a zip already) is not among Flask-Compress's types: computed or kept, it goes as
+    # it is, with one ETag.
+    url = f"{site}/downloads/measures.xlsx"
     computed, kept = raw(url, "gzip, br, zstd"), raw(url, "gzip, br, zstd")
     assert "Content-Encoding" not in computed.headers and "Content-Encoding" not in kept.headers
+    assert kept.raw_bytes == computed.raw_bytes and kept.headers["ETag"] == computed.headers["ETag"]
+
+
+def test_a_csv_download_is_kept_compressed_as_it_was_computed(site):
+    # CSV is among the types compressed (web/compression.py): computed or kept, the same bytes.
+    url = f"{site}/downloads/measures.csv"
+    computed, kept = raw(url, "gzip, br, zstd"), raw(url, "gzip, br, zstd")
+    assert computed.headers["Content-Encoding"] == kept.headers["Content-Encoding"] == "zstd"
     assert kept.raw_bytes == computed.raw_bytes and kept.headers["ETag"] == computed.headers["ETag"]
 
 
