@@ -4,12 +4,10 @@ each matrix cell. Pure builders of aim.schemas view models."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from aim.auth import Principal
@@ -18,7 +16,7 @@ from aim.schemas import ChangeRow, IndexPoint, MeasureStatus, PeriodOption, Revi
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_badge
-from layouts.figures import figure_text, figure_texts
+from layouts.figures import default_template, figure_text, figure_texts
 
 TITLE = "Review room"
 CHANGE_TITLES = {
@@ -385,13 +383,6 @@ def _matrix(room: ReviewRoom) -> html.Section:
     )
 
 
-@functools.cache
-def _default_template() -> dict:
-    """The default template as go.Figure writes it into every figure's layout, worked out once:
-    building a go.Figure spends most of its ~6 ms on it."""
-    return go.Figure().to_plotly_json()["layout"]["template"]
-
-
 def index_figure(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, str]]) -> dict:
     """The citywide index and each priority's over the span; data text escaped (figure_text).
 
@@ -422,7 +413,7 @@ def index_figure(points: Sequence[IndexPoint], priorities: Sequence[tuple[str, s
     return {
         "data": data,
         "layout": {
-            "template": _default_template(),
+            "template": default_template(),
             "shapes": [
                 {
                     "line": line,

@@ -59,3 +59,76 @@ def test_the_outcome_table_says_which_changes_are_too_small_to_price():
     )
     caption = json.dumps(outcome_table(activity, 2025).to_plotly_json(), default=str)
     assert "a change under 1% of the outcome's target is too small to price" in caption
+
+
+def _chart_as_go_figure(activity, output):
+    """The output chart as go.Figure builds it: what output_chart's dict must equal."""
+    import plotly.graph_objects as go
+
+    from layouts.budget import format as bf
+    from layouts.budget.department import ADOPTED_COLOUR, OUTPUT_COLOUR, SPENT_COLOUR
+
+    years = [str(y.fiscal_year) for y in activity.years]
+    unit = bf.plain(output.unit_label or "units")
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=years,
+            y=[y.spent if y.spent is not None else y.adopted for y in activity.years],
+            name="Spent (pale: adopted budget)",
+            marker={
+                "color": [SPENT_COLOUR if y.spent is not None else ADOPTED_COLOUR for y in activity.years]
+            },
+            hovertemplate="FY%{x}: $%{y:,.0f}<extra>Spending</extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=years,
+            y=[y.output for y in output.years],
+            name=bf.plain(output.name),
+            mode="lines+markers",
+            yaxis="y2",
+            line={"color": OUTPUT_COLOUR, "width": 3},
+            marker={"size": 8, "symbol": "diamond"},
+            hovertemplate="FY%{x}: %{y:,.0f} " + unit + "<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        margin={"l": 70, "r": 70, "t": 20, "b": 40},
+        height=300,
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={"title": "Dollars", "rangemode": "tozero", "gridcolor": "#dee2e6"},
+        yaxis2={"title": unit, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        xaxis={"type": "category"},
+    )
+    return figure.to_plotly_json()
+
+
+def test_the_output_chart_written_as_a_dict_is_the_figure_plotly_would_build():
+    from aim.budget_schemas import ActivityBudget, OutputView, OutputYear, YearBudget
+    from layouts.budget.department import output_chart
+
+    activity = ActivityBudget(
+        code="DPW-POT",
+        name="Potholes <b>",
+        years=[
+            YearBudget(fiscal_year=2024, adopted=1_000_000.0),
+            YearBudget(fiscal_year=2025, adopted=1_100_000.0, spent=1_050_000.5),
+        ],
+        outputs=[],
+        outcomes=[],
+    )
+    output = OutputView(
+        code="potholes",
+        name="Potholes <a href='x'>filled</a>",
+        unit_label="holes & ruts",
+        years=[OutputYear(fiscal_year=2024), OutputYear(fiscal_year=2025, output=12_345.0)],
+    )
+    chart = output_chart(activity, output)
+    assert chart == _chart_as_go_figure(activity, output)
+    text = json.dumps(chart)
+    assert "<a href" not in text and "holes &amp; ruts" in text  # data text escaped
+    no_unit = output.model_copy(update={"unit_label": ""})
+    assert output_chart(activity, no_unit) == _chart_as_go_figure(activity, no_unit)
