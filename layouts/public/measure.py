@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 from dash.development.base_component import Component
 
@@ -18,7 +17,7 @@ from aim.schemas import MeasureDetail, PeriodOption, SeriesPoint, SiteInfo
 from layouts import format as fmt
 from layouts import ids
 from layouts.components import aria, demonstration_notice, measure_status, status_badge
-from layouts.figures import figure_text
+from layouts.figures import default_template, figure_text
 from layouts.public.home import period_form
 
 TARGET_COLOUR = "#6c757d"
@@ -99,53 +98,51 @@ def target_words(point: SeriesPoint, unit_kind: str, unit_label: str) -> str:
     return amount(point.target, unit_kind, unit_label) if point.target is not None else "no target"
 
 
-def chart(detail: MeasureDetail, calendar: FiscalCalendar, view: str = "period") -> go.Figure:
+def chart(detail: MeasureDetail, calendar: FiscalCalendar, view: str = "period") -> dict:
     """Actuals against the target in force for each period: every period's target (and the
     tolerance band beside it) is drawn over that period only, and its value in the middle of it.
-    plotly.graph_objects, not plotly.express: much cheaper per call in a page request."""
+    Written out as the dict go.Figure gives for these traces, the selected period's shading
+    (add_vrect) and this layout (tests/layouts/test_measure_chart.py holds the two equal): building
+    the go.Figure was a quarter of the measure page's callback (17 of 68 ms)."""
     info = detail.info
     points = shown_series(detail, view)
     spans = [_span(calendar, p) for p in points]
-    figure = go.Figure()
+    data: list[dict] = []
     band_x, band_y = _boxes(spans, [_band(p, info.direction, info.tolerance) for p in points])
     if band_x:
-        figure.add_trace(
-            go.Scatter(
-                x=band_x,
-                y=band_y,
-                mode="lines",
-                line={"width": 0},
-                fill="toself",
-                fillcolor=BAND_COLOUR,
-                hoverinfo="skip",
-                name="Tolerance band",
-            )
+        data.append(
+            {
+                "fill": "toself",
+                "fillcolor": BAND_COLOUR,
+                "hoverinfo": "skip",
+                "line": {"width": 0},
+                "mode": "lines",
+                "name": "Tolerance band",
+                "x": band_x,
+                "y": band_y,
+                "type": "scatter",
+            }
         )
     bounds = ["target_low", "target_high"] if info.direction == "range" else ["target"]
     for index, bound in enumerate(bounds):
         xs, ys = _segments(spans, [getattr(p, bound) for p in points])
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name="Target" if len(bounds) == 1 else "Target range",
-                legendgroup="target",
-                showlegend=index == 0,
-                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "hoverinfo": "skip",
+                "legendgroup": "target",
+                "line": {"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+                "mode": "lines",
+                "name": "Target" if len(bounds) == 1 else "Target range",
+                "showlegend": index == 0,
+                "x": xs,
+                "y": ys,
+                "type": "scatter",
+            }
         )
     unit_kind, unit_label = info.unit_kind, info.unit_label
-    figure.add_trace(
-        go.Scatter(
-            x=[mid for _start, _end, mid in spans],
-            y=[p.actual for p in points],
-            mode="lines+markers",
-            name="Actual",
-            line={"color": ACTUAL_COLOUR, "width": 2},
-            marker={"size": 6 if view == "year" else 5},
-            customdata=[
+    data.append(
+        {
+            "customdata": [
                 [
                     figure_text(point_label(p, info.frequency)),
                     figure_text(amount(p.actual, unit_kind, unit_label)),
@@ -155,36 +152,65 @@ def chart(detail: MeasureDetail, calendar: FiscalCalendar, view: str = "period")
                 for p in points
             ],
             # The period once, then the value with its unit, the target and the status.
-            hovertemplate=(
+            "hovertemplate": (
                 "<b>%{customdata[0]}</b><br>Actual: %{customdata[1]}<br>Target: %{customdata[2]}"
                 "<br>Status: %{customdata[3]}<extra></extra>"
             ),
-        )
+            "line": {"color": ACTUAL_COLOUR, "width": 2},
+            "marker": {"size": 6 if view == "year" else 5},
+            "mode": "lines+markers",
+            "name": "Actual",
+            "x": [mid for _start, _end, mid in spans],
+            "y": [p.actual for p in points],
+            "type": "scatter",
+        }
     )
     selected = calendar.parse(detail.period)
-    figure.add_vrect(
-        x0=calendar.start_date(selected),
-        x1=calendar.end_date(selected) + timedelta(days=1),
-        fillcolor="#212529",
-        opacity=0.08,
-        line_width=0,
-        annotation_text=figure_text(f"Selected: {detail.period_label}"),
-        annotation_position="top left",
-    )
-    figure.update_layout(
-        margin={"l": 50, "r": 10, "t": 30, "b": 40},
-        height=CHART_HEIGHT,
-        hovermode="closest",
-        legend={"orientation": "h", "y": -0.15},
-        plot_bgcolor="white",
-        yaxis={
-            "title": figure_text(unit_label or ("percent" if unit_kind == "percent" else "")),
-            "gridcolor": "#dee2e6",
-            "rangemode": "tozero" if unit_kind in ("count", "currency") else "normal",
+    start, end = calendar.start_date(selected), calendar.end_date(selected) + timedelta(days=1)
+    return {
+        "data": data,
+        "layout": {
+            "template": default_template(),
+            # The selected period shaded, and labelled at its top left.
+            "shapes": [
+                {
+                    "fillcolor": "#212529",
+                    "line": {"width": 0},
+                    "opacity": 0.08,
+                    "type": "rect",
+                    "x0": start,
+                    "x1": end,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "y domain",
+                }
+            ],
+            "annotations": [
+                {
+                    "showarrow": False,
+                    "text": figure_text(f"Selected: {detail.period_label}"),
+                    "x": start,
+                    "xanchor": "left",
+                    "xref": "x",
+                    "y": 1,
+                    "yanchor": "top",
+                    "yref": "y domain",
+                }
+            ],
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+            "legend": {"orientation": "h", "y": -0.15},
+            "yaxis": {
+                "title": {"text": figure_text(unit_label or ("percent" if unit_kind == "percent" else ""))},
+                "gridcolor": "#dee2e6",
+                "rangemode": "tozero" if unit_kind in ("count", "currency") else "normal",
+            },
+            "xaxis": {"gridcolor": "#f1f3f5"},
+            "height": CHART_HEIGHT,
+            "hovermode": "closest",
+            "plot_bgcolor": "white",
         },
-        xaxis={"gridcolor": "#f1f3f5"},
-    )
-    return figure
+    }
 
 
 def view_switch(detail: MeasureDetail, view: str) -> html.Nav | None:

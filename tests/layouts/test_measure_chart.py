@@ -14,6 +14,13 @@ from layouts.public import measure as page
 from tests.cities import AS_OF, load_tiny_city
 
 
+def _figure(detail, calendar, view: str = "period"):
+    """The chart as a go.Figure, for its attributes; building one also validates the dict."""
+    import plotly.graph_objects as go
+
+    return go.Figure(page.chart(detail, calendar, view))
+
+
 def _trace(figure, name: str):
     return next(t for t in figure.data if t.name == name)
 
@@ -48,7 +55,7 @@ def test_youth_shooting_victims_draws_2025s_target_of_87_over_2025_and_2024s_ove
     calendar = FiscalCalendar(1)
     with database.read() as s:
         detail = measure_detail(s, calendar, "youth-shooting-victims", "2025", as_of=AS_OF)
-    figure = page.chart(detail, calendar)
+    figure = _figure(detail, calendar)
     target, actual = _trace(figure, "Target"), _trace(figure, "Actual")
     by_period = {p.period: p for p in detail.series}
     assert by_period["2025"].target == 87
@@ -70,7 +77,7 @@ def test_the_tolerance_band_lies_beside_each_periods_own_target(database):
     calendar = FiscalCalendar(1)
     with database.read() as s:
         detail = measure_detail(s, calendar, "youth-shooting-victims", "2025", as_of=AS_OF)
-    figure = page.chart(detail, calendar)
+    figure = _figure(detail, calendar)
     band = _trace(figure, "Tolerance band")
     tolerance = detail.info.tolerance
     for point in detail.series:
@@ -87,7 +94,7 @@ def test_hover_names_the_period_once_and_gives_value_with_unit_target_and_status
     load_tiny_city(database)
     with database.read() as s:
         detail = measure_detail(s, calendar, "response-time", "2025", as_of=AS_OF)
-    figure = page.chart(detail, calendar)
+    figure = _figure(detail, calendar)
     actual = _trace(figure, "Actual")
     first = list(actual.customdata[0])
     template = actual.hovertemplate
@@ -118,7 +125,7 @@ def test_text_from_the_data_is_escaped_in_the_figure(database, calendar):
         )
     with database.read() as s:
         detail = measure_detail(s, calendar, "response-time", "2025", as_of=AS_OF)
-    figure = page.chart(detail, calendar)
+    figure = _figure(detail, calendar)
     text = str(figure.to_plotly_json())
     assert "<img" not in text and "<b>min" not in text
     assert "&lt;img src=x&gt;" in text
@@ -137,7 +144,7 @@ def test_a_monthly_measure_by_year_adds_up_its_months_against_the_yearly_target(
     assert years["2026"].target == pytest.approx(7800 * 9 / 12)
     assert years["2024"].target is None and years["2024"].status == "no_target"
 
-    figure = page.chart(detail, calendar, "year")
+    figure = _figure(detail, calendar, "year")
     actual, target = _trace(figure, "Actual"), _trace(figure, "Target")
     assert len(actual.x) == 3
     assert _segment_at(target, date(2025, 7, 1)) == 8000
@@ -163,6 +170,28 @@ def test_a_yearly_measure_has_no_yearly_view_and_no_switch(database, calendar):
     assert page.shown_series(detail, "year") == detail.series
 
 
+def test_the_chart_written_as_a_dict_is_the_figure_plotly_would_build(database, calendar):
+    """Every measure of the tiny city (up, down and range; monthly, quarterly and yearly), both
+    views and a period with no value: the dict equals go.Figure's, and go.Figure accepts it."""
+    from sqlalchemy import select
+
+    from aim.models import Measure
+
+    load_tiny_city(database)
+    with database.read() as s:
+        codes = s.scalars(select(Measure.code).order_by(Measure.code)).all()
+        directions = set(s.scalars(select(Measure.direction)).all())
+        assert {"up", "down", "range"} <= directions
+        for code in codes:
+            for period in ("2025", "2019"):
+                detail = measure_detail(s, calendar, code, period, as_of=AS_OF)
+                if detail is None:
+                    continue
+                for view in ("period", "year"):
+                    assert page.chart(detail, calendar, view) == _chart_as_go_figure(detail, calendar, view)
+                    _figure(detail, calendar, view)
+
+
 def test_the_table_beside_the_chart_shows_the_same_view(database, calendar):
     load_tiny_city(database)
     with database.read() as s:
@@ -171,3 +200,91 @@ def test_the_table_beside_the_chart_shows_the_same_view(database, calendar):
     by_month = str(page.data_table(detail, "period").to_plotly_json())
     assert "3 periods" in by_year and "2026 (9 of 12 months)" in by_year
     assert "33 periods" in by_month and "Sep 2026" in by_month
+
+
+def _chart_as_go_figure(detail, calendar, view: str = "period") -> dict:
+    """The chart as go.Figure builds it: what page.chart's dict must equal."""
+    import plotly.graph_objects as go
+
+    info = detail.info
+    points = page.shown_series(detail, view)
+    spans = [page._span(calendar, p) for p in points]
+    figure = go.Figure()
+    band_x, band_y = page._boxes(spans, [page._band(p, info.direction, info.tolerance) for p in points])
+    if band_x:
+        figure.add_trace(
+            go.Scatter(
+                x=band_x,
+                y=band_y,
+                mode="lines",
+                line={"width": 0},
+                fill="toself",
+                fillcolor=page.BAND_COLOUR,
+                hoverinfo="skip",
+                name="Tolerance band",
+            )
+        )
+    bounds = ["target_low", "target_high"] if info.direction == "range" else ["target"]
+    for index, bound in enumerate(bounds):
+        xs, ys = page._segments(spans, [getattr(p, bound) for p in points])
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="Target" if len(bounds) == 1 else "Target range",
+                legendgroup="target",
+                showlegend=index == 0,
+                line={"color": page.TARGET_COLOUR, "dash": "dash", "width": 2},
+                hoverinfo="skip",
+            )
+        )
+    unit_kind, unit_label = info.unit_kind, info.unit_label
+    figure.add_trace(
+        go.Scatter(
+            x=[mid for _start, _end, mid in spans],
+            y=[p.actual for p in points],
+            mode="lines+markers",
+            name="Actual",
+            line={"color": page.ACTUAL_COLOUR, "width": 2},
+            marker={"size": 6 if view == "year" else 5},
+            customdata=[
+                [
+                    page.figure_text(page.point_label(p, info.frequency)),
+                    page.figure_text(page.amount(p.actual, unit_kind, unit_label)),
+                    page.figure_text(page.target_words(p, unit_kind, unit_label)),
+                    page.figure_text(page.fmt.STATUS_TEXT[p.status]),
+                ]
+                for p in points
+            ],
+            # The period once, then the value with its unit, the target and the status.
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>Actual: %{customdata[1]}<br>Target: %{customdata[2]}"
+                "<br>Status: %{customdata[3]}<extra></extra>"
+            ),
+        )
+    )
+    selected = calendar.parse(detail.period)
+    figure.add_vrect(
+        x0=calendar.start_date(selected),
+        x1=calendar.end_date(selected) + timedelta(days=1),
+        fillcolor="#212529",
+        opacity=0.08,
+        line_width=0,
+        annotation_text=page.figure_text(f"Selected: {detail.period_label}"),
+        annotation_position="top left",
+    )
+    figure.update_layout(
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        height=page.CHART_HEIGHT,
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.15},
+        plot_bgcolor="white",
+        yaxis={
+            "title": page.figure_text(unit_label or ("percent" if unit_kind == "percent" else "")),
+            "gridcolor": "#dee2e6",
+            "rangemode": "tozero" if unit_kind in ("count", "currency") else "normal",
+        },
+        xaxis={"gridcolor": "#f1f3f5"},
+    )
+    return figure.to_plotly_json()
