@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from aim.auth import Principal
@@ -20,6 +19,7 @@ from aim.schemas import SiteInfo
 from layouts import ids
 from layouts.budget import format as bf
 from layouts.components import aria, demonstration_notice
+from layouts.figures import default_template
 
 TITLE = "Analyst workbench"
 #: Shown unless the analyst hides them; the others can be added from the column chooser.
@@ -193,37 +193,69 @@ def count_text(rows: int, group: str, year: int, before: int) -> str:
     return f"{rows} {what}, fiscal {year} beside {before}."
 
 
-def scatter(points: Sequence[ScatterPoint], year: int, before: int) -> go.Figure:
+def scatter(points: Sequence[ScatterPoint], year: int, before: int) -> dict:
     """Each activity as a labelled point: its cost-per-unit change (x) and its outcomes' average score
-    change (y). Up and to the left is better: cheaper units and better outcomes."""
-    figure = go.Figure(
-        go.Scatter(
-            x=[p.cost_change for p in points],
-            y=[p.score_change for p in points],
-            mode="markers+text",
-            text=[bf.plain(p.activity_name) for p in points],
-            textposition="top center",
-            textfont={"size": 10},
-            customdata=[p.activity_code for p in points],
-            marker={"size": 10, "color": "#1f5f8b", "line": {"width": 1, "color": "white"}},
-            hovertemplate="%{text}<br>Cost per unit %{x:+.1%}<br>Outcome score %{y:+.2f}<extra></extra>",
-        )
-    )
-    figure.add_hline(y=0, line_color="#6c757d", line_width=1)
-    figure.add_vline(x=0, line_color="#6c757d", line_width=1)
-    figure.update_layout(
-        height=460,
-        margin={"l": 70, "r": 20, "t": 20, "b": 60},
-        plot_bgcolor="white",
-        xaxis={
-            "title": f"Cost per unit, change {before} to {year}",
-            "tickformat": "+.0%",
-            "gridcolor": "#eee",
+    change (y). Up and to the left is better: cheaper units and better outcomes. Written out as the
+    dict go.Figure gives for this trace, the lines at zero (add_hline, add_vline) and this layout
+    (tests/layouts/test_budget_workbench.py holds the two equal), without the 8 ms of building it."""
+    axis_line = {"color": "#6c757d", "width": 1}
+    return {
+        "data": [
+            {
+                "customdata": [p.activity_code for p in points],
+                "hovertemplate": (
+                    "%{text}<br>Cost per unit %{x:+.1%}<br>Outcome score %{y:+.2f}<extra></extra>"
+                ),
+                "marker": {"color": "#1f5f8b", "line": {"color": "white", "width": 1}, "size": 10},
+                "mode": "markers+text",
+                "text": [bf.plain(p.activity_name) for p in points],
+                "textfont": {"size": 10},
+                "textposition": "top center",
+                "x": [p.cost_change for p in points],
+                "y": [p.score_change for p in points],
+                "type": "scatter",
+            }
+        ],
+        "layout": {
+            "template": default_template(),
+            "shapes": [  # y = 0 across the plot, then x = 0 up it
+                {
+                    "line": axis_line,
+                    "type": "line",
+                    "x0": 0,
+                    "x1": 1,
+                    "xref": "x domain",
+                    "y0": 0,
+                    "y1": 0,
+                    "yref": "y",
+                },
+                {
+                    "line": axis_line,
+                    "type": "line",
+                    "x0": 0,
+                    "x1": 0,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "y domain",
+                },
+            ],
+            "margin": {"l": 70, "r": 20, "t": 20, "b": 60},
+            "xaxis": {
+                "title": {"text": f"Cost per unit, change {before} to {year}"},
+                "tickformat": "+.0%",
+                "gridcolor": "#eee",
+            },
+            "yaxis": {
+                "title": {"text": "Outcomes' average score, change"},
+                "tickformat": "+.2f",
+                "gridcolor": "#eee",
+            },
+            "height": 460,
+            "plot_bgcolor": "white",
+            "clickmode": "event",
         },
-        yaxis={"title": "Outcomes' average score, change", "tickformat": "+.2f", "gridcolor": "#eee"},
-        clickmode="event",
-    )
-    return figure
+    }
 
 
 def scatter_table(points: Sequence[ScatterPoint], year: int, before: int) -> html.Div:
