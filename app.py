@@ -233,7 +233,10 @@ CACHED_ENDPOINTS = frozenset(
 
 def _cache_published(app: dash.Dash, settings: Settings) -> None:
     """Published figures cached by data version (web/public_cache.py): the API, the public
-    download and the public pages' router answers for readers who are not signed in."""
+    download and the public pages' router answers for readers who are not signed in. None with
+    AIM_PUBLIC_CACHE off: then every answer is computed afresh (make bench times pages so)."""
+    if not settings.public_cache:
+        return
     server = app.server
     public_cache.init(server, settings.redis_url, timeout=settings.redis_timeout)
     public_cache.cache_routes(server, CACHED_ENDPOINTS.__contains__)

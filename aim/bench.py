@@ -708,43 +708,66 @@ def gunicorn(
         log.close()
 
 
-def pages_benchmark(runs: int, lighthouse: bool) -> None:
+def _time_pages(base: str, runs: int) -> dict[str, tuple[Timing, float, float, int, int]]:
+    """Each page of PAGES opened `runs` times (after 3 unrecorded): the server's work for its four
+    requests (Server-Timing), the callback's share and the wall time (medians), and the callback
+    answer's components and bytes (uncompressed)."""
     import requests
 
+    found = {}
+    with requests.Session() as http:
+        for path in PAGES:
+            calls = _page_requests(base, path)
+            totals, callbacks, walls = [], [], []
+            answer = b""
+            for i in range(runs + 3):
+                started, server_ms = time.perf_counter(), []
+                for method, target, body in calls:
+                    response = http.request(method, target, json=body, timeout=30)
+                    assert response.status_code == 200, (target, response.status_code)
+                    server_ms.append(_server_ms(response))
+                answer = response.content
+                if i >= 3:  # warm-up runs are not counted
+                    totals.append(sum(server_ms))
+                    callbacks.append(server_ms[-1])
+                    walls.append((time.perf_counter() - started) * 1000)
+            totals.sort()
+            total = Timing(statistics.median(totals), totals[int(0.9 * (len(totals) - 1))], totals[0])
+            components = answer.count(b'"namespace"')
+            callback, wall = statistics.median(callbacks), statistics.median(walls)
+            found[path] = (total, callback, wall, components, len(answer))
+    return found
+
+
+def pages_benchmark(runs: int, lighthouse: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="aim-bench-pages-") as scratch_name:
         url = fresh_database(None, Path(scratch_name))
         database = Database(url)
         assert run_import(database, FiscalCalendar(1), DEMO_CITY).ok
         database.dispose()
+        # Built afresh for every request (the public cache off: the layout work itself), then as
+        # the public gets them (kept by data version, web/public_cache.py).
+        with gunicorn(url, server_timing="true", public_cache="false") as base:
+            afresh = _time_pages(base, runs)
         with gunicorn(url, server_timing="true") as base:
+            kept = _time_pages(base, runs)
             print(
                 f"\n## Pages (demo city, gunicorn, 1 worker; server time from Server-Timing, "
-                f"{runs} warm runs)\n"
+                f"{runs} warm runs; built afresh with AIM_PUBLIC_CACHE off, and kept)\n"
             )
             print(
-                "| page | server work (median) | p90 | of which the page's callback | wall time, 4 requests |"
+                "| page | built afresh: server work (median) | p90 | of which the page's callback "
+                "| components | answer | wall time, 4 requests | kept: server work | wall time |"
             )
-            print("|---|---:|---:|---:|---:|")
-            with requests.Session() as http:
-                for path in PAGES:
-                    calls = _page_requests(base, path)
-                    totals, callbacks, walls = [], [], []
-                    for i in range(runs + 3):
-                        started, server_ms = time.perf_counter(), []
-                        for method, target, body in calls:
-                            response = http.request(method, target, json=body, timeout=30)
-                            assert response.status_code == 200, (target, response.status_code)
-                            server_ms.append(_server_ms(response))
-                        if i >= 3:  # warm-up runs are not counted
-                            totals.append(sum(server_ms))
-                            callbacks.append(server_ms[-1])
-                            walls.append((time.perf_counter() - started) * 1000)
-                    totals.sort()
-                    print(
-                        f"| `{path}` | {statistics.median(totals):.0f} ms "
-                        f"| {totals[int(0.9 * (len(totals) - 1))]:.0f} ms"
-                        f" | {statistics.median(callbacks):.0f} ms | {statistics.median(walls):.0f} ms |"
-                    )
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for path in PAGES:
+                total, callback, wall, components, size = afresh[path]
+                kept_total, _, kept_wall, _, _ = kept[path]
+                print(
+                    f"| `{path}` | {total.median_ms:.0f} ms | {total.p90_ms:.0f} ms | {callback:.0f} ms "
+                    f"| {components:,} | {size / 1000:.0f} kB | {wall:.0f} ms "
+                    f"| {kept_total.median_ms:.0f} ms | {kept_wall:.0f} ms |"
+                )
             if lighthouse:
                 with _blank_dash(Path(scratch_name)) as blank:
                     _lighthouse(base, blank)

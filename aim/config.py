@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     #: Keep the review rooms a worker built, by data version (aim.services.review.RoomMemo); make
     #: bench turns it off to time the room built afresh.
     review_memo: bool = True
+    #: Keep public answers by data version (web/public_cache.py); make bench turns it off to time
+    #: the pages built afresh. Off, every answer is computed for every request.
+    public_cache: bool = True
     #: Refused requests (403) recorded one by one per client address; beyond it: 429 and a count.
     refusal_limit_per_address: str = "20 per minute"
     #: The open data site (issue 15): where releases are archived (default instance/archive), the

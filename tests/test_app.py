@@ -45,6 +45,25 @@ def test_gunicorn_serves_the_home_page_from_two_workers(database, db_url, backen
             assert page.status_code == 200 and "Safety" in page.text
 
 
+def test_with_the_public_cache_off_every_answer_is_computed_afresh(database, db_url, backend):
+    """AIM_PUBLIC_CACHE=false (what make bench uses to time the pages built afresh): a change that
+    moves no data version shows at once, in the API and in a page."""
+    from sqlalchemy import text
+
+    from tests.callbacks.test_public_pages import route
+
+    load_tiny_city(database)
+    with gunicorn(db_url, public_cache="false") as base:
+        renamed = "Violent crime, renamed"
+        assert renamed not in requests.get(f"{base}/api/v1/measures", timeout=TIMEOUT).text
+        assert renamed not in route(base, "/measures/violent-crime").text
+        with database.write() as s:
+            rename = text("UPDATE measures SET name = :name WHERE code = 'violent-crime'")
+            s.execute(rename, {"name": renamed})
+        assert renamed in requests.get(f"{base}/api/v1/measures", timeout=TIMEOUT).text
+        assert renamed in route(base, "/measures/violent-crime").text
+
+
 def test_responses_are_compressed_and_bootstrap_is_served_locally(site):
     css = requests.get(
         f"{site}/vendor/bootstrap/5.3.8/css/bootstrap.min.css",
