@@ -71,3 +71,25 @@ def test_keep_in_forms_adds_the_field_to_every_filter_form_and_to_nothing_else()
     assert hidden(period) == {"as_of": "2025-07-31"}
     assert hidden(filters) == {"as_of": "2025-07-31"}  # the sort field stays inside the form's row
     assert hidden(other) == {}
+
+
+def test_a_sparkline_is_one_element_a_bar_a_period_its_numbers_in_its_name():
+    from layouts.components import SPARK_BAR, SPARK_MISSING, sparkline
+    from tests.aim.test_explain import status
+
+    values = [10.0, None, 20.0, 15.0, 10.0, 30.0]
+    periods = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+    line = sparkline(values, periods, status(unit_kind="count", unit_label="calls"))
+    props = line.to_plotly_json()["props"]
+    assert props.get("children") is None  # no component a bar
+    assert props["role"] == "img"
+    assert props["aria-label"].startswith("Last periods: Jan: 10 calls, Feb: ")
+    assert "Jun: 30 calls" in props["aria-label"]
+    style = props["style"]
+    assert style["backgroundImage"].split(", ") == [SPARK_BAR, SPARK_MISSING, *[SPARK_BAR] * 4]
+    heights = [size.split(" ")[1] for size in style["backgroundSize"].split(", ")]
+    # The lowest value at a fifth of the height, the highest at the top, the missing one a stub.
+    assert heights == ["20%", "2px", "60%", "40%", "20%", "100%"]
+    positions = style["backgroundPosition"].split(", ")
+    assert positions == ["0% 100%", "20% 100%", "40% 100%", "60% 100%", "80% 100%", "100% 100%"]
+    assert sparkline([], [], status()).to_plotly_json()["props"]["style"]["backgroundSize"] == ""
