@@ -260,6 +260,20 @@ def department_name(session: Session, code: str) -> str | None:
     return session.scalar(select(Department.name).where(Department.code == code))
 
 
+def department_measure_codes(session: Session, code: str) -> list[str]:
+    """The codes of the public measures of the department `code`: what its page's scorecard needs
+    to evaluate (scorecard(codes=...) gives them the figures the whole city's scorecard does)."""
+    return list(
+        session.scalars(
+            select(Measure.code)
+            .join(Activity, Measure.activity_id == Activity.id)
+            .join(Department, Activity.department_id == Department.id)
+            .where(Department.code == code, Measure.is_public.is_(True))
+            .order_by(Measure.code)
+        )
+    )
+
+
 def departments_with_public_measures(session: Session) -> list[Named]:
     rows = session.execute(
         select(Department.code, Department.name)

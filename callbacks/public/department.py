@@ -4,7 +4,7 @@ and public measures for the period."""
 from __future__ import annotations
 
 from aim.services.budgets import department_budget
-from aim.services.catalog import department_view
+from aim.services.catalog import department_measure_codes, department_view
 from aim.services.scorecard import scorecard
 from aim.services.site import site_info
 from callbacks._common import as_published, page, periods, read_period, runtime
@@ -17,7 +17,9 @@ def layout(code: str | None = None, period: str | None = None, published_on=None
     rt = runtime()
     with rt.database.read() as session:
         chosen, notice = read_period(session, rt, period, published_on)
-        card = scorecard(session, rt.calendar, chosen, published_on=published_on)
+        # Only the department's measures: the same figures as in the whole city's scorecard.
+        codes = department_measure_codes(session, code or "")
+        card = scorecard(session, rt.calendar, chosen, published_on=published_on, codes=codes)
         view = department_view(session, rt.calendar, code or "", card, chosen)
         if view is None:
             return pages.build_not_found(f"/departments/{code}")

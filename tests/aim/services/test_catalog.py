@@ -70,3 +70,31 @@ def test_without_a_day_every_begun_quarter_of_the_published_years_is_listed_as_b
         "2025-Q2",
         "2025-Q1",
     ]
+
+
+def test_a_departments_measure_codes_are_its_public_measures_and_its_card_their_citywide_figures(database):
+    """What the department page evaluates (department_measure_codes): its own public measures only;
+    the scorecard of those codes gives each the figures of the whole city's scorecard."""
+    from aim.services.catalog import department_measure_codes
+    from aim.services.scorecard import scorecard
+
+    with database.write() as s:
+        safe = b.priority(s)
+        patrol = b.activity(s, b.department(s, "MPD", "Police"), "MPD-PATROL", [safe])
+        roads = b.activity(s, b.department(s, "DPW", "Public Works"), "DPW-ROADS", [safe])
+        for code, act, public in (
+            ("crimes", patrol, True),
+            ("overtime", patrol, False),
+            ("potholes", roads, True),
+        ):
+            m = b.measure(s, act, code, is_public=public, frequency="monthly")
+            b.actuals(s, m, {f"2025-{n:02d}": 10 * n for n in range(1, 13)})
+            b.target(s, m, "2025", 700)
+    with database.read() as s:
+        assert department_measure_codes(s, "MPD") == ["crimes"]
+        assert department_measure_codes(s, "DPW") == ["potholes"]
+        assert department_measure_codes(s, "NOPE") == []
+        whole = {m.code: m for m in scorecard(s, CAL, "2025", as_of=date(2026, 1, 31)).measures}
+        mine = scorecard(s, CAL, "2025", as_of=date(2026, 1, 31), codes=department_measure_codes(s, "MPD"))
+        assert [m.code for m in mine.measures] == ["crimes"]
+        assert mine.measures[0] == whole["crimes"]
