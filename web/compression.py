@@ -3,7 +3,8 @@ restates each request's Accept-Encoding so that a coding the client refuses is n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -23,11 +24,12 @@ def install(server: Flask) -> None:
     server.config["COMPRESS_MIMETYPES"] = types
     # Flask-Compress reads the setting once, into this set; the public cache reads the setting.
     compress.compress_mimetypes_set = set(types)
-    offered = list(dict.fromkeys([*compress.enabled_algorithms, *compress.streaming_algorithms]))
+    offered = tuple(dict.fromkeys([*compress.enabled_algorithms, *compress.streaming_algorithms]))
     server.wsgi_app = _RestatedAcceptEncoding(server.wsgi_app, offered)  # type: ignore[method-assign]
 
 
-def acceptable_codings(header: str, offered: Iterable[str]) -> str:
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct headers: 10 us -> 0.1 us
+def acceptable_codings(header: str, offered: tuple[str, ...]) -> str:
     """`header` (an Accept-Encoding) restated as the `offered` codings it accepts, with its weights,
     most wanted first, and identity where it names it (itself or by `*`). Flask-Compress 1.25 takes
     a weight of 0 for a low preference, where HTTP means "not acceptable" (RFC 9110, 12.5.3): it
@@ -46,7 +48,7 @@ class _RestatedAcceptEncoding:
     dropped from a request for a range, whose bytes are the stored file's (a range compressed on
     its own, as Flask-Compress would, is a part of no whole the client could put together)."""
 
-    def __init__(self, app: Callable[..., Any], offered: list[str]) -> None:
+    def __init__(self, app: Callable[..., Any], offered: tuple[str, ...]) -> None:
         self.app = app
         self.offered = offered
 
