@@ -25,7 +25,7 @@ from aim.follow_up_schemas import (
 )
 from aim.schemas import PeriodOption, SiteInfo
 from layouts import ids
-from layouts.components import aria, demonstration_notice, filter_form, select, status_badge
+from layouts.components import aria, demonstration_notice, filter_form, icon, select, status_badge
 from layouts.staff.review import measure_href, query_string, table
 
 TITLE = "Follow-ups"
@@ -51,8 +51,9 @@ def new_href(*, measure: str = "", priority: str = "", period: str = "") -> str:
 def status_label(f: FollowUpView) -> html.Span:
     """The status as icon and word, and "Overdue by N days" in words beside an open one past due."""
     badge = html.Span(
-        [html.Span(STATUS_ICON[f.status], **aria(hidden="true")), " ", STATUS_TEXT[f.status]],
+        STATUS_TEXT[f.status],
         className=f"badge {STATUS_CLASS[f.status]} status-badge",
+        **icon(STATUS_ICON[f.status]),
     )
     if not f.overdue:
         return badge

@@ -15,7 +15,15 @@ from aim.explain import FREQUENCY_WORDS
 from aim.schemas import ChangeRow, IndexPoint, MeasureStatus, PeriodOption, ReviewList, ReviewRoom, SiteInfo
 from layouts import format as fmt
 from layouts import ids
-from layouts.components import aria, demonstration_notice, filter_form, measure_table, select, status_badge
+from layouts.components import (
+    aria,
+    demonstration_notice,
+    filter_form,
+    icon,
+    measure_table,
+    select,
+    status_badge,
+)
 from layouts.figures import default_template, figure_text, figure_texts
 
 TITLE = "Review room"
@@ -297,11 +305,9 @@ def _late(room: ReviewRoom) -> html.Section:
 
 def _badge(status: str, count: int) -> html.Span:
     return html.Span(
-        [
-            html.Span(fmt.STATUS_ICON[status], **aria(hidden="true")),
-            f" {count} {fmt.STATUS_TEXT[status].lower()}",
-        ],
+        f"{count} {fmt.STATUS_TEXT[status].lower()}",
         className=f"badge {fmt.STATUS_CLASS[status]} status-badge me-1 mb-1",
+        **icon(fmt.STATUS_ICON[status]),
     )
 
 

@@ -188,6 +188,18 @@ def test_status_is_never_colour_alone(axe_page, city):
     assert badges
     words = {"On track", "At risk", "Off track", "No target", "No data", "Late"}
     assert all(any(w in b for w in words) for b in badges)
+    # Each word has its icon before it, drawn by CSS ([data-icon]::before), and read as the word
+    # alone: the icon's alternative text is empty.
+    from layouts.format import STATUS_ICON, STATUS_TEXT
+
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.status-badge')].map(
+            b => [b.textContent, getComputedStyle(b, '::before').content])"""
+    )
+    icon_of = {STATUS_TEXT[s]: symbol for s, symbol in STATUS_ICON.items()}
+    assert all(content == f'"{icon_of[word]}" / ""' for word, content in drawn), drawn[:3]
+    cell = page.locator("table.measure-table tbody tr").first.locator(".status-badge").first
+    assert cell.aria_snapshot() == f"- text: {cell.text_content()}"
 
 
 def test_the_signed_in_pages_have_no_axe_violations_at_each_width(browser, site, database, fast_hashing):
