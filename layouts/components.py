@@ -134,9 +134,7 @@ def trend(m: MeasureStatus) -> html.Span:
         [
             sparkline(m.window, m.window_periods, m),
             " ",
-            html.Span(fmt.TREND_ICON[m.trend], **aria(hidden="true")),
-            " ",
-            fmt.TREND_TEXT[m.trend],
+            html.Span(fmt.TREND_TEXT[m.trend], **icon(fmt.TREND_ICON[m.trend])),
         ],
         className="text-nowrap",
     )

@@ -200,6 +200,12 @@ def test_status_is_never_colour_alone(axe_page, city):
     assert all(content == f'"{icon_of[word]}" / ""' for word, content in drawn), drawn[:3]
     cell = page.locator("table.measure-table tbody tr").first.locator(".status-badge").first
     assert cell.aria_snapshot() == f"- text: {cell.text_content()}"
+    # So does every other icon beside a word (the trend's arrow).
+    icons = page.evaluate(
+        """() => [...document.querySelectorAll('[data-icon]:not(.status-badge)')].map(
+            e => [e.dataset.icon, getComputedStyle(e, '::before').content])"""
+    )
+    assert icons and all(content == f'"{symbol}" / ""' for symbol, content in icons), icons[:3]
 
 
 def test_the_signed_in_pages_have_no_axe_violations_at_each_width(browser, site, database, fast_hashing):
