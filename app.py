@@ -268,7 +268,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         meta_tags=[{"name": "description", "content": DESCRIPTION}],
     )
     server = app.server
-    compression.install(server)
+    # The endpoints that send files as stored: Dash's assets, the vendored Bootstrap and Plotly,
+    # an archived release's files.
+    compression.install(
+        server,
+        files=("_dash_assets.static", "vendor_bootstrap", "vendor_plotly_basic", "opendata.archived_file"),
+    )
     server.config.update(SECRET_KEY=runtime.settings.resolved_secret_key(), DEBUG=settings.debug)
     server.extensions[EXTENSION] = runtime
     security.init_timing(server, settings)

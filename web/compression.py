@@ -4,7 +4,7 @@ restates each request's Accept-Encoding so that a coding the client refuses is n
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
@@ -16,9 +16,14 @@ from werkzeug.http import parse_accept_header
 ALSO_COMPRESSED = ("text/csv",)
 
 
-def install(server: Flask) -> None:
+def install(server: Flask, files: Iterable[str]) -> None:
     """Flask-Compress on `server` (in place of Dash's compress=True, which cannot add types), and
-    the Accept-Encoding restatement (acceptable_codings) in front of the whole app."""
+    the Accept-Encoding restatement (acceptable_codings) in front of the whole app. `files`: the
+    endpoints that send files (send_file): Flask-Compress answers a revalidation of those with 304
+    only for the endpoints it is told of, since their answers stream (its default: "static")."""
+    # Read by Compress when it starts: a file's ETag changes when it is compressed (X -> X:zstd),
+    # and only here is the request compared with the new one.
+    server.config["COMPRESS_STREAMING_ENDPOINT_CONDITIONAL"] = ["static", *files]
     compress = Compress(server)  # its after_request, and its defaults in server.config
     types = [*server.config["COMPRESS_MIMETYPES"], *ALSO_COMPRESSED]
     server.config["COMPRESS_MIMETYPES"] = types

@@ -240,6 +240,13 @@ def test_an_archived_release_is_served_as_written_and_listed(site, database, das
         response = get(f"{site}/data/archive/2026-12-03/{name}")
         assert response.content == (archive_dir / "2026-12-03" / name).read_bytes()
         assert "immutable" in response.headers["Cache-Control"]
+        # Compressed (CSV, JSON) or not, a revalidation with the ETag sent gets 304.
+        again = requests.get(
+            f"{site}/data/archive/2026-12-03/{name}",
+            headers={"If-None-Match": response.headers["ETag"]},
+            timeout=TIMEOUT,
+        )
+        assert again.status_code == 304, (name, response.headers.get("Content-Encoding"))
     for bad in ("2026-12-04/actuals.csv", "2026-12-03/nothing.csv", "2026-12-03/.hidden"):
         get(f"{site}/data/archive/{bad}", 404)
     # An encoded slash makes another route: Dash's page shell (HTML, no file), never a file outside.
