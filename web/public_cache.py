@@ -82,11 +82,15 @@ class Cached:
 
 
 def _accepted(encoded: tuple[tuple[str, bytes], ...]) -> tuple[str | None, bytes | None]:
-    """The kept encoding the request accepts (the first of ENCODINGS it names with q > 0)."""
-    for encoding, body in encoded:
-        if request.accept_encodings[encoding] > 0:
-            return encoding, body
-    return None, None
+    """The kept encoding the request wants most (q > 0; between equals, the first of ENCODINGS), as
+    Flask-Compress chooses for a computed answer: the same bytes and ETag either way."""
+    weighed = [
+        (request.accept_encodings[encoding], -n, encoding, body) for n, (encoding, body) in enumerate(encoded)
+    ]
+    best = max(weighed, default=None)
+    if best is None or best[0] <= 0:
+        return None, None
+    return best[2], best[3]
 
 
 def _encode(body: bytes, mimetype: str) -> tuple[tuple[str, bytes], ...]:
