@@ -99,15 +99,16 @@ def status_counts(
     return html.Ul(items, className="list-inline mb-0 status-counts", **aria(label=label))
 
 
-#: A sparkline's bar, and the stub that stands for a period without a value (see sparkline).
-SPARK_BAR = "linear-gradient(#495057,#495057)"
-SPARK_MISSING = "linear-gradient(#6c757d,#6c757d)"
+#: A sparkline's bar, and the dotted stub that stands for a period without a value (see
+#: sparkline); their colours are assets/aim.css's, system colours in forced-colours mode.
+SPARK_BAR = "linear-gradient(var(--spark-bar),var(--spark-bar))"
+SPARK_MISSING = "repeating-linear-gradient(90deg,var(--spark-missing) 0 2px,transparent 2px 4px)"
 
 
 def sparkline(values: Sequence[float | None], periods: Sequence[str], m: MeasureStatus) -> html.Span:
     """Bars for the last periods, drawn with CSS (no charting library on list pages): one element,
     a background layer a bar, where a bar an element made seven components a sparkline, an eighth
-    of a department page's. A period without a value is a 2px stub. The numbers are in its
+    of a department page's. A period without a value is a dotted 2px stub. The numbers are in its
     accessible name; the trend word beside it says what they mean."""
     present = [v for v in values if v is not None]
     low, high = (min(present), max(present)) if present else (0.0, 0.0)
