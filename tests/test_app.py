@@ -106,6 +106,7 @@ def test_csv_downloads_are_compressed_but_never_a_range(site, database):
         ("*;q=0, gzip", {"gzip"}),
         ("gzip;q=0, *", {"zstd", "br", "deflate"}),
         ("gzip, br;q=0.5", {"gzip"}),
+        ("identity, gzip;q=0.5", {None}),
     ],
 )
 def test_a_coding_the_client_refuses_is_never_sent(site, database, accept, allowed):

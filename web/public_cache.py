@@ -88,7 +88,8 @@ def _accepted(encoded: tuple[tuple[str, bytes], ...]) -> tuple[str | None, bytes
         (request.accept_encodings[encoding], -n, encoding, body) for n, (encoding, body) in enumerate(encoded)
     ]
     best = max(weighed, default=None)
-    if best is None or best[0] <= 0:
+    # None either when no kept encoding is acceptable or when the client rates identity higher.
+    if best is None or best[0] <= 0 or request.accept_encodings["identity"] > best[0]:
         return None, None
     return best[2], best[3]
 
