@@ -131,6 +131,24 @@ def test_a_coding_the_client_refuses_is_never_sent(site, database, accept, allow
         assert again.headers.get("ETag") == first.headers.get("ETag"), path
 
 
+@pytest.mark.parametrize(
+    ("header", "restated"),
+    [
+        ("gzip, deflate, br, zstd", "zstd;q=1, br;q=1, gzip;q=1, deflate;q=1"),  # Chromium's
+        ("gzip;q=0", ""),
+        ("*;q=0, br", "br;q=1"),
+        ("gzip;q=0, *", "zstd;q=1, br;q=1, deflate;q=1, identity;q=1"),
+        ("GZIP;q=0.5, identity", "identity;q=1, gzip;q=0.5"),
+        ("gzip;q=bad, br", "br;q=1"),  # an unreadable entry is left out
+        ("identity;q=0, *;q=0", ""),
+    ],
+)
+def test_accept_encoding_is_restated_without_what_it_refuses(header, restated):
+    from web.compression import acceptable_codings
+
+    assert acceptable_codings(header, ("zstd", "br", "gzip", "deflate")) == restated
+
+
 def test_a_file_sent_compressed_still_answers_a_revalidation_with_304(site):
     """Flask-Compress renames a file's ETag when it compresses it (X -> X:br), and compares the
     request with the new one only for the endpoints web/compression.py names: every file route."""
