@@ -202,9 +202,7 @@ def _scorecard_parts(session, calendar: FiscalCalendar, period, as_of: date, run
     visible = sc._public_measures(session)
     keys = set(sc._target_keys(calendar, period))
     targets = sc._target_columns(session, visible, keys)
-    priorities, links = sc._priority_links(session)
-    slug_of = {row.id: row.slug for row in priorities}
-    slugs = {activity: [slug_of[i] for i in ids] for activity, ids in links.items()}
+    priorities, slugs = sc._priority_links(session)
     scan = sc._aggregate_actuals(session, plans, None, Actual.__table__)
 
     def prepared():

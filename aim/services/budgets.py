@@ -193,16 +193,12 @@ def department_budget(
         .where(Measure.is_output.is_(True) | (Measure.measure_type == "outcome"))
     ).all()
     codes = [m.code for m in measures]
-    # The years' scorecards of these measures at once: one read of each kind for all the years.
-    found = (
-        scorecards(session, calendar, periods, as_of=as_of, codes=codes, published_on=published_on)
-        if codes
-        else [None] * len(periods)
-    )
-    cards = {
-        int(p.key): {m.code: m for m in card.measures} if card is not None else {}
-        for p, card in zip(periods, found, strict=True)
-    }
+    cards: dict[int, dict[str, MeasureStatus]] = {int(p.key): {} for p in periods}
+    if codes:
+        # The years' scorecards of these measures at once: one read of each kind for all the years.
+        found = scorecards(session, calendar, periods, as_of=as_of, codes=codes, published_on=published_on)
+        for p, card in zip(periods, found, strict=True):
+            cards[int(p.key)] = {m.code: m for m in card.measures}
     money = _budget_frame(session, fiscal_years, department.id).set_index(["activity_id", "fiscal_year"])
 
     def budget_of(activity_id: int, year: int) -> YearBudget:

@@ -308,8 +308,7 @@ def index_series(
     # Only the key measures' rows (a fifth of them), asked for by code, in the scorecard's order.
     key_codes = session.scalars(select(Measure.code).where(Measure.is_key.is_(True))).all()
     key_measures = [m for m in _public_measures(session, key_codes, user) if m.is_key]
-    priorities, links = _priority_links(session)
-    slug_of = {p.id: p.slug for p in priorities}
+    priorities, slugs = _priority_links(session)
     child_keys: set[str] = set()
     target_keys: set[str] = set()
     for period in periods:
@@ -352,7 +351,7 @@ def index_series(
         if len(rows):
             by_kind[kind] = (rows, aggregation[rows], {key: t.take(rows) for key, t in targets.items()})
     months = [FREQUENCY_KIND[m.frequency].months for m in key_measures]
-    serves = [[slug_of[pid] for pid in links.get(m.activity_id, [])] for m in key_measures]
+    serves = [slugs.get(m.activity_id, []) for m in key_measures]
     bounded = [m.active_from is not None or m.retired_at is not None for m in key_measures]
     points = []
     for period in periods:

@@ -387,17 +387,19 @@ def _public_measures(
     return measures
 
 
-def _priority_links(session: Session) -> tuple[Sequence[Row[int, str, str, str]], dict[int, list[int]]]:
+def _priority_links(session: Session) -> tuple[Sequence[Row[int, str, str, str]], dict[int, list[str]]]:
+    """The priorities in their order, and the slugs of the priorities each activity serves."""
     priorities = session.execute(
         select(Priority.id, Priority.slug, Priority.title, Priority.description).order_by(
             Priority.sort_order, Priority.title
         )
     ).all()
-    by_activity: dict[int, list[int]] = defaultdict(list)
+    slug_of = {p.id: p.slug for p in priorities}
+    by_activity: dict[int, list[str]] = defaultdict(list)
     for activity_id, priority_id in session.execute(
         select(activity_priorities.c.activity_id, activity_priorities.c.priority_id)
     ):
-        by_activity[activity_id].append(priority_id)
+        by_activity[activity_id].append(slug_of[priority_id])
     return priorities, by_activity
 
 
@@ -753,9 +755,7 @@ def _evaluated(
         chosen.append([m for m in visible if m.frequency in frequencies and _active_between(m, start, end)])
     target_keys = {key for p in parsed for key in _target_keys(calendar, p)}
     targets = _target_columns(session, visible, target_keys)
-    priorities, links = _priority_links(session)
-    slug_of = {p.id: p.slug for p in priorities}
-    slugs = {activity: [slug_of[p] for p in ids] for activity, ids in links.items()}
+    priorities, slugs = _priority_links(session)
     row_of = {m.id: n for n, m in enumerate(visible)}
     prepared = []
     for plan, measures in zip(plans, chosen, strict=True):
