@@ -4,10 +4,12 @@ layouts import them from here, never from aim.services (a layer contract in pypr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import repeat
+from operator import attrgetter
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,23 +21,29 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     @classmethod
-    def trusted(cls, columns: Mapping[str, Sequence[Any]]) -> list[Self]:
+    def trusted(cls, columns: Mapping[str, Sequence[Any]], later: Iterable[str] = ()) -> list[Self]:
         """Many view models from columns of values a service computed itself (a column per field, the
         n-th model from each column's n-th value), already of the declared types, without validating
-        them again: validation costs three times as much at 2,500 measures a scorecard. Never for
-        input; tests check the result equals the validated models (tests/aim/services/test_scorecard.py)."""
+        them again: validation costs three times as much at 2,500 measures a scorecard. The fields
+        named in `later` are None until `fill` sets them. Never for input; tests check the result
+        equals the validated models (tests/aim/services/test_scorecard.py)."""
         names = list(columns)
-        missing = set(cls.model_fields) - set(names)
+        missing = set(cls.model_fields) - set(names) - set(later)
         assert not missing, f"{cls.__name__} needs every field: {sorted(missing)}"
+        n = len(next(iter(columns.values()), ()))
         # One set of field names for all the models: pydantic adds to a model's set only when a field
         # is assigned, which a frozen model refuses, and model_copy gives the copy a set of its own.
-        fields_set = set(names)
+        fields_set = set(cls.model_fields)
+        # Each model's dictionary a copy of one with every field in the model's order (the order its
+        # JSON keeps), then its values set: a dictionary made a key at a time resizes its table again
+        # and again (a quarter more time at 34 fields). By map and zip, without a Python step a field.
+        values = list(map(dict.copy, repeat(dict.fromkeys(cls.model_fields), n)))
+        deque(map(dict.update, values, map(zip, repeat(names), zip(*columns.values(), strict=True))), 0)
         made = []
         new, put = cls.__new__, object.__setattr__
-        # The dictionaries are built by map and zip, without a Python step per field.
-        for values in map(dict, map(zip, repeat(names), zip(*columns.values(), strict=True))):
+        for own in values:
             model = new(cls)
-            put(model, "__dict__", values)
+            put(model, "__dict__", own)
             put(model, "__pydantic_fields_set__", fields_set)
             put(model, "__pydantic_extra__", None)
             put(model, "__pydantic_private__", None)
@@ -47,10 +55,10 @@ class View(BaseModel):
         """Set fields of models `trusted` has just made, before anyone else holds them: the n-th
         model's from each column's n-th value, of the declared types. A service makes the models
         while a read it waits for is running and fills in what that read decides once it is in
-        (aim.services.scorecard._finish); the fields keep their order (the JSON's)."""
+        (aim.services.scorecard._finish); the fields keep their places (the JSON's order)."""
         names = list(columns)
-        for model, values in zip(models, zip(*columns.values(), strict=True), strict=True):
-            model.__dict__.update(zip(names, values, strict=False))  # a value per name, by construction
+        own = map(attrgetter("__dict__"), models)
+        deque(map(dict.update, own, map(zip, repeat(names), zip(*columns.values(), strict=True))), 0)
 
 
 class StatusCounts(View):
