@@ -384,3 +384,34 @@ def test_the_driver_errors_of_binary_reads_come_out_as_sqlalchemy_errors(city):
             return
         with pytest.raises(DataError, match="division by zero"):
             _binary_rows(s, select(literal(1) / literal(0)))
+
+
+@pytest.mark.parametrize("period", ["2025", "2025-Q3", "2025-11"])
+def test_the_scan_gives_the_same_matrix_a_key_at_a_time_as_grouped(city, period):
+    """On PostgreSQL the live table is scanned a period key at a time (a lateral aggregate a key)
+    and a day's rebuilt source, a subquery, by one GROUP BY over all keys: the same rows as a
+    subquery must give the same matrix, with months, quarters and years sharing columns."""
+    import numpy as np
+
+    from aim.models import Actual
+    from aim.services import scorecard as sc
+
+    calendar = FiscalCalendar(1)
+    p = calendar.parse(period)
+    plans = [sc._Plan(p, {k: sc._keys_for(calendar, p, k, AS_OF) for k in sc._kinds_within(p)})]
+    live = Actual.__table__
+    with city.read() as s:
+        ids = sorted(s.scalars(text("SELECT DISTINCT measure_id FROM actuals")).all())
+        for wanted in (None, ids[:3]):
+            by_key = sc._aggregate_actuals(s, plans, wanted, live)
+            grouped = sc._aggregate_actuals(s, plans, wanted, live.select().subquery())
+            assert by_key.slot == grouped.slot
+            assert by_key.known.tolist() == grouped.known.tolist()
+            assert set(by_key.known.tolist()) <= set(wanted or ids)
+            np.testing.assert_array_equal(by_key.values, grouped.values)  # NaN where NaN
+            assert (~np.isnan(by_key.values)).sum() > 0
+            # Each id's row, the last (all NaN) for an id without values or unknown.
+            position = {i: n for n, i in enumerate(by_key.known.tolist())}
+            expected = [position.get(i, len(by_key.values) - 1) for i in [*ids, 10**6]]
+            assert by_key.rows([*ids, 10**6]).tolist() == expected
+            assert np.isnan(by_key.values[-1]).all()
