@@ -93,3 +93,12 @@ def test_a_sparkline_is_one_element_a_bar_a_period_its_numbers_in_its_name():
     positions = style["backgroundPosition"].split(", ")
     assert positions == ["0% 100%", "20% 100%", "40% 100%", "60% 100%", "80% 100%", "100% 100%"]
     assert sparkline([], [], status()).to_plotly_json()["props"]["style"]["backgroundSize"] == ""
+
+
+def test_status_counts_are_apart_when_copied():
+    """Inline list items with nothing between them copy as "On track 3Off track 2": a space
+    between each two, none at the ends."""
+    from layouts.components import status_counts
+
+    children = status_counts({"on_track": 3, "off_track": 2, "at_risk": 1}, label="All").children
+    assert [c if isinstance(c, str) else type(c).__name__ for c in children] == ["Li", " ", "Li", " ", "Li"]
