@@ -3,10 +3,11 @@ counts, and the citywide index. Only published values of public measures are rea
 `user` is given: then the internal measures of the departments that user may read join them (the
 review room), judged by the same rules on published values.
 
-All measures are evaluated from one grouped scan of the actuals (current period, the same period a
-year earlier, the trend window and the latest due period, as conditional aggregates), plus one
-query each for measures, priorities and targets; never a query per measure. `make bench` times it
-against a bare SQL aggregate over the same rows.
+All measures are evaluated from one scan of the actuals (current period, the same period a year
+earlier, the trend window and the latest due period: on PostgreSQL each period key's values packed
+into a row, elsewhere as conditional aggregates), plus one query each for measures, priorities and
+targets; never a query per measure. `make bench` times it against a bare SQL aggregate over the
+same rows.
 """
 
 from __future__ import annotations
