@@ -252,11 +252,15 @@ def _packed_scan(
     known, row = _numbered(measure_ids)
     # The last row (all NaN) stands for measures without values.
     shape = (len(known) + 1, width)
-    if len({slot[key] for key, _, _ in found}) == len(found):
-        # A column a key, so a value a cell: a measure has one value a period (uq_actuals_measure_id_
-        # period). Two keys share a column only where measures of two kinds have values.
+    cell = row * width + slots
+    # A value a cell: certainly where each key has a column of its own (a measure has one value a
+    # period, uq_actuals_measure_id_period), and otherwise where no measure has values under two
+    # kinds' keys of one column (keys of different kinds share column numbers), as counted.
+    if len({slot[key] for key, _, _ in found}) == len(found) or (
+        np.bincount(cell, minlength=shape[0] * width).max(initial=0) <= 1
+    ):
         matrix = np.full(shape[0] * width, np.nan)
-        matrix[row * width + slots] = values
+        matrix[cell] = values
         matrix = matrix.reshape(shape)
     else:
         # The largest value of each cell, NaN above all as in PostgreSQL's max; NaN where none.
