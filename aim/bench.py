@@ -45,8 +45,13 @@ class Timing:
             started = time.perf_counter()
             fn()
             samples.append((time.perf_counter() - started) * 1000)
-        samples.sort()
-        return cls(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], samples[0])
+        return cls.of_samples(samples)
+
+    @classmethod
+    def of_samples(cls, samples_ms: list[float]) -> Timing:
+        """The median, 90th percentile and least of times measured elsewhere (over HTTP, say)."""
+        ordered = sorted(samples_ms)
+        return cls(statistics.median(ordered), ordered[int(0.9 * (len(ordered) - 1))], ordered[0])
 
 
 def fresh_database(url: str | None, scratch: Path) -> str:
@@ -215,7 +220,6 @@ def _scorecard_parts(session, calendar: FiscalCalendar, period, as_of: date, run
         evaluated, columns = sc._finish(ready, calendar, scan)
         if i >= 3:
             finished.append((time.perf_counter() - started) * 1000)
-    finished.sort()
     return {
         "the scan of the values": Timing.of(
             lambda: sc._aggregate_actuals(session, plans, None, Actual.__table__), runs
@@ -224,9 +228,7 @@ def _scorecard_parts(session, calendar: FiscalCalendar, period, as_of: date, run
         "the targets": Timing.of(lambda: sc._target_columns(session, visible, keys), runs),
         "the priorities": Timing.of(lambda: sc._priority_links(session), runs),
         "the preparation (no values needed)": Timing.of(prepared, runs),
-        "the evaluation (the rules, the view models filled in)": Timing(
-            statistics.median(finished), finished[int(0.9 * (len(finished) - 1))], finished[0]
-        ),
+        "the evaluation (the rules, the view models filled in)": Timing.of_samples(finished),
         "the counts": Timing.of(
             lambda: sc._card(calendar, period, as_of, priorities, evaluated, columns), runs
         ),
@@ -319,8 +321,7 @@ def _review_page(url: str, period: str, password: str, runs: int, memo: bool) ->
             assert response.status_code == 200 and "What changed" in response.text
             if i >= 3:
                 samples.append(_server_ms(response))
-    samples.sort()
-    return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], samples[0])
+    return Timing.of_samples(samples)
 
 
 def workbench_benchmark(
@@ -384,8 +385,7 @@ def _workbench_page(url: str, period: str, runs: int) -> Timing:
             assert response.status_code == 200 and "measures, fiscal" in response.text, response.status_code
             if i >= 3:
                 samples.append(_server_ms(response))
-    samples.sort()
-    return Timing(statistics.median(samples), samples[int(0.9 * (len(samples) - 1))], samples[0])
+    return Timing.of_samples(samples)
 
 
 def run(
@@ -628,9 +628,11 @@ def workflow_benchmark(url: str, calendar: FiscalCalendar, runs: int) -> None:
                     assert response.status_code == 200, (path, response.status_code)
                     if i >= 3:
                         times.append(_server_ms(response))
-                times.sort()
-                median, p90 = statistics.median(times), times[int(0.9 * (len(times) - 1))]
-                print(f"| `{path}` | {who} | {median:.0f} ms | {p90:.0f} ms | {times[0]:.0f} ms |")
+                timing = Timing.of_samples(times)
+                print(
+                    f"| `{path}` | {who} | {timing.median_ms:.0f} ms | {timing.p90_ms:.0f} ms "
+                    f"| {timing.min_ms:.0f} ms |"
+                )
 
 
 # -- pages: server work per page, measured over HTTP against gunicorn --------------------------
@@ -789,8 +791,7 @@ def _time_pages(base: str, runs: int) -> dict[str, tuple[Timing, float, float, i
                     totals.append(sum(server_ms))
                     callbacks.append(server_ms[-1])
                     walls.append((time.perf_counter() - started) * 1000)
-            totals.sort()
-            total = Timing(statistics.median(totals), totals[int(0.9 * (len(totals) - 1))], totals[0])
+            total = Timing.of_samples(totals)
             components = answer.count(b'"namespace"')
             callback, wall = statistics.median(callbacks), statistics.median(walls)
             found[path] = (total, callback, wall, components, len(answer))
