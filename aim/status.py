@@ -58,6 +58,10 @@ def _aggregation(value: str) -> Aggregation:
 STALE = "stale"
 #: Every key of a counts-by-status mapping, in the order they are shown.
 COUNT_KEYS: tuple[str, ...] = (*[s.value for s in Status], STALE)
+#: The statuses by number (their order in Status): the column forms pick by number, then the name,
+#: one shared string a status, with no string made per measure.
+STATUS_NAMES = np.array([s.value for s in Status], dtype=object)
+STATUS_CODE = {s.value: n for n, s in enumerate(Status)}
 
 SCORE_CAP = 1.25
 DEFAULT_TOLERANCE = 0.10
@@ -545,9 +549,11 @@ class RollupColumns:
 
 @dataclass(frozen=True, slots=True)
 class EvaluationColumns:
-    """Evaluations of many measures: statuses as strings, NaN where the scalar form has None."""
+    """Evaluations of many measures: statuses as strings (and as numbers, STATUS_NAMES), NaN where
+    the scalar form has None."""
 
     status: np.ndarray
+    status_code: np.ndarray
     score: np.ndarray
     miss: np.ndarray
     allowed: np.ndarray
@@ -674,14 +680,15 @@ def evaluate_columns(
         at = ~on & (miss <= allowed + slack)
         miss = np.where(on, 0.0, miss)
         relative = np.where(reference != 0, miss / np.where(reference != 0, reference, 1.0), np.nan)
-    status = np.select(
+    code = np.select(
         [np.isnan(actual), ~target.present, on, at],
-        [Status.NO_DATA.value, Status.NO_TARGET.value, Status.ON_TRACK.value, Status.AT_RISK.value],
-        Status.OFF_TRACK.value,
-    ).astype(object)
+        [STATUS_CODE[s] for s in (Status.NO_DATA, Status.NO_TARGET, Status.ON_TRACK, Status.AT_RISK)],
+        STATUS_CODE[Status.OFF_TRACK],
+    ).astype(np.int8)
     nan = np.nan
     return EvaluationColumns(
-        status,
+        STATUS_NAMES[code],
+        code,
         score_columns(actual, target, direction),
         np.where(judged, miss, nan),
         np.where(judged, allowed, nan),

@@ -12,7 +12,7 @@ same rows.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -565,6 +565,8 @@ class _Prepared:
     tolerance: np.ndarray
     kinds: dict[Kind, _OfKind]
     active: np.ndarray  # active in its latest due period
+    activity: np.ndarray  # each measure's activity id
+    key: np.ndarray  # whether each is a key measure
     models: list[MeasureStatus]  # the measures' own fields set, the evaluated ones still to fill in
     columns: dict[str, Sequence]  # the fields set so far, as columns
 
@@ -643,14 +645,26 @@ def _prepare(
         np.array(column["tolerance"], dtype=float),
         kinds,
         np.array(active, dtype=bool),
+        np.array(column["activity_id"], dtype=np.int64),
+        np.array(column["is_key"], dtype=bool),
         MeasureStatus.trusted(own, later=MeasureStatus.model_fields.keys() - own.keys()),
         own,
     )
 
 
-def _finish(
-    prepared: _Prepared, calendar: FiscalCalendar, scan: _Scan
-) -> tuple[list[MeasureStatus], dict[str, Sequence]]:
+class _Finished(NamedTuple):
+    """Measures evaluated by _finish: their view models and the columns they hold, and what the
+    counts and indexes read as numpy columns (_card)."""
+
+    models: list[MeasureStatus]
+    columns: dict[str, Sequence]
+    status: np.ndarray  # by number (aim.status.STATUS_NAMES)
+    stale: np.ndarray
+    key: np.ndarray
+    activity: np.ndarray
+
+
+def _finish(prepared: _Prepared, calendar: FiscalCalendar, scan: _Scan) -> _Finished:
     """The status rules over the prepared measures at once (column by column, aim.status
     *_columns), from the scan; their view models, in the order given, and the columns they hold."""
     plan, n = prepared.plan, len(prepared.ids)
@@ -662,7 +676,7 @@ def _finish(
     value, present, expected = np.full(n, np.nan), np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     previous, reported_before = np.full(n, np.nan), np.zeros(n, dtype=int)
     change = np.full(n, np.nan)
-    status = np.full(n, rules.Status.NO_DATA.value, dtype=object)
+    status = np.full(n, rules.STATUS_CODE[rules.Status.NO_DATA], dtype=np.int8)
     score = np.full(n, np.nan)
     miss, relative = np.full(n, np.nan), np.full(n, np.nan)
     shown = rules.TargetColumns.missing(n)
@@ -684,7 +698,7 @@ def _finish(
         value[chosen], present[chosen], expected[chosen] = rolled.value, rolled.present, rolled.expected
         previous[chosen], reported_before[chosen] = before.value, before.present
         change[chosen] = rules.change_columns(rolled, before, agg)
-        status[chosen], score[chosen] = evaluation.status, evaluation.score
+        status[chosen], score[chosen] = evaluation.status_code, evaluation.score
         miss[chosen], relative[chosen] = evaluation.miss, evaluation.relative_miss
         picked = target.where(target.present, full)
         for mine_field, all_field in zip(
@@ -697,8 +711,9 @@ def _finish(
     window_values = window.tolist()
     for i in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():
         window_values[i] = [None if v != v else v for v in window_values[i]]
+    stale = rules.stale_columns(has_due, prepared.active)
     evaluated: dict[str, Sequence] = {
-        "status": status.tolist(),
+        "status": rules.STATUS_NAMES[status].tolist(),
         "score": _listed(score),
         "actual": _listed(value),
         "target": _listed(shown_target[0]),
@@ -708,7 +723,7 @@ def _finish(
         "expected": expected.tolist(),
         "miss": _listed(miss),
         "relative_miss": _listed(relative),
-        "stale": rules.stale_columns(has_due, prepared.active).tolist(),
+        "stale": stale.tolist(),
         "trend": trend.tolist(),
         "window": window_values,
         "previous": _listed(previous),
@@ -719,7 +734,8 @@ def _finish(
     assert {*prepared.columns, *evaluated} == MeasureStatus.model_fields.keys(), "a field neither"
     models = prepared.models
     MeasureStatus.fill(models, evaluated)
-    return models, {**prepared.columns, **evaluated}
+    columns = {**prepared.columns, **evaluated}
+    return _Finished(models, columns, status, stale, prepared.key, prepared.activity)
 
 
 def scorecard(
@@ -821,8 +837,7 @@ def _evaluated(
         scan = _aggregate_actuals(session, plans, wanted, src)
     cards = []
     for period, ready in zip(parsed, prepared, strict=True):
-        evaluated, columns = _finish(ready, calendar, scan)
-        cards.append(_card(calendar, period, as_of, priorities, evaluated, columns))
+        cards.append(_card(calendar, period, as_of, priorities, slugs, _finish(ready, calendar, scan)))
     return cards
 
 
@@ -831,44 +846,48 @@ def _card(
     period: Period,
     as_of: date,
     priorities: Sequence[Row[int, str, str, str]],
-    evaluated: list[MeasureStatus],
-    columns: dict[str, Sequence],
+    slugs: dict[int, list[str]],
+    finished: _Finished,
 ) -> Scorecard:
-    """The scorecard of `evaluated`, counted and indexed from the `columns` they were made from
-    (the same values, read without an attribute lookup per measure), in the measures' order."""
-    code, status, stale, score, is_key = (
-        columns[name] for name in ("code", "status", "stale", "score", "is_key")
-    )
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, slugs in enumerate(columns["priority_slugs"]):
-        for slug in slugs:
-            members[slug].append(i)
+    """The scorecard of the `finished` measures, counted and indexed over numpy columns of the same
+    values the models hold (a priority's measures those of the activities serving it), in the
+    measures' order: the same sums in the same order as a measure at a time."""
+    code, score = finished.columns["code"], finished.columns["score"]
+    serving: dict[str, list[int]] = defaultdict(list)
+    for activity, its in slugs.items():
+        for slug in its:
+            serving[slug].append(activity)
 
-    def counts(rows: Sequence[int] | range) -> StatusCounts:
-        tally = rules.empty_counts()
-        for name, count in Counter(map(status.__getitem__, rows)).items():
-            tally[name] += count
-        tally[rules.STALE] += sum(map(stale.__getitem__, rows))
-        return StatusCounts(**tally)
-
-    priority_scores = [
-        PriorityScore(
-            slug=p.slug,
-            title=p.title,
-            description=p.description,
-            index=rules.index(score[i] for i in members[p.slug] if is_key[i]),
-            counts=counts(members[p.slug]),
-            measure_count=len(members[p.slug]),
-            key_measures=[code[i] for i in members[p.slug] if is_key[i]],
+    def counts(rows: np.ndarray) -> StatusCounts:
+        tally = np.bincount(finished.status[rows], minlength=len(rules.STATUS_NAMES)).tolist()
+        return StatusCounts(
+            **dict(zip(rules.COUNT_KEYS, [*tally, int(finished.stale[rows].sum())], strict=True))
         )
-        for p in priorities
-    ]
+
+    def index(rows: np.ndarray) -> float | None:
+        return rules.index(map(score.__getitem__, rows[finished.key[rows]].tolist()))
+
+    every = np.arange(len(code))
+    priority_scores = []
+    for p in priorities:
+        rows = np.flatnonzero(np.isin(finished.activity, serving[p.slug]))
+        priority_scores.append(
+            PriorityScore(
+                slug=p.slug,
+                title=p.title,
+                description=p.description,
+                index=index(rows),
+                counts=counts(rows),
+                measure_count=len(rows),
+                key_measures=[code[i] for i in rows[finished.key[rows]].tolist()],
+            )
+        )
     return Scorecard(
         period=period.key,
         period_label=calendar.label(period),
         as_of=as_of,
-        index=rules.index(s for s, key in zip(score, is_key, strict=True) if key),
-        counts=counts(range(len(evaluated))),
+        index=index(every),
+        counts=counts(every),
         priorities=priority_scores,
-        measures=evaluated,
+        measures=finished.models,
     )
