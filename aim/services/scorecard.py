@@ -13,25 +13,31 @@ same rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, is_, itemgetter
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Dialect,
     Float,
     Integer,
+    Label,
     LargeBinary,
-    Row,
     Select,
     String,
     Subquery,
     Table,
+    any_,
+    bindparam,
     func,
     literal,
     or_,
@@ -206,6 +212,39 @@ def _aggregate_actuals(
     return _Scan(np.array([row[0] for row in found], dtype=np.int64), slot, matrix[:, 1:])
 
 
+def _packed(src: Table | Subquery) -> tuple[Label[bytes], Label[bytes]]:
+    """A period's measure ids and values, each packed by the server into one byte string."""
+    empty = literal(b"", LargeBinary)
+    return (
+        func.string_agg(func.int4send(src.c.measure_id), empty, type_=LargeBinary).label("ids"),
+        func.string_agg(func.float8send(src.c.value), empty, type_=LargeBinary).label("values"),
+    )
+
+
+def _published(src: Table | Subquery) -> list[ColumnElement[bool]]:
+    return [src.c.state == PUBLISHED, src.c.value.is_not(None)]
+
+
+def _lateral_scan(*also: ColumnElement[bool]) -> Select:
+    """The live table's scan a period key at a time (the keys in the parameter `keys`): each key's
+    index range read in turn into a plain aggregate (a lateral aggregate a key), without the hash
+    table a GROUP BY over all keys fills row by row, a quarter less of the query's time (48 against
+    64 ms at 10,000 measures, 12 against 17 ms at 2,500; the bare aggregate's 41 and 11). Not for a
+    day's rebuilt source (a subquery), which would be rebuilt once a key."""
+    src = Actual.__table__
+    key = (
+        func.unnest(bindparam("keys", [], type_=ARRAY(String)))
+        .table_valued("period")
+        .render_derived(name="key")
+    )
+    one = select(*_packed(src)).where(src.c.period == key.c.period, *_published(src), *also).lateral("packed")
+    return (
+        select(key.c.period, one.c.ids, one.c["values"])
+        .join_from(key, one, true())
+        .where(one.c.ids.is_not(None))
+    )
+
+
 def _packed_scan(
     session: Session, slot: dict[str, int], width: int, ids: list[int] | None, src: Table | Subquery
 ) -> _Scan:
@@ -216,38 +255,20 @@ def _packed_scan(
     aggregates a row), and fetching the 62,500 values of the big city as rows costs more again.
     Same matrix as the grouped scan: the max of a period's values in its column (different kinds'
     keys share columns), NULLs left out as the max leaves them out."""
-    empty = literal(b"", LargeBinary)
-    packed = (
-        func.string_agg(func.int4send(src.c.measure_id), empty, type_=LargeBinary).label("ids"),
-        func.string_agg(func.float8send(src.c.value), empty, type_=LargeBinary).label("values"),
-    )
-    wanted = [src.c.state == PUBLISHED, src.c.value.is_not(None)]
-    if ids is not None:
-        wanted.append(src.c.measure_id.in_(ids))
     if isinstance(src, Table):
-        # A period at a time (a lateral aggregate a key): each key's index range read in turn into a
-        # plain aggregate, without the hash table a GROUP BY over all keys fills row by row, a
-        # quarter less of the query's time (48 against 64 ms at 10,000 measures, 12 against 17 ms at
-        # 2,500; the bare aggregate's 41 and 11).
-        # Not for a day's rebuilt source (a subquery), which would be rebuilt once a key.
-        key = (
-            func.unnest(literal(sorted(slot), ARRAY(String)))
-            .table_valued("period")
-            .render_derived(name="key")
-        )
-        one = select(*packed).where(src.c.period == key.c.period, *wanted).lateral("packed")
-        query = (
-            select(key.c.period, one.c.ids, one.c["values"])
-            .join_from(key, one, true())
-            .where(one.c.ids.is_not(None))
+        # The whole city's scan, the same query every time but for its keys: compiled once.
+        found = (
+            _reused_rows(session, _lateral_scan, {"keys": sorted(slot)})
+            if ids is None
+            else _binary_rows(session, _lateral_scan(src.c.measure_id.in_(ids)), {"keys": sorted(slot)})
         )
     else:
-        query = (
-            select(src.c.period, *packed)
-            .where(src.c.period.in_(sorted(slot)), *wanted)
-            .group_by(src.c.period)
+        wanted = [src.c.period.in_(sorted(slot)), *_published(src)]
+        if ids is not None:
+            wanted.append(src.c.measure_id.in_(ids))
+        found = _binary_rows(
+            session, select(src.c.period, *_packed(src)).where(*wanted).group_by(src.c.period)
         )
-    found = _binary_rows(session, query)
     parts = [(slot[key], np.frombuffer(m, dtype=">i4"), np.frombuffer(v, dtype=">f8")) for key, m, v in found]
     count = sum(len(got) for _, got, _ in parts)
     top = max((int(got.max()) for _, got, _ in parts if len(got)), default=-1)
@@ -287,31 +308,52 @@ def _packed_scan(
     return _Scan(known.astype(np.int64), slot, matrix)
 
 
-def _binary_rows(session: Session, query: Select) -> Sequence[tuple]:
-    """The rows of `query`, as plain tuples, on the session's connection and transaction. On
-    PostgreSQL in the binary result format: byte strings come as they are stored, where the text
-    format psycopg asks for by default sends them hex-encoded, twice their size, for the client to
-    decode (a fifth of the packed scan's time at 10,000 measures), and numbers and dates need no
-    parsing from text (two fifths of the measures query's). The values are the same either way.
+def _binary_rows(session: Session, query: Select, params: Mapping[str, Any] | None = None) -> Sequence[tuple]:
+    """The rows of `query` (with `params` for its named parameters), as plain tuples, on the
+    session's connection and transaction. On PostgreSQL in the binary result format: byte strings
+    come as they are stored, where the text format psycopg asks for by default sends them
+    hex-encoded, twice their size, for the client to decode (a fifth of the packed scan's time at
+    10,000 measures), and numbers and dates need no parsing from text (two fifths of the measures
+    query's). The values are the same either way.
 
     The query goes to psycopg as SQLAlchemy compiles it, without its execution options, bind
     processors or events (none of which these queries use); the driver's errors come out as
     SQLAlchemy's, as everywhere else (sqlalchemy.exc.OperationalError and the like)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return [tuple(row) for row in connection.execute(query).all()]
+        return [tuple(row) for row in connection.execute(query, dict(params or {})).all()]
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    return _driver_rows(connection, compiled.string, {**compiled.params, **(params or {})})
+
+
+def _reused_rows(session: Session, build: Callable[[], Select], params: Mapping[str, Any]) -> Sequence[tuple]:
+    """_binary_rows of the query `build()` makes, its values all in named parameters (`params`):
+    compiled once per dialect rather than on every request, where compiling the scorecard's four
+    fixed queries cost about a millisecond of the request's path at 2,500 measures."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return _binary_rows(session, build(), params)
+    sql, fixed = _compiled(connection.dialect, build)
+    return _driver_rows(connection, sql, {**fixed, **params})
+
+
+@lru_cache(maxsize=64)
+def _compiled(dialect: Dialect, build: Callable[[], Select]) -> tuple[str, Mapping[str, Any]]:
+    compiled = build().compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return compiled.string, MappingProxyType(dict(compiled.params))
+
+
+def _driver_rows(connection: Connection, sql: str, params: Mapping[str, Any]) -> Sequence[tuple]:
+    """The rows of `sql` from psycopg itself, in the binary format (see _binary_rows)."""
     driver = connection.connection.driver_connection  # the psycopg connection under the pool's proxy
     assert driver is not None, "a session's connection is always open"
     error_class = connection.dialect.loaded_dbapi.Error
     try:
         with driver.cursor(binary=True) as cursor:
-            cursor.execute(compiled.string, compiled.params)
+            cursor.execute(sql, params)
             return cursor.fetchall()
     except error_class as error:
-        raise DBAPIError.instance(
-            compiled.string, compiled.params, error, error_class, dialect=connection.dialect
-        ) from error
+        raise DBAPIError.instance(sql, params, error, error_class, dialect=connection.dialect) from error
 
 
 def _scan_on(connection: Connection, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:
@@ -348,6 +390,17 @@ def _active_between(measure: _Measure, start: date, end: date) -> bool:
     if measure.active_from is not None and measure.active_from > end:
         return False
     return measure.retired_at is None or measure.retired_at > start
+
+
+def _dated(measures: Sequence[_Measure]) -> list[int]:
+    """The positions of the measures with a start or retirement date: the only ones not active at
+    every time, found without a Python step a measure (most measures have neither)."""
+    n = len(measures)
+    undated = [
+        np.fromiter(map(is_, map(itemgetter(_Measure._fields.index(name)), measures), repeat(None)), bool, n)
+        for name in ("active_from", "retired_at")
+    ]
+    return np.flatnonzero(~(undated[0] & undated[1])).tolist()
 
 
 class _Measure(NamedTuple):
@@ -396,10 +449,9 @@ def visible_measures(user: Principal | None):
     return or_(Measure.is_public.is_(True), Activity.department_id.in_(sorted(scope)))
 
 
-def _public_measures(
-    session: Session, codes: Iterable[str] | None = None, user: Principal | None = None
-) -> list[_Measure]:
-    query = (
+def _measures_query(*where: ColumnElement[bool]) -> Select:
+    """The measures with their activities and departments, exactly _Measure's fields in order."""
+    return (
         select(
             Measure.id,
             Measure.code,
@@ -423,30 +475,59 @@ def _public_measures(
         )
         .join(Activity, Measure.activity_id == Activity.id)
         .join(Department, Activity.department_id == Department.id)
-        .where(visible_measures(user))
+        .where(*where)
     )
-    if codes is not None:
-        query = query.where(Measure.code.in_(sorted(codes)))
-    # The select lists exactly _Measure's fields, in order. Core rows (the session's connection):
-    # the ORM's row processing costs more than the query at 2,500 measures.
-    measures = list(map(_Measure._make, _binary_rows(session, query)))
+
+
+def _public_measures_query() -> Select:
+    return _measures_query(visible_measures(None))
+
+
+def _public_measures(
+    session: Session, codes: Iterable[str] | None = None, user: Principal | None = None
+) -> list[_Measure]:
+    # Core rows (the session's connection): the ORM's row processing costs more than the query at
+    # 2,500 measures. The public scorecard's query (every public measure) is compiled once.
+    if codes is None and user is None:
+        rows = _reused_rows(session, _public_measures_query, {})
+    else:
+        where = (
+            [visible_measures(user)]
+            if codes is None
+            else [visible_measures(user), Measure.code.in_(sorted(codes))]
+        )
+        rows = _binary_rows(session, _measures_query(*where))
+    measures = list(map(_Measure._make, rows))
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
     measures.sort(key=_DISPLAY_ORDER)
     return measures
 
 
-def _priority_links(session: Session) -> tuple[Sequence[Row[int, str, str, str]], dict[int, list[str]]]:
-    """The priorities in their order, and the slugs of the priorities each activity serves."""
-    priorities = session.execute(
-        select(Priority.id, Priority.slug, Priority.title, Priority.description).order_by(
-            Priority.sort_order, Priority.title
-        )
-    ).all()
+class _Priority(NamedTuple):
+    id: int
+    slug: str
+    title: str
+    description: str
+
+
+def _priorities_query() -> Select:
+    return select(Priority.id, Priority.slug, Priority.title, Priority.description).order_by(
+        Priority.sort_order, Priority.title
+    )
+
+
+def _links_query() -> Select:
+    return select(activity_priorities.c.activity_id, activity_priorities.c.priority_id)
+
+
+def _priority_links(session: Session) -> tuple[list[_Priority], dict[int, list[str]]]:
+    """The priorities in their order, and the slugs of the priorities each activity serves. Read
+    as plain tuples (_reused_rows): the ORM's rows, fetched one at a time, cost three times as much
+    at 10,000 measures."""
+    priorities = list(map(_Priority._make, _reused_rows(session, _priorities_query, {})))
     slug_of = {p.id: p.slug for p in priorities}
     by_activity: dict[int, list[str]] = defaultdict(list)
-    for activity_id, priority_id in session.execute(
-        select(activity_priorities.c.activity_id, activity_priorities.c.priority_id)
-    ):
+    for activity_id, priority_id in _reused_rows(session, _links_query, {}):
         by_activity[activity_id].append(slug_of[priority_id])
     return priorities, by_activity
 
@@ -476,6 +557,29 @@ def _target_columns(
     return columns
 
 
+def _packed_targets() -> Select:
+    """The targets of the period keys in the parameter `keys`, packed a period a row as the actuals
+    are (_packed_scan), a field NULL read as NaN as numpy reads None: the same columns either way."""
+    empty = literal(b"", LargeBinary)
+
+    def packed(column):
+        return func.string_agg(
+            func.float8send(func.coalesce(column, literal(float("nan"), Float))), empty, type_=LargeBinary
+        )
+
+    return (
+        select(
+            Target.period,
+            func.string_agg(func.int4send(Target.measure_id), empty, type_=LargeBinary),
+            packed(Target.value),
+            packed(Target.low),
+            packed(Target.high),
+        )
+        .where(Target.period == any_(bindparam("keys", [], type_=ARRAY(String))))
+        .group_by(Target.period)
+    )
+
+
 def _targets_by_key(
     session: Session, keys: list[str]
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -483,25 +587,6 @@ def _targets_by_key(
     field is NULL. A measure has one target a period (uq_targets_measure_id_period). On
     PostgreSQL packed a period a row as the actuals are (_packed_scan); elsewhere a row a target."""
     if session.get_bind().dialect.name == "postgresql":
-        empty = literal(b"", LargeBinary)
-
-        def packed(column):
-            # NULL read as NaN, as numpy reads None: the same column either way.
-            return func.string_agg(
-                func.float8send(func.coalesce(column, literal(float("nan"), Float))), empty, type_=LargeBinary
-            )
-
-        query = (
-            select(
-                Target.period,
-                func.string_agg(func.int4send(Target.measure_id), empty, type_=LargeBinary),
-                packed(Target.value),
-                packed(Target.low),
-                packed(Target.high),
-            )
-            .where(Target.period.in_(keys))
-            .group_by(Target.period)
-        )
 
         def floats(packed: bytes) -> np.ndarray:
             return np.frombuffer(packed, dtype=">f8").astype(float)
@@ -513,7 +598,7 @@ def _targets_by_key(
                 floats(low),
                 floats(high),
             )
-            for key, measure_ids, value, low, high in _binary_rows(session, query)
+            for key, measure_ids, value, low, high in _reused_rows(session, _packed_targets, {"keys": keys})
         }
     query = select(Target.period, Target.measure_id, Target.value, Target.low, Target.high).where(
         Target.period.in_(keys)
@@ -605,13 +690,13 @@ def _prepare(
         for frequency, kind in FREQUENCY_KIND.items()
         if (due := plan.keys[kind].due if kind in plan.keys else None) is not None
     }
-    active: list[bool] = []
-    last_due: list[str | None] = []
-    for measure in measures:
-        start, end, key = bounds[measure.frequency]
-        now = _active_between(measure, start, end)
-        active.append(now)
-        last_due.append(key if now else None)
+    active = np.ones(n, dtype=bool)
+    due_key = {frequency: key for frequency, (_start, _end, key) in bounds.items()}
+    last_due: list[str | None] = list(map(due_key.__getitem__, column["frequency"])) if n else []
+    for i in _dated(measures):
+        start, end, _key = bounds[measures[i].frequency]
+        if not _active_between(measures[i], start, end):
+            active[i], last_due[i] = False, None
     # Lists shared by the models of an activity (priority slugs) or of a kind (window labels), never
     # changed (view models are read-only): not a list each, made and freed, 20,000 at 10,000 measures.
     labels_of = {kind.value: list(keys.window_labels) for kind, keys in plan.keys.items()}
@@ -644,7 +729,7 @@ def _prepare(
         np.array(column["direction"], dtype=str),
         np.array(column["tolerance"], dtype=float),
         kinds,
-        np.array(active, dtype=bool),
+        active,
         np.array(column["activity_id"], dtype=np.int64),
         np.array(column["is_key"], dtype=bool),
         MeasureStatus.trusted(own, later=MeasureStatus.model_fields.keys() - own.keys()),
@@ -812,11 +897,17 @@ def _evaluated(
     """scorecards' reads besides the scan, its preparation while `pending` runs (the scan on a
     connection of its own, None to read it here), and the evaluation once the values are in."""
     visible = _public_measures(session, codes, user)
+    dated = _dated(visible)
+    frequency = list(map(attrgetter("frequency"), visible))
     chosen = []
     for period in parsed:
         start, end = calendar.start_date(period), calendar.end_date(period)
         frequencies = {f for f, k in FREQUENCY_KIND.items() if k in _kinds_within(period)}
-        chosen.append([m for m in visible if m.frequency in frequencies and _active_between(m, start, end)])
+        # Reported at least as often as the period, and active during it (only dated ones looked at).
+        reported = np.fromiter(map(frequencies.__contains__, frequency), bool, len(visible))
+        for i in dated:
+            reported[i] = reported[i] and _active_between(visible[i], start, end)
+        chosen.append(visible if reported.all() else [visible[i] for i in np.flatnonzero(reported).tolist()])
     target_keys = {key for p in parsed for key in _target_keys(calendar, p)}
     targets = _target_columns(session, visible, target_keys)
     priorities, slugs = _priority_links(session)
@@ -845,7 +936,7 @@ def _card(
     calendar: FiscalCalendar,
     period: Period,
     as_of: date,
-    priorities: Sequence[Row[int, str, str, str]],
+    priorities: Sequence[_Priority],
     slugs: dict[int, list[str]],
     finished: _Finished,
 ) -> Scorecard:
