@@ -816,6 +816,8 @@ def resolve_target_columns(
             continue
         children = calendar.children(period, shorter)
         parts = [targets.get(p.key, none) for p in children]
+        if any(part is none for part in parts):
+            continue  # a part without any target: combined, none present, so nothing found
         combined = _combine_columns(parts, aggregation)
         found = found.where(found.present | ~combined.present, combined)
     return found
@@ -850,6 +852,11 @@ def target_to_date_columns(
         chosen = {name: np.full(n, np.nan) for name in prefix}
         chosen_present = np.zeros(n, dtype=bool)
         for h, part in enumerate(parts):
+            if part is none:
+                # No target for this part (nor, then, for any longer prefix): every row whose last
+                # reported part is this one or later keeps NaN, not present, as it starts. Cities
+                # that set yearly targets only skip the quarters' and months' work altogether.
+                break
             all_present = all_present & part.present
             at = holder == h
             chosen_present = np.where(at, all_present, chosen_present)
