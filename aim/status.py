@@ -717,26 +717,43 @@ def _line_columns(points: np.ndarray) -> tuple[np.ndarray, ...]:
     return n, sx, sy, sxy, sxx, sabs, np.where(np.isnan(xmin), 0.0, xmin), xmax
 
 
+#: The trends by number for trend_columns, None first (too few points or no band): one shared
+#: string a trend, with no string made per measure.
+_TREND_NAMES = np.array([None, Trend.FLAT.value, Trend.IMPROVING.value, Trend.WORSENING.value], dtype=object)
+
+
 def trend_columns(
     window: np.ndarray,
     direction: np.ndarray,
     band: TargetColumns | None = None,
     threshold: float = TREND_FLAT_THRESHOLD,
-) -> list[str | None]:
+) -> np.ndarray:
     """`trend` for each row of `window` (oldest period first, NaN where missing), with `band` the
-    target of range measures."""
+    target of range measures: the trends' names, None where there is none (an object array)."""
     up, _down, ranged = _directions(direction)
     rows = window.shape[0]
     band = band if band is not None else TargetColumns.missing(rows)
+    some_ranged = bool(ranged.any())
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        n, _sx, _sy, _sxy, _sxx, sabs, _xmin, _xmax = _line_columns(window)
-        low, high = band.low[:, None], band.high[:, None]
-        distance = np.where(window < low, low - window, np.where(window > high, window - high, 0.0))
-        distance = np.where(np.isnan(window), np.nan, distance)
-        band_scale = sabs / n
-        band_scale = np.where(band_scale != 0, band_scale, band.high - band.low)
-        sums = _line_columns(np.where(ranged[:, None], distance, window))
-        n, sx, sy, sxy, sxx, sabs, xmin, xmax = sums
+        if some_ranged:
+            # A range measure's scale is the typical size of its values, and its line is fitted to
+            # its distances from the band; the others' lines are fitted to their values. The
+            # distances and the values' sums only for the rows that need them (a row's sums are the
+            # same whatever other rows are summed beside it).
+            r_low, r_high, r_window = band.low[ranged], band.high[ranged], window[ranged]
+            r_n, _sx, _sy, _sxy, _sxx, r_sabs, _xmin, _xmax = _line_columns(r_window)
+            r_scale = r_sabs / r_n
+            band_scale = np.full(rows, np.nan)
+            band_scale[ranged] = np.where(r_scale != 0, r_scale, r_high - r_low)
+            low, high = r_low[:, None], r_high[:, None]
+            distance = np.where(
+                r_window < low, low - r_window, np.where(r_window > high, r_window - high, 0.0)
+            )
+            fitted = window.copy()
+            fitted[ranged] = np.where(np.isnan(r_window), np.nan, distance)
+        else:
+            band_scale, fitted = np.full(rows, np.nan), window
+        n, sx, sy, sxy, sxx, sabs, xmin, xmax = _line_columns(fitted)
         scale = np.where(ranged, band_scale, sabs / n)
         denominator = n * sxx - sx * sx
         slope = np.where(denominator != 0, (n * sxy - sx * sy) / denominator, 0.0)
@@ -744,10 +761,7 @@ def trend_columns(
         flat = (scale == 0) | ~np.isfinite(change_) | (np.abs(change_) / scale < threshold)
     better = np.where(up, change_ > 0, change_ < 0)
     judged = (n >= TREND_MIN_POINTS) & (~ranged | (band.present & ~np.isnan(band.low) & ~np.isnan(band.high)))
-    words = np.select(
-        [flat, better], [Trend.FLAT.value, Trend.IMPROVING.value], Trend.WORSENING.value
-    ).tolist()
-    return [word if ok else None for word, ok in zip(words, judged.tolist(), strict=True)]
+    return _TREND_NAMES[np.select([~judged, flat, better], [0, 1, 2], 3)]
 
 
 def change_columns(current: RollupColumns, previous: RollupColumns, aggregation: np.ndarray) -> np.ndarray:
