@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter, is_, itemgetter
+from operator import add, attrgetter, is_, itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -421,11 +421,11 @@ class _Measure(NamedTuple):
     active_from: date | None
     retired_at: date | None
     activity_id: int
+    is_public: bool
     activity_code: str
     activity_name: str
     department_code: str
     department_name: str
-    is_public: bool
 
 
 #: A frequency's kind of period, by value (aim.periods.FREQUENCY_KIND).
@@ -450,44 +450,50 @@ def visible_measures(user: Principal | None):
 
 
 def _measures_query(*where: ColumnElement[bool]) -> Select:
-    """The measures with their activities and departments, exactly _Measure's fields in order."""
-    return (
-        select(
-            Measure.id,
-            Measure.code,
-            Measure.name,
-            Measure.unit_kind,
-            Measure.unit_label,
-            Measure.direction,
-            Measure.frequency,
-            Measure.aggregation,
-            Measure.tolerance,
-            Measure.is_key,
-            Measure.measure_type,
-            Measure.active_from,
-            Measure.retired_at,
-            Measure.activity_id,
-            Activity.code,
-            Activity.name,
-            Department.code,
-            Department.name,
-            Measure.is_public,
-        )
-        .join(Activity, Measure.activity_id == Activity.id)
-        .join(Department, Activity.department_id == Department.id)
-        .where(*where)
+    """The measures' own columns, _Measure's fields in order up to is_public (the activities'
+    and departments' are read apart, _activities_query, and added by activity), joined to their
+    activities for `where` to read (a reader's departments)."""
+    return _own_columns().join(Activity, Measure.activity_id == Activity.id).where(*where)
+
+
+def _own_columns() -> Select:
+    return select(
+        Measure.id,
+        Measure.code,
+        Measure.name,
+        Measure.unit_kind,
+        Measure.unit_label,
+        Measure.direction,
+        Measure.frequency,
+        Measure.aggregation,
+        Measure.tolerance,
+        Measure.is_key,
+        Measure.measure_type,
+        Measure.active_from,
+        Measure.retired_at,
+        Measure.activity_id,
+        Measure.is_public,
+    )
+
+
+def _activities_query() -> Select:
+    """Every activity's code and name with its department's, _Measure's last fields in order."""
+    return select(Activity.id, Activity.code, Activity.name, Department.code, Department.name).join(
+        Department, Activity.department_id == Department.id
     )
 
 
 def _public_measures_query() -> Select:
-    return _measures_query(visible_measures(None))
+    return _own_columns().where(visible_measures(None))
 
 
 def _public_measures(
     session: Session, codes: Iterable[str] | None = None, user: Principal | None = None
 ) -> list[_Measure]:
     # Core rows (the session's connection): the ORM's row processing costs more than the query at
-    # 2,500 measures. The public scorecard's query (every public measure) is compiled once.
+    # 2,500 measures. The public scorecard's query (every public measure) is compiled once. The
+    # activities and departments apart, a few hundred rows, rather than joined to every measure's
+    # row: the server joins nothing, and four strings a measure are not sent and made again.
     if codes is None and user is None:
         rows = _reused_rows(session, _public_measures_query, {})
     else:
@@ -497,7 +503,9 @@ def _public_measures(
             else [visible_measures(user), Measure.code.in_(sorted(codes))]
         )
         rows = _binary_rows(session, _measures_query(*where))
-    measures = list(map(_Measure._make, rows))
+    activity = {row[0]: tuple(row[1:]) for row in _reused_rows(session, _activities_query, {})}
+    with_activity = map(add, rows, map(activity.__getitem__, map(itemgetter(13), rows)))
+    measures = list(map(_Measure._make, with_activity))
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
     measures.sort(key=_DISPLAY_ORDER)
     return measures
