@@ -187,9 +187,10 @@ def _aggregate_actuals(
     width = max(slot.values(), default=-1) + 1
     if session.get_bind().dialect.name == "postgresql":
         return _packed_scan(session, slot, width, ids, src)
-    # Elsewhere (SQLite) the rows themselves from the driver, as plain tuples: on the live table a
-    # period key at a time, as on PostgreSQL (half the time of 40 filtered aggregates a measure);
-    # a day's rebuilt source (a subquery) in one query, a period after another, not rebuilt a key.
+    # Elsewhere (SQLite) the rows themselves: on the live table a period key at a time, as on
+    # PostgreSQL, as plain tuples from the driver (half the time of 40 filtered aggregates a
+    # measure); a day's rebuilt source (a subquery) in one query through SQLAlchemy, whose bind
+    # processing its cut-off time needs, a period after another, not rebuilt a key.
     wanted = [*_published(src)] if ids is None else [*_published(src), src.c.measure_id.in_(ids)]
     if isinstance(src, Table):
         query = select(src.c.measure_id, src.c.value).where(src.c.period == bindparam("key", ""), *wanted)
@@ -204,10 +205,8 @@ def _aggregate_actuals(
         query = select(src.c.period, src.c.measure_id, src.c.value).where(
             src.c.period.in_(sorted(slot)), *wanted
         )
-        by_key = [
-            (key, [row[1:] for row in rows])
-            for key, rows in groupby(_driver_tuples(session, query.order_by(src.c.period))[0], itemgetter(0))
-        ]
+        rows = session.connection().execute(query.order_by(src.c.period)).all()
+        by_key = [(key, [tuple(row[1:]) for row in its]) for key, its in groupby(rows, itemgetter(0))]
     parts = []
     for key, found in by_key:
         if found:
@@ -216,21 +215,27 @@ def _aggregate_actuals(
     return _scan_matrix(slot, width, parts)
 
 
-def _driver_tuples(
-    session: Session, query: Select, each: Sequence[Mapping[str, Any]] = ({},)
-) -> list[list[tuple]]:
+def _driver_tuples(session: Session, query: Select, each: Sequence[Mapping[str, Any]]) -> list[list[tuple]]:
     """The rows of `query` for each set of parameters in `each`, compiled once, from SQLite's
-    driver itself: plain tuples without SQLAlchemy's rows or type processing, so only for
-    integers, floats and strings, which the driver gives as they are stored."""
+    driver itself: plain tuples without SQLAlchemy's rows, and without its bind or result
+    processing, so only for parameters and columns that are integers, floats and strings. The
+    driver's errors come out as SQLAlchemy's, as _binary_rows' do."""
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     names = compiled.positiontup or []
     driver = connection.connection.driver_connection
     assert driver is not None, "a session's connection is always open"
+    error_class = connection.dialect.loaded_dbapi.Error
     found = []
     for params in each:
         values = {**compiled.params, **params}
-        found.append(driver.execute(compiled.string, [values[name] for name in names]).fetchall())
+        ordered = [values[name] for name in names]
+        try:
+            found.append(driver.execute(compiled.string, ordered).fetchall())
+        except error_class as error:
+            raise DBAPIError.instance(
+                compiled.string, ordered, error, error_class, dialect=connection.dialect
+            ) from error
     return found
 
 
@@ -457,10 +462,12 @@ class _Measure(NamedTuple):
 
 #: A frequency's kind of period, by value (aim.periods.FREQUENCY_KIND).
 _KIND_OF = {frequency: kind.value for frequency, kind in FREQUENCY_KIND.items()}
-#: department name, activity name, measure name
+#: department name, activity name, measure name, then the code (unique): one order even where names
+#: tie, not the order the database happened to return the rows in (which its plan decides)
 _DISPLAY_ORDER = itemgetter(
-    *(_Measure._fields.index(f) for f in ("department_name", "activity_name", "name"))
+    *(_Measure._fields.index(f) for f in ("department_name", "activity_name", "name", "code"))
 )
+_ACTIVITY_ID = itemgetter(_Measure._fields.index("activity_id"))
 
 
 def visible_measures(user: Principal | None):
@@ -531,8 +538,17 @@ def _public_measures(
         )
         rows = _binary_rows(session, _measures_query(*where))
     activity = {row[0]: tuple(row[1:]) for row in _reused_rows(session, _activities_query, {})}
-    with_activity = map(add, rows, map(activity.__getitem__, map(itemgetter(13), rows)))
-    measures = list(map(_Measure._make, with_activity))
+    theirs = list(map(activity.get, map(_ACTIVITY_ID, rows)))
+    if None in theirs:
+        # A measure moved to an activity made after the activities were read, or whose activity
+        # went with it after the measures were (each statement sees the latest commit): the
+        # activity read again, and a measure whose activity is gone by then left out, as gone.
+        missing = {_ACTIVITY_ID(row) for row, found in zip(rows, theirs, strict=True) if found is None}
+        again = _activities_query().where(Activity.id.in_(sorted(missing)))
+        activity.update((row[0], tuple(row[1:])) for row in _binary_rows(session, again))
+        rows = [row for row in rows if _ACTIVITY_ID(row) in activity]
+        theirs = list(map(activity.__getitem__, map(_ACTIVITY_ID, rows)))
+    measures = list(map(_Measure._make, map(add, rows, theirs)))
     # Sorted here rather than in SQL: a few milliseconds cheaper at 2,500 measures.
     measures.sort(key=_DISPLAY_ORDER)
     return measures
