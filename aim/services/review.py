@@ -521,7 +521,10 @@ def review_list(
             r.measure.code for r in changes(card, before, calendar.label(earlier)) if r.kind == query.change
         }
         found = [m for m in found if m.code in codes]
-    departments = sorted({(m.department_code, m.department_name) for m in card.measures}, key=lambda d: d[1])
+    # By name, then code: departments of one name in a fixed order, not a set's.
+    departments = sorted(
+        {(m.department_code, m.department_name) for m in card.measures}, key=lambda d: (d[1], d[0])
+    )
     return ReviewList(
         allowed=True,
         period=period.key,

@@ -345,3 +345,21 @@ def test_newly_off_track_in_the_demo_citys_latest_quarter_equals_a_count_from_tw
     assert by_hand  # the demo city has some: the check means something
     assert room.change_counts["newly_off_track"] == len(by_hand)
     assert sorted(r.measure.code for r in room.changes if r.kind == "newly_off_track") == by_hand
+
+
+def test_the_lists_departments_of_one_name_come_in_code_order(database):
+    """Two departments of the same name are offered in code order, whatever order a set of them
+    iterates in (it depends on the interpreter's string hashing, so on the process)."""
+    with database.write() as s:
+        safe = b.priority(s, "safe", "Safety", 1)
+        for code in ("DPW-B", "DPW-A", "DPW-C"):
+            act = b.activity(s, b.department(s, code, "Public Works"), f"{code}-ACT", [safe])
+            m = b.measure(s, act, f"{code.lower()}-tons")
+            b.actuals(s, m, {"2025": 1})
+    with database.read() as s:
+        found = review_list(s, CAL, CAL.parse("2025"), ReviewQuery(), user=MAYOR, as_of=AS_OF)
+    assert found.departments == [
+        ("DPW-A", "Public Works"),
+        ("DPW-B", "Public Works"),
+        ("DPW-C", "Public Works"),
+    ]
