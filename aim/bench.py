@@ -11,7 +11,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +46,20 @@ class Timing:
             fn()
             samples.append((time.perf_counter() - started) * 1000)
         return cls.of_samples(samples)
+
+    @classmethod
+    def taking_turns(cls, fns: Sequence[Callable[[], object]], runs: int, warmup: int = 3) -> list[Timing]:
+        """Each of `fns` timed `runs` times, one call of each in turn: a machine that drifts (other
+        work, another tenant of the host) slows them alike, so their ratio holds, where timing one
+        after the other puts a slow spell on one side of it."""
+        samples: list[list[float]] = [[] for _ in fns]
+        for n in range(warmup + runs):
+            for fn, own in zip(fns, samples, strict=True):
+                started = time.perf_counter()
+                fn()
+                if n >= warmup:
+                    own.append((time.perf_counter() - started) * 1000)
+        return [cls.of_samples(own) for own in samples]
 
     @classmethod
     def of_samples(cls, samples_ms: list[float]) -> Timing:
@@ -181,8 +195,14 @@ def scorecard_benchmark(url: str, calendar: FiscalCalendar, period: str, runs: i
                     connection.execute(query).all()
 
             card = sc.scorecard(session, calendar, p, as_of=date(2026, 11, 26))
-            service = Timing.of(lambda: sc.scorecard(session, calendar, p, as_of=date(2026, 11, 26)), runs)
-            baseline = Timing.of(lambda: session.execute(bare).all(), runs)
+            # Taking turns, so that a slow spell of the machine falls on both sides of the ratio.
+            service, baseline = Timing.taking_turns(
+                [
+                    lambda: sc.scorecard(session, calendar, p, as_of=date(2026, 11, 26)),
+                    lambda: session.execute(bare).all(),
+                ],
+                runs,
+            )
             read = Timing.of(reads, runs)
             parts = _scorecard_parts(session, calendar, p, date(2026, 11, 26), runs)
     finally:
