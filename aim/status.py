@@ -549,15 +549,19 @@ class RollupColumns:
 
 @dataclass(frozen=True, slots=True)
 class EvaluationColumns:
-    """Evaluations of many measures: statuses as strings (and as numbers, STATUS_NAMES), NaN where
-    the scalar form has None."""
+    """Evaluations of many measures: statuses by number (STATUS_NAMES), NaN where the scalar form
+    has None."""
 
-    status: np.ndarray
     status_code: np.ndarray
     score: np.ndarray
     miss: np.ndarray
     allowed: np.ndarray
     relative_miss: np.ndarray
+
+    @property
+    def status(self) -> np.ndarray:
+        """The statuses as strings (shared ones, an object array)."""
+        return STATUS_NAMES[self.status_code]
 
 
 def _directions(direction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -687,7 +691,6 @@ def evaluate_columns(
     ).astype(np.int8)
     nan = np.nan
     return EvaluationColumns(
-        STATUS_NAMES[code],
         code,
         score_columns(actual, target, direction),
         np.where(judged, miss, nan),
@@ -733,26 +736,20 @@ def trend_columns(
     up, _down, ranged = _directions(direction)
     rows = window.shape[0]
     band = band if band is not None else TargetColumns.missing(rows)
-    some_ranged = bool(ranged.any())
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        if some_ranged:
-            # A range measure's scale is the typical size of its values, and its line is fitted to
-            # its distances from the band; the others' lines are fitted to their values. The
-            # distances and the values' sums only for the rows that need them (a row's sums are the
-            # same whatever other rows are summed beside it).
-            r_low, r_high, r_window = band.low[ranged], band.high[ranged], window[ranged]
-            r_n, _sx, _sy, _sxy, _sxx, r_sabs, _xmin, _xmax = _line_columns(r_window)
-            r_scale = r_sabs / r_n
-            band_scale = np.full(rows, np.nan)
-            band_scale[ranged] = np.where(r_scale != 0, r_scale, r_high - r_low)
-            low, high = r_low[:, None], r_high[:, None]
-            distance = np.where(
-                r_window < low, low - r_window, np.where(r_window > high, r_window - high, 0.0)
-            )
-            fitted = window.copy()
-            fitted[ranged] = np.where(np.isnan(r_window), np.nan, distance)
-        else:
-            band_scale, fitted = np.full(rows, np.nan), window
+        # A range measure's scale is the typical size of its values, and its line is fitted to its
+        # distances from the band; the others' lines are fitted to their values. The distances and
+        # the values' sums only for the rows that need them (a row's sums are the same whatever
+        # other rows are summed beside it).
+        r_low, r_high, r_window = band.low[ranged], band.high[ranged], window[ranged]
+        r_n, _sx, _sy, _sxy, _sxx, r_sabs, _xmin, _xmax = _line_columns(r_window)
+        r_scale = r_sabs / r_n
+        band_scale = np.full(rows, np.nan)
+        band_scale[ranged] = np.where(r_scale != 0, r_scale, r_high - r_low)
+        low, high = r_low[:, None], r_high[:, None]
+        distance = np.where(r_window < low, low - r_window, np.where(r_window > high, r_window - high, 0.0))
+        fitted = window.copy()
+        fitted[ranged] = np.where(np.isnan(r_window), np.nan, distance)
         n, sx, sy, sxy, sxx, sabs, xmin, xmax = _line_columns(fitted)
         scale = np.where(ranged, band_scale, sabs / n)
         denominator = n * sxx - sx * sx

@@ -6,15 +6,16 @@ review room), judged by the same rules on published values.
 All measures are evaluated from one scan of the actuals (current period, the same period a year
 earlier, the trend window and the latest due period: on PostgreSQL each period key's values packed
 into a row, on SQLite a period key's rows at a time), plus one query each for measures, activities,
-priorities and targets; never a query per measure. `make bench` times it against a bare SQL aggregate over the
-same rows.
+priorities and targets; never a query per measure. `make bench` times it against a bare SQL
+aggregate over the same rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -225,18 +226,24 @@ def _driver_tuples(session: Session, query: Select, each: Sequence[Mapping[str, 
     names = compiled.positiontup or []
     driver = connection.connection.driver_connection
     assert driver is not None, "a session's connection is always open"
-    error_class = connection.dialect.loaded_dbapi.Error
     found = []
     for params in each:
         values = {**compiled.params, **params}
         ordered = [values[name] for name in names]
-        try:
+        with _as_sqlalchemy_errors(connection, compiled.string, ordered):
             found.append(driver.execute(compiled.string, ordered).fetchall())
-        except error_class as error:
-            raise DBAPIError.instance(
-                compiled.string, ordered, error, error_class, dialect=connection.dialect
-            ) from error
     return found
+
+
+@contextmanager
+def _as_sqlalchemy_errors(connection: Connection, sql: str, params: Any) -> Iterator[None]:
+    """The driver's errors, raised by a statement sent to it directly, as SQLAlchemy's (its
+    OperationalError, DataError and the like), as everywhere else."""
+    error_class = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error_class as error:
+        raise DBAPIError.instance(sql, params, error, error_class, dialect=connection.dialect) from error
 
 
 def _packed(src: Table | Subquery) -> tuple[Label[bytes], Label[bytes]]:
@@ -380,13 +387,9 @@ def _driver_rows(connection: Connection, sql: str, params: Mapping[str, Any]) ->
     """The rows of `sql` from psycopg itself, in the binary format (see _binary_rows)."""
     driver = connection.connection.driver_connection  # the psycopg connection under the pool's proxy
     assert driver is not None, "a session's connection is always open"
-    error_class = connection.dialect.loaded_dbapi.Error
-    try:
-        with driver.cursor(binary=True) as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    except error_class as error:
-        raise DBAPIError.instance(sql, params, error, error_class, dialect=connection.dialect) from error
+    with _as_sqlalchemy_errors(connection, sql, params), driver.cursor(binary=True) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _scan_on(connection: Connection, plans: Sequence[_Plan], src: Table | Subquery) -> _Scan:
