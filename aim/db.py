@@ -25,6 +25,7 @@ _WRITE = "aim_write"
 #: The session.info flag that CityInfo.advance sets: the commit changed the data version.
 DATA_MOVED = "aim_data_moved"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_CHANGES_AT_BEGIN = "aim_changes_at_begin"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -43,6 +44,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # What the connection had changed when the transaction began: while it still has, the
+        # transaction has written nothing (reader_beside), which SQLite's driver cannot say itself.
+        connection.info[_CHANGES_AT_BEGIN] = connection.connection.driver_connection.total_changes
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -110,17 +114,24 @@ class Database:
 
 def reader_beside(session: Session) -> Engine | None:
     """The engine on which a read may run beside `session`, on a connection of its own, and see what
-    the session's next statement would see: PostgreSQL at READ COMMITTED (each statement reads the
-    latest committed data in either case) in a transaction that has written nothing (another
-    connection would miss its uncommitted changes), when the engine's pool has a connection to spare
-    at once. None otherwise: the read stays on the session."""
+    the session's next statement would see, or newer: a transaction that has written nothing
+    (another connection would miss its uncommitted changes), when the engine's pool has a connection
+    to spare at once. On PostgreSQL at READ COMMITTED, where each statement reads the latest
+    committed data anyway; on a SQLite file, where the other connection's read begins at the latest
+    commit, perhaps after the session's (as a statement of PostgreSQL's would). None otherwise (an
+    in-memory SQLite, whose other connections are other databases, has no pool to spare): the read
+    stays on the session."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
     pool = connection.engine.pool
-    if isinstance(pool, QueuePool) and not (pool.checkedin() or pool.checkedout() < pool.size()):
+    if not isinstance(pool, QueuePool) or not (pool.checkedin() or pool.checkedout() < pool.size()):
         # No connection to spare without waiting: sessions waiting here on reads that wait for a
         # connection they hold would stand still until the pool's timeout (many threads, `make dev`).
+        return None
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        unchanged = driver is not None and driver.total_changes == connection.info.get(_CHANGES_AT_BEGIN)
+        return connection.engine if unchanged else None
+    if connection.dialect.name != "postgresql":
         return None
     alone = connection.exec_driver_sql(
         "SELECT pg_current_xact_id_if_assigned() IS NULL"

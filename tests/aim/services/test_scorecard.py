@@ -326,32 +326,42 @@ def test_view_models_built_without_validation_keep_their_fields_set_apart(city):
 
 
 def test_the_scan_beside_the_session_reads_what_the_session_would(city):
-    """On PostgreSQL the whole city's scan runs on a connection of its own (aim.db.reader_beside):
-    it gives the same scorecard as the scan on the session's own connection, and a transaction that
-    has written keeps the scan on its connection, where its uncommitted changes are seen."""
-    from aim.db import reader_beside
+    """The whole city's scan runs on a connection of its own (aim.db.reader_beside): it gives the
+    same scorecard as the scan on the session's own connection, and a transaction that has written
+    (even a row set to what it was) keeps the scan on its connection, where its uncommitted changes
+    are seen. An in-memory SQLite, whose other connections are other databases, never has one."""
+    from aim.db import Database, reader_beside
 
     with city.read() as s:
-        beside = reader_beside(s)
-        assert (beside is not None) == (city.dialect == "postgresql")
+        assert reader_beside(s) is city.engine
         apart = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
-        if city.dialect == "postgresql":
-            s.execute(text("SELECT pg_current_xact_id()"))  # an id, as a write takes: no reader beside
-            assert reader_beside(s) is None
+        s.execute(text("UPDATE actuals SET value = value WHERE id = (SELECT min(id) FROM actuals)"))
+        assert reader_beside(s) is None
         together = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
     assert apart.model_dump_json() == together.model_dump_json()
     with city.write() as s:
+        assert reader_beside(s) is city.engine  # nothing written yet
         s.execute(text("UPDATE actuals SET value = 1 WHERE period = '2025-03' AND state = 'published'"))
         assert reader_beside(s) is None
         changed = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
         s.rollback()
     assert changed.model_dump_json() != apart.model_dump_json()
+    with city.read() as s:  # the write rolled back: beside again, and the figures as before
+        assert reader_beside(s) is city.engine
+        assert (
+            scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF).model_dump_json() == apart.model_dump_json()
+        )
+    in_memory = Database("sqlite://")
+    try:
+        with in_memory.read() as s:
+            assert reader_beside(s) is None
+    finally:
+        in_memory.dispose()
 
 
 def test_no_scan_beside_the_session_when_the_pool_has_no_connection_to_spare(city):
     """With every connection of the pool lent (here the one the session holds), the scan stays on
-    the session's connection rather than wait for another: the same scorecard, at once. (On SQLite
-    it always stays there.)"""
+    the session's connection rather than wait for another: the same scorecard, at once."""
     from aim.db import Database, reader_beside
 
     narrow = Database(city.url, pool_size=1, max_overflow=5, pool_timeout=60)
@@ -361,7 +371,7 @@ def test_no_scan_beside_the_session_when_the_pool_has_no_connection_to_spare(cit
             assert reader_beside(s) is None
             alone = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
         with roomy.read() as s:
-            assert reader_beside(s) is (roomy.engine if city.dialect == "postgresql" else None)
+            assert reader_beside(s) is roomy.engine
             beside = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF)
     finally:
         narrow.dispose()
@@ -417,6 +427,50 @@ def test_the_scan_gives_the_same_matrix_a_key_at_a_time_as_grouped(city, period)
             assert with_values <= set(wanted or ids)
             assert np.isnan(mine[-1]).all()
             assert np.isnan(by_key.values[-1]).all()
+
+
+def test_the_whole_city_scan_gives_every_stored_double_bit_for_bit(city):
+    """The whole city's scan gives each value exactly as stored, whatever its digits: on SQLite the
+    values come as text in millionths where those are exact, and the rest (long tails, tiny, huge)
+    are read as they are in the same transaction; the same values as one measure's scan and as the
+    rows themselves."""
+    import numpy as np
+
+    from aim.models import Actual
+    from aim.services import scorecard as sc
+
+    awkward = [81.41166666666668, 1 / 3, -2.5e-7, 123456789012.5, 1e300, -1e-300, 0.30000000000000004]
+    awkward += [2.0**53 + 2, -(2.0**62), 12.345678, -0.1, 0.0, 7.0]
+    calendar = FiscalCalendar(1)
+    p = calendar.parse("2025")
+    plans = [sc._Plan(p, {k: sc._keys_for(calendar, p, k, AS_OF) for k in sc._kinds_within(p)})]
+    with city.write() as s:
+        rows = (
+            s.execute(
+                select(Actual.id)
+                .where(Actual.state == "published", Actual.period.in_(sc._slots(plans)))
+                .order_by(Actual.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert len(rows) >= len(awkward)
+        for row_id, value in zip(rows, awkward, strict=False):
+            s.execute(Actual.__table__.update().where(Actual.id == row_id).values(value=value))
+    with city.read() as s:
+        stored = s.execute(
+            select(Actual.measure_id, Actual.period, Actual.value).where(
+                Actual.state == "published", Actual.value.is_not(None), Actual.period.in_(sc._slots(plans))
+            )
+        ).all()
+        ids = sorted({m for m, _, _ in stored})
+        whole = sc._aggregate_actuals(s, plans)
+        apart = sc._aggregate_actuals(s, plans, ids)
+        for measure_id, period, value in stored:
+            for scan in (whole, apart):
+                got = scan.values[scan.rows([measure_id])[0], scan.slot[period]]
+                assert got == value and np.signbit(got) == np.signbit(value), (measure_id, period, value)
+        assert set(awkward) <= {v for _, _, v in stored}
 
 
 def test_measures_whose_names_tie_come_in_code_order_and_sum_in_it(database):
