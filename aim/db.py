@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -26,6 +26,7 @@ _WRITE = "aim_write"
 DATA_MOVED = "aim_data_moved"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _CHANGES_AT_BEGIN = "aim_changes_at_begin"
+_WROTE = "aim_wrote"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -44,9 +45,23 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-        # What the connection had changed when the transaction began: while it still has, the
-        # transaction has written nothing (reader_beside), which SQLite's driver cannot say itself.
+        # Whether the transaction has written (reader_beside), which SQLite's driver cannot say
+        # itself: any statement but a SELECT since BEGIN counts (an UPDATE ... RETURNING whose rows
+        # are still unread has not yet moved the change count, nor does DDL ever), and the change
+        # count as at BEGIN catches what went to the driver directly.
+        connection.info[_WROTE] = False
         connection.info[_CHANGES_AT_BEGIN] = connection.connection.driver_connection.total_changes
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection, _cursor, statement: str, *_args) -> None:
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            connection.info[_WROTE] = True
+
+
+def _in_a_file(url: URL) -> bool:
+    """Whether a SQLite URL names a database in a file, which other connections share (an in-memory
+    one is a database of each connection's own), as SQLAlchemy's SQLite dialect judges it."""
+    return bool(url.database) and url.database != ":memory:" and url.query.get("mode") != "memory"
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -119,25 +134,30 @@ def reader_beside(session: Session) -> Engine | None:
     to spare at once. On PostgreSQL at READ COMMITTED, where each statement reads the latest
     committed data anyway; on a SQLite file, where the other connection's read begins at the latest
     commit, perhaps after the session's (as a statement of PostgreSQL's would). None otherwise (an
-    in-memory SQLite, whose other connections are other databases, has no pool to spare): the read
-    stays on the session."""
+    in-memory SQLite, whose other connections are other databases, never): the read stays on the
+    session."""
     connection = session.connection()
-    pool = connection.engine.pool
-    if not isinstance(pool, QueuePool) or not (pool.checkedin() or pool.checkedout() < pool.size()):
+    engine = connection.engine
+    pool = engine.pool
+    if isinstance(pool, QueuePool) and not (pool.checkedin() or pool.checkedout() < pool.size()):
         # No connection to spare without waiting: sessions waiting here on reads that wait for a
         # connection they hold would stand still until the pool's timeout (many threads, `make dev`).
         return None
     if connection.dialect.name == "sqlite":
+        # A pool of shared connections (SQLAlchemy's QueuePool, which lets another thread use them)
+        # on a database in a file, and a transaction that has written nothing (see _on_begin).
+        if not isinstance(pool, QueuePool) or not _in_a_file(engine.url) or connection.info.get(_WROTE, True):
+            return None
         driver = connection.connection.driver_connection
         unchanged = driver is not None and driver.total_changes == connection.info.get(_CHANGES_AT_BEGIN)
-        return connection.engine if unchanged else None
+        return engine if unchanged else None
     if connection.dialect.name != "postgresql":
         return None
     alone = connection.exec_driver_sql(
         "SELECT pg_current_xact_id_if_assigned() IS NULL"
         " AND current_setting('transaction_isolation') = 'read committed'"
     ).scalar()
-    return connection.engine if alone else None
+    return engine if alone else None
 
 
 _executor: tuple[int, ThreadPoolExecutor] | None = None

@@ -12,10 +12,11 @@ against a bare SQL aggregate over the same rows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -41,8 +42,10 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    false,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
@@ -230,76 +233,155 @@ def _micros(value: ColumnElement[float]) -> ColumnElement[int]:
     return case((micros / literal(1e6, Float) == value, micros), else_=literal(_INEXACT, Integer))
 
 
-def _sqlite_scan_query(keys: int) -> Select:
+def _in_binary(
+    value: ColumnElement[float],
+) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[bool]]:
+    """`value` as an integer and a power of two, value = integer * 2**(power - 60), and whether
+    SQLite finds that exact: scaled by a power of two (which changes no bit of a double's 53) to
+    between 2**58 and 2**62, an integer whatever the digits; the test fails for infinities and the
+    tiniest doubles. The power is log2 of the size cut to an integer, one more than its floor for
+    sizes under 1, which the range allows: not floor(), which SQLAlchemy makes a Python function
+    on SQLite (slow, and failing on an infinity). Needs SQLite's math functions (_sqlite_math)."""
+    power = cast(func.log2(func.abs(value)), Integer)
+    integer = cast(value * func.pow(literal(2.0, Float), literal(60, Integer) - power), Integer)
+    exact = func.coalesce(
+        integer * func.pow(literal(2.0, Float), power - literal(60, Integer)) == value, false()
+    )
+    return integer, power, exact
+
+
+@lru_cache(maxsize=1)
+def _sqlite_math() -> bool:
+    """Whether this process's SQLite has its math functions (log2, pow): a compile-time option,
+    which Debian's library has."""
+    with closing(sqlite3.connect(":memory:")) as probe:
+        try:
+            probe.execute("SELECT log2(2.0), pow(2.0, 3)")
+        except sqlite3.OperationalError:
+            return False
+    return True
+
+
+def _sqlite_scan_query(keys: int, inexact: bool = False) -> Select:
     """The whole city's scan on SQLite in one row: for each period key (the parameters k0, k1 ...),
     the measure ids and their values in millionths (_micros) as text, the two lists joined by ';'.
     Text, because SQLite's driver would make a Python object of every value of every row and numpy
     reads these lists without one; one row of scalar subqueries (each a key's range of the covering
     index), because SQLite computes all of it in one step, in which the driver lets other Python
     threads run (the scan beside the session's other reads, aim.db.read_beside), where a row a key
-    would hand the interpreter back and forth forty times."""
+    would hand the interpreter back and forth forty times. With `inexact`, the values whose
+    millionths are not exact, in binary (_in_binary): ids, integers and powers of two."""
     src = Actual.__table__
-    return select(
-        *(
-            select(
-                func.group_concat(src.c.measure_id, type_=String)
-                + ";"
-                + func.group_concat(_micros(src.c.value), type_=String)
-            )
-            .where(src.c.period == bindparam(f"k{n}", type_=String), *_published(src))
-            .scalar_subquery()
-            for n in range(keys)
-        )
-    )
+
+    def listed(column: ColumnElement) -> ColumnElement[str]:
+        return func.group_concat(column, type_=String)
+
+    def one(n: int) -> ColumnElement[str]:
+        wanted = [src.c.period == bindparam(f"k{n}", type_=String), *_published(src)]
+        if not inexact:
+            packed = listed(src.c.measure_id) + ";" + listed(_micros(src.c.value))
+            return select(packed).where(*wanted).scalar_subquery()
+        integer, power, exact = _in_binary(src.c.value)
+        packed = listed(src.c.measure_id) + ";" + listed(integer) + ";" + listed(power)
+        return select(packed).where(*wanted, _micros(src.c.value) == _INEXACT, exact).scalar_subquery()
+
+    return select(*(one(n) for n in range(keys)))
 
 
 @lru_cache(maxsize=32)
-def _sqlite_scan_sql(dialect: Dialect, keys: int) -> tuple[str, tuple[str, ...], Mapping[str, Any]]:
+def _sqlite_scan_sql(
+    dialect: Dialect, keys: int, inexact: bool
+) -> tuple[str, tuple[str, ...], Mapping[str, Any]]:
     """_sqlite_scan_query compiled once per dialect and number of keys (a year's scorecard has 40
     keys: compiling that on every request would cost milliseconds)."""
-    compiled = _sqlite_scan_query(keys).compile(dialect=dialect)
+    compiled = _sqlite_scan_query(keys, inexact).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), MappingProxyType(dict(compiled.params))
+
+
+#: Keys a statement of _sqlite_scan_query at most: SQLite allows 2,000 result columns by default.
+_KEYS_A_STATEMENT = 500
+
+
+def _sqlite_packed_row(session: Session, keys: Sequence[str], inexact: bool = False) -> list[str | None]:
+    """_sqlite_scan_query's lists for `keys` (a statement for up to _KEYS_A_STATEMENT keys: one for
+    any scorecard's), None for a key without values, from SQLite's driver."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a session's connection is always open"
+    row: list[str | None] = []
+    for first in range(0, len(keys), _KEYS_A_STATEMENT):
+        chunk = keys[first : first + _KEYS_A_STATEMENT]
+        sql, names, fixed = _sqlite_scan_sql(connection.dialect, len(chunk), inexact)
+        values = {**fixed, **{f"k{n}": key for n, key in enumerate(chunk)}}
+        ordered = [values[name] for name in names]
+        with _as_sqlalchemy_errors(connection, sql, ordered):
+            row.extend(driver.execute(sql, ordered).fetchone())
+    return row
+
+
+def _integers(text: str) -> np.ndarray:
+    return np.fromstring(text, dtype=np.int64, sep=",")
 
 
 def _sqlite_packed_scan(
     session: Session, keys: Sequence[str], slot: dict[str, int]
 ) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Each period key's column, measure ids and values (_scan_matrix's parts) from
-    _sqlite_scan_query; the few values whose millionths are not exact read as they are, in the same
-    transaction, so every value is the stored double, bit for bit."""
-    connection = session.connection()
-    sql, names, fixed = _sqlite_scan_sql(connection.dialect, len(keys))
-    values = {**fixed, **{f"k{n}": key for n, key in enumerate(keys)}}
-    ordered = [values[name] for name in names]
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a session's connection is always open"
-    with _as_sqlalchemy_errors(connection, sql, ordered):
-        row = driver.execute(sql, ordered).fetchone()
+    _sqlite_scan_query; the values whose millionths are not exact read again in the same
+    transaction (_sqlite_inexact), so that every value is the stored double, bit for bit."""
     parts: list[tuple[int, np.ndarray, np.ndarray]] = []
-    inexact: dict[str, int] = {}  # the keys with values read as they are, and their parts' places
-    for key, packed in zip(keys, row, strict=True):
+    unsure: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # by key: ids, values, places
+    for key, packed in zip(keys, _sqlite_packed_row(session, keys), strict=True):
         if packed is None:  # no published value for this key
             continue
         ids_text, micros_text = packed.split(";")
-        got = np.fromstring(ids_text, dtype=np.int64, sep=",")
-        micros = np.fromstring(micros_text, dtype=np.int64, sep=",")
+        got, micros = _integers(ids_text), _integers(micros_text)
         assert len(got) == len(micros), "a value for every id"
         parts.append((slot[key], got, micros / 1e6))
         if (micros == _INEXACT).any():
-            inexact[key] = len(parts) - 1
-    if inexact:
-        src = Actual.__table__
-        query = select(src.c.measure_id, src.c.value).where(
-            src.c.period == bindparam("key", ""), *_published(src), _micros(src.c.value) == _INEXACT
-        )
-        for n, found in zip(
-            inexact.values(), _driver_tuples(session, query, [{"key": k} for k in inexact]), strict=True
-        ):
-            _column, got, vals = parts[n]
-            order = np.argsort(got)
-            for measure_id, value in found:
-                vals[order[np.searchsorted(got, measure_id, sorter=order)]] = value
+            unsure[key] = (got, parts[-1][2], np.flatnonzero(micros == _INEXACT))
+    if unsure:
+        _sqlite_inexact(session, unsure)
     return parts
+
+
+def _sqlite_inexact(session: Session, unsure: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """The values whose millionths are not exact (by period key: the ids, the values to mend and
+    the places to mend in them), read again in the session's transaction (so the same rows): in
+    binary in one row as the scan is (_in_binary), where SQLite has its math functions, and as they
+    are, a row each, for whatever that leaves (every one without those functions; infinities and
+    the tiniest doubles with them). Each set in its place by measure id, which a period has once."""
+    keys = list(unsure)
+    left = dict.fromkeys(keys, 0)
+    if _sqlite_math():
+        for key, packed in zip(keys, _sqlite_packed_row(session, keys, inexact=True), strict=True):
+            got, vals, places = unsure[key]
+            if packed is None:
+                left[key] = len(places)
+                continue
+            ids_text, integers_text, powers_text = packed.split(";")
+            ids = _integers(ids_text)
+            order = np.argsort(got)
+            vals[order[np.searchsorted(got, ids, sorter=order)]] = np.ldexp(
+                _integers(integers_text).astype(float), _integers(powers_text) - 60
+            )
+            left[key] = len(places) - len(ids)
+    else:
+        left = {key: len(places) for key, (_got, _vals, places) in unsure.items()}
+    rest = [key for key, count in left.items() if count]
+    if not rest:
+        return
+    src = Actual.__table__
+    wanted = [src.c.period == bindparam("key", ""), *_published(src), _micros(src.c.value) == _INEXACT]
+    if _sqlite_math():
+        wanted.append(not_(_in_binary(src.c.value)[2]))
+    query = select(src.c.measure_id, src.c.value).where(*wanted)
+    for key, found in zip(rest, _driver_tuples(session, query, [{"key": key} for key in rest]), strict=True):
+        got, vals, _places = unsure[key]
+        assert len(found) == left[key], "the same rows as the millionths left out"
+        pairs = np.fromiter(chain.from_iterable(found), float, 2 * len(found)).reshape(len(found), 2)
+        order = np.argsort(got)
+        vals[order[np.searchsorted(got, pairs[:, 0].astype(np.int64), sorter=order)]] = pairs[:, 1]
 
 
 def _driver_tuples(session: Session, query: Select, each: Sequence[Mapping[str, Any]]) -> list[list[tuple]]:
@@ -1008,6 +1090,10 @@ def scorecards(
     `scorecard` gives for its period."""
     as_of = as_of or published_on or date.today()
     src = published_source(published_on)
+    if session.autoflush:
+        # The session's pending changes sent first, as an ORM query would: the reads below go to
+        # the driver or another connection, which autoflush never sees.
+        session.flush()
     parsed = [calendar.parse(p) if isinstance(p, str) else p for p in periods]
     plans = [
         _Plan(period, {kind: _keys_for(calendar, period, kind, as_of) for kind in _kinds_within(period)})

@@ -359,6 +359,73 @@ def test_the_scan_beside_the_session_reads_what_the_session_would(city):
         in_memory.dispose()
 
 
+def test_any_write_of_the_transaction_keeps_the_scan_on_its_connection(city):
+    """What a transaction has written stays on its connection, however it was written: an UPDATE
+    ... RETURNING whose rows are still unread (SQLite counts the change only once they are), DDL
+    (never counted), and ORM changes not yet flushed (sent first, as an ORM query would)."""
+    from sqlalchemy import update
+
+    from aim.db import reader_beside
+    from aim.models import Actual
+
+    with city.read() as s:
+        before = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF).model_dump_json()
+    with city.write() as s:
+        s.execute(
+            update(Actual)
+            .where(Actual.period == "2025-03", Actual.state == "published")
+            .values(value=1)
+            .returning(Actual.id)
+        )  # its rows never read
+        assert reader_beside(s) is None
+        assert scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF).model_dump_json() != before
+        s.rollback()
+    with city.write() as s:
+        s.execute(text("CREATE TABLE scratch_for_the_test (a INTEGER)"))
+        assert reader_beside(s) is None
+        s.rollback()
+    with city.read() as s:
+        for actual in s.scalars(
+            select(Actual).where(Actual.period == "2025-03", Actual.state == "published")
+        ):
+            actual.value = 1
+        changed = scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF).model_dump_json()
+        assert changed != before
+    with city.read() as s:  # the read session rolled the flushed change back
+        assert scorecard(s, FiscalCalendar(1), "2025", as_of=AS_OF).model_dump_json() == before
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///file:shared?mode=memory&cache=shared&uri=true"])
+def test_an_in_memory_sqlite_never_reads_beside_even_with_a_pool(url):
+    """Another connection to an in-memory SQLite is another database (or, shared, one the pool's
+    threads may not use): never a reader beside, whatever pool it is given."""
+    from sqlalchemy.pool import QueuePool, SingletonThreadPool
+
+    from aim.db import Database, reader_beside
+
+    for pool in (SingletonThreadPool, QueuePool):
+        in_memory = Database(url, poolclass=pool)
+        try:
+            with in_memory.read() as s:
+                assert reader_beside(s) is None
+        finally:
+            in_memory.dispose()
+
+
+def test_no_periods_no_scorecards_and_many_keys_take_several_statements(city, monkeypatch):
+    """No periods give no scorecards (and send no empty statement); a scan of more period keys than
+    one statement takes (SQLite's column limit) is read a statement at a time, the same figures."""
+    from aim.services import scorecard as sc
+
+    with city.read() as s:
+        assert sc.scorecards(s, FiscalCalendar(1), [], as_of=AS_OF) == []
+        whole = sc.scorecards(s, FiscalCalendar(1), ["2025", "2024"], as_of=AS_OF)
+        monkeypatch.setattr(sc, "_KEYS_A_STATEMENT", 3)
+        apart = sc.scorecards(s, FiscalCalendar(1), ["2025", "2024"], as_of=AS_OF)
+    assert [c.model_dump_json() for c in whole] == [c.model_dump_json() for c in apart]
+    assert any(m.actual is not None for m in whole[0].measures)
+
+
 def test_no_scan_beside_the_session_when_the_pool_has_no_connection_to_spare(city):
     """With every connection of the pool lent (here the one the session holds), the scan stays on
     the session's connection rather than wait for another: the same scorecard, at once."""
@@ -429,18 +496,22 @@ def test_the_scan_gives_the_same_matrix_a_key_at_a_time_as_grouped(city, period)
             assert np.isnan(by_key.values[-1]).all()
 
 
-def test_the_whole_city_scan_gives_every_stored_double_bit_for_bit(city):
+@pytest.mark.parametrize("math", [True, False], ids=["math-functions", "no-math-functions"])
+def test_the_whole_city_scan_gives_every_stored_double_bit_for_bit(city, math, monkeypatch):
     """The whole city's scan gives each value exactly as stored, whatever its digits: on SQLite the
-    values come as text in millionths where those are exact, and the rest (long tails, tiny, huge)
-    are read as they are in the same transaction; the same values as one measure's scan and as the
-    rows themselves."""
+    values come as text in millionths where those are exact, the rest (long tails, tiny, huge) in
+    binary where SQLite has its math functions, and what is left (an infinity, the tiniest double;
+    without those functions every one) read as they are, all in one transaction; the same values as
+    one measure's scan and as the rows themselves."""
     import numpy as np
 
     from aim.models import Actual
     from aim.services import scorecard as sc
 
+    if not math:
+        monkeypatch.setattr(sc, "_sqlite_math", lambda: False)
     awkward = [81.41166666666668, 1 / 3, -2.5e-7, 123456789012.5, 1e300, -1e-300, 0.30000000000000004]
-    awkward += [2.0**53 + 2, -(2.0**62), 12.345678, -0.1, 0.0, 7.0]
+    awkward += [2.0**53 + 2, -(2.0**62), 12.345678, -0.1, 0.0, 7.0, float("inf"), 5e-324, -1.5e-310]
     calendar = FiscalCalendar(1)
     p = calendar.parse("2025")
     plans = [sc._Plan(p, {k: sc._keys_for(calendar, p, k, AS_OF) for k in sc._kinds_within(p)})]
