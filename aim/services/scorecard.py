@@ -12,11 +12,10 @@ against a bare SQL aggregate over the same rows.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -38,11 +37,11 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    and_,
     any_,
     bindparam,
     case,
     cast,
-    false,
     func,
     literal,
     not_,
@@ -233,33 +232,37 @@ def _micros(value: ColumnElement[float]) -> ColumnElement[int]:
     return case((micros / literal(1e6, Float) == value, micros), else_=literal(_INEXACT, Integer))
 
 
+#: The binary windows of _in_binary: sizes from 2**(10 * j) up to 2**(10 * j + 10), the likeliest first.
+_WINDOWS = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6)
+
+
+def _sized(value: ColumnElement[float], low: float, high: float) -> ColumnElement[bool]:
+    """Whether `value` is of a size from `low` up to `high`: the bounds bound as doubles (exact,
+    where SQLite's reading of a decimal need not be), and compared on both sides of zero rather
+    than to abs(value), a function call a comparison."""
+    return or_(
+        and_(value >= literal(low, Float), value < literal(high, Float)),
+        and_(value <= literal(-low, Float), value > literal(-high, Float)),
+    )
+
+
 def _in_binary(
     value: ColumnElement[float],
 ) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[bool]]:
-    """`value` as an integer and a power of two, value = integer * 2**(power - 60), and whether
-    SQLite finds that exact: scaled by a power of two (which changes no bit of a double's 53) to
-    between 2**58 and 2**62, an integer whatever the digits; the test fails for infinities and the
-    tiniest doubles. The power is log2 of the size cut to an integer, one more than its floor for
-    sizes under 1, which the range allows: not floor(), which SQLAlchemy makes a Python function
-    on SQLite (slow, and failing on an infinity). Needs SQLite's math functions (_sqlite_math)."""
-    power = cast(func.log2(func.abs(value)), Integer)
-    integer = cast(value * func.pow(literal(2.0, Float), literal(60, Integer) - power), Integer)
-    exact = func.coalesce(
-        integer * func.pow(literal(2.0, Float), power - literal(60, Integer)) == value, false()
+    """`value` as an integer and a window: value = integer * 2**(10 * window - 52), exact by IEEE
+    arithmetic alone. A double of size 2**e has 53 bits down to 2**(e - 52); in window j (e from
+    10j to 10j + 9) multiplying by 2**(52 - 10j), which changes none of them, makes an integer of
+    size 2**52 to 2**62, which SQLite casts and numpy reads back without a bit lost. Plain
+    comparisons and products, no math functions (a compile-time option of SQLite). The third is
+    whether `value` is in a window: from 2**-50 (about 1e-15) up to 2**70 (about 1e21), not zero
+    nor an infinity."""
+    inside = [(_sized(value, 2.0 ** (10 * j), 2.0 ** (10 * j + 10)), j) for j in _WINDOWS]
+    integer = case(
+        *((where, cast(value * literal(2.0 ** (52 - 10 * j), Float), Integer)) for where, j in inside),
+        else_=literal(_INEXACT, Integer),
     )
-    return integer, power, exact
-
-
-@lru_cache(maxsize=1)
-def _sqlite_math() -> bool:
-    """Whether this process's SQLite has its math functions (log2, pow): a compile-time option,
-    which Debian's library has."""
-    with closing(sqlite3.connect(":memory:")) as probe:
-        try:
-            probe.execute("SELECT log2(2.0), pow(2.0, 3)")
-        except sqlite3.OperationalError:
-            return False
-    return True
+    window = case(*((where, literal(j, Integer)) for where, j in inside), else_=literal(0, Integer))
+    return integer, window, _sized(value, 2.0 ** (10 * min(_WINDOWS)), 2.0 ** (10 * max(_WINDOWS) + 10))
 
 
 def _sqlite_scan_query(keys: int, inexact: bool = False) -> Select:
@@ -270,7 +273,7 @@ def _sqlite_scan_query(keys: int, inexact: bool = False) -> Select:
     index), because SQLite computes all of it in one step, in which the driver lets other Python
     threads run (the scan beside the session's other reads, aim.db.read_beside), where a row a key
     would hand the interpreter back and forth forty times. With `inexact`, the values whose
-    millionths are not exact, in binary (_in_binary): ids, integers and powers of two."""
+    millionths are not exact, in binary (_in_binary): ids, integers and windows."""
     src = Actual.__table__
 
     def listed(column: ColumnElement) -> ColumnElement[str]:
@@ -281,9 +284,9 @@ def _sqlite_scan_query(keys: int, inexact: bool = False) -> Select:
         if not inexact:
             packed = listed(src.c.measure_id) + ";" + listed(_micros(src.c.value))
             return select(packed).where(*wanted).scalar_subquery()
-        integer, power, exact = _in_binary(src.c.value)
-        packed = listed(src.c.measure_id) + ";" + listed(integer) + ";" + listed(power)
-        return select(packed).where(*wanted, _micros(src.c.value) == _INEXACT, exact).scalar_subquery()
+        integer, window, inside = _in_binary(src.c.value)
+        packed = listed(src.c.measure_id) + ";" + listed(integer) + ";" + listed(window)
+        return select(packed).where(*wanted, _micros(src.c.value) == _INEXACT, inside).scalar_subquery()
 
     return select(*(one(n) for n in range(keys)))
 
@@ -348,34 +351,33 @@ def _sqlite_packed_scan(
 def _sqlite_inexact(session: Session, unsure: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
     """The values whose millionths are not exact (by period key: the ids, the values to mend and
     the places to mend in them), read again in the session's transaction (so the same rows): in
-    binary in one row as the scan is (_in_binary), where SQLite has its math functions, and as they
-    are, a row each, for whatever that leaves (every one without those functions; infinities and
-    the tiniest doubles with them). Each set in its place by measure id, which a period has once."""
+    binary in one row as the scan is (_in_binary), and what that leaves (infinities, sizes under
+    2**-50 or from 2**70 up) as they are, a row each. Each set in its place by measure id, which a
+    period has once."""
     keys = list(unsure)
-    left = dict.fromkeys(keys, 0)
-    if _sqlite_math():
-        for key, packed in zip(keys, _sqlite_packed_row(session, keys, inexact=True), strict=True):
-            got, vals, places = unsure[key]
-            if packed is None:
-                left[key] = len(places)
-                continue
-            ids_text, integers_text, powers_text = packed.split(";")
-            ids = _integers(ids_text)
-            order = np.argsort(got)
-            vals[order[np.searchsorted(got, ids, sorter=order)]] = np.ldexp(
-                _integers(integers_text).astype(float), _integers(powers_text) - 60
-            )
-            left[key] = len(places) - len(ids)
-    else:
-        left = {key: len(places) for key, (_got, _vals, places) in unsure.items()}
+    left = {}
+    for key, packed in zip(keys, _sqlite_packed_row(session, keys, inexact=True), strict=True):
+        got, vals, places = unsure[key]
+        left[key] = len(places)
+        if packed is None:
+            continue
+        ids_text, integers_text, windows_text = packed.split(";")
+        ids = _integers(ids_text)
+        order = np.argsort(got)
+        vals[order[np.searchsorted(got, ids, sorter=order)]] = np.ldexp(
+            _integers(integers_text).astype(float), 10 * _integers(windows_text) - 52
+        )
+        left[key] -= len(ids)
     rest = [key for key, count in left.items() if count]
     if not rest:
         return
     src = Actual.__table__
-    wanted = [src.c.period == bindparam("key", ""), *_published(src), _micros(src.c.value) == _INEXACT]
-    if _sqlite_math():
-        wanted.append(not_(_in_binary(src.c.value)[2]))
-    query = select(src.c.measure_id, src.c.value).where(*wanted)
+    query = select(src.c.measure_id, src.c.value).where(
+        src.c.period == bindparam("key", ""),
+        *_published(src),
+        _micros(src.c.value) == _INEXACT,
+        not_(_in_binary(src.c.value)[2]),
+    )
     for key, found in zip(rest, _driver_tuples(session, query, [{"key": key} for key in rest]), strict=True):
         got, vals, _places = unsure[key]
         assert len(found) == left[key], "the same rows as the millionths left out"
