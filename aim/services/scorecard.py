@@ -12,6 +12,7 @@ against a bare SQL aggregate over the same rows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -301,19 +302,25 @@ def _sqlite_scan_sql(
     return compiled.string, tuple(compiled.positiontup or ()), MappingProxyType(dict(compiled.params))
 
 
-#: Keys a statement of _sqlite_scan_query at most: SQLite allows 2,000 result columns by default.
+#: Keys a statement of _sqlite_scan_query at most: SQLite allows 2,000 result columns by default
+#: (and the connection's limit of parameters may allow fewer, _sqlite_packed_row).
 _KEYS_A_STATEMENT = 500
 
 
 def _sqlite_packed_row(session: Session, keys: Sequence[str], inexact: bool = False) -> list[str | None]:
-    """_sqlite_scan_query's lists for `keys` (a statement for up to _KEYS_A_STATEMENT keys: one for
-    any scorecard's), None for a key without values, from SQLite's driver."""
+    """_sqlite_scan_query's lists for `keys`, None for a key without values, from SQLite's driver:
+    one statement for any scorecard's keys, several where there are more than _KEYS_A_STATEMENT or
+    their parameters would pass the connection's limit (32,766 in SQLite's own builds; the binary
+    form's window bounds take 135 a key)."""
     connection = session.connection()
     driver = connection.connection.driver_connection
     assert driver is not None, "a session's connection is always open"
+    each = len(_sqlite_scan_sql(connection.dialect, 1, inexact)[1])
+    most = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // each
+    step = max(1, min(_KEYS_A_STATEMENT, most))
     row: list[str | None] = []
-    for first in range(0, len(keys), _KEYS_A_STATEMENT):
-        chunk = keys[first : first + _KEYS_A_STATEMENT]
+    for first in range(0, len(keys), step):
+        chunk = keys[first : first + step]
         sql, names, fixed = _sqlite_scan_sql(connection.dialect, len(chunk), inexact)
         values = {**fixed, **{f"k{n}": key for n, key in enumerate(chunk)}}
         ordered = [values[name] for name in names]
@@ -339,7 +346,8 @@ def _sqlite_packed_scan(
             continue
         ids_text, micros_text = packed.split(";")
         got, micros = _integers(ids_text), _integers(micros_text)
-        assert len(got) == len(micros), "a value for every id"
+        if len(got) != len(micros):
+            raise RuntimeError(f"the scan of {key} gave {len(got)} ids and {len(micros)} values")
         parts.append((slot[key], got, micros / 1e6))
         if (micros == _INEXACT).any():
             unsure[key] = (got, parts[-1][2], np.flatnonzero(micros == _INEXACT))
@@ -363,8 +371,7 @@ def _sqlite_inexact(session: Session, unsure: dict[str, tuple[np.ndarray, np.nda
             continue
         ids_text, integers_text, windows_text = packed.split(";")
         ids = _integers(ids_text)
-        order = np.argsort(got)
-        vals[order[np.searchsorted(got, ids, sorter=order)]] = np.ldexp(
+        vals[_places(got, ids)] = np.ldexp(
             _integers(integers_text).astype(float), 10 * _integers(windows_text) - 52
         )
         left[key] -= len(ids)
@@ -379,11 +386,17 @@ def _sqlite_inexact(session: Session, unsure: dict[str, tuple[np.ndarray, np.nda
         not_(_in_binary(src.c.value)[2]),
     )
     for key, found in zip(rest, _driver_tuples(session, query, [{"key": key} for key in rest]), strict=True):
-        got, vals, _places = unsure[key]
-        assert len(found) == left[key], "the same rows as the millionths left out"
+        got, vals, _ = unsure[key]
+        if len(found) != left[key]:
+            raise RuntimeError(f"{key}: {len(found)} values read again for {left[key]} left out")
         pairs = np.fromiter(chain.from_iterable(found), float, 2 * len(found)).reshape(len(found), 2)
-        order = np.argsort(got)
-        vals[order[np.searchsorted(got, pairs[:, 0].astype(np.int64), sorter=order)]] = pairs[:, 1]
+        vals[_places(got, pairs[:, 0].astype(np.int64))] = pairs[:, 1]
+
+
+def _places(got: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The places of `ids` in `got` (each there once)."""
+    order = np.argsort(got)
+    return order[np.searchsorted(got, ids, sorter=order)]
 
 
 def _driver_tuples(session: Session, query: Select, each: Sequence[Mapping[str, Any]]) -> list[list[tuple]]:
