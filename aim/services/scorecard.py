@@ -215,9 +215,14 @@ def _aggregate_actuals(
     parts = []
     for key, found in by_key:
         if found:
-            pairs = np.fromiter(chain.from_iterable(found), float, 2 * len(found)).reshape(len(found), 2)
+            pairs = _pairs(found)
             parts.append((slot[key], pairs[:, 0].astype(np.int64), pairs[:, 1]))
     return _scan_matrix(slot, width, parts)
+
+
+def _pairs(found: Sequence[tuple]) -> np.ndarray:
+    """Rows of (measure id, value) as a matrix of two columns, without a list of them made first."""
+    return np.fromiter(chain.from_iterable(found), float, 2 * len(found)).reshape(len(found), 2)
 
 
 #: Stands for a value whose millionths are not exact (see _micros). No value's millionths can be
@@ -313,19 +318,15 @@ def _sqlite_packed_row(session: Session, keys: Sequence[str], inexact: bool = Fa
     their parameters would pass the connection's limit (32,766 in SQLite's own builds; the binary
     form's window bounds take 135 a key)."""
     connection = session.connection()
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a session's connection is always open"
     each = len(_sqlite_scan_sql(connection.dialect, 1, inexact)[1])
-    most = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // each
+    most = _sqlite_driver(connection).getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // each
     step = max(1, min(_KEYS_A_STATEMENT, most))
     row: list[str | None] = []
     for first in range(0, len(keys), step):
         chunk = keys[first : first + step]
         sql, names, fixed = _sqlite_scan_sql(connection.dialect, len(chunk), inexact)
-        values = {**fixed, **{f"k{n}": key for n, key in enumerate(chunk)}}
-        ordered = [values[name] for name in names]
-        with _as_sqlalchemy_errors(connection, sql, ordered):
-            row.extend(driver.execute(sql, ordered).fetchone())
+        params = {**fixed, **{f"k{n}": key for n, key in enumerate(chunk)}}
+        row.extend(_sqlite_rows(connection, sql, names, params, sqlite3.Cursor.fetchone))
     return row
 
 
@@ -349,8 +350,9 @@ def _sqlite_packed_scan(
         if len(got) != len(micros):
             raise RuntimeError(f"the scan of {key} gave {len(got)} ids and {len(micros)} values")
         parts.append((slot[key], got, micros / 1e6))
-        if (micros == _INEXACT).any():
-            unsure[key] = (got, parts[-1][2], np.flatnonzero(micros == _INEXACT))
+        places = np.flatnonzero(micros == _INEXACT)
+        if len(places):
+            unsure[key] = (got, parts[-1][2], places)
     if unsure:
         _sqlite_inexact(session, unsure)
     return parts
@@ -389,7 +391,7 @@ def _sqlite_inexact(session: Session, unsure: dict[str, tuple[np.ndarray, np.nda
         got, vals, _ = unsure[key]
         if len(found) != left[key]:
             raise RuntimeError(f"{key}: {len(found)} values read again for {left[key]} left out")
-        pairs = np.fromiter(chain.from_iterable(found), float, 2 * len(found)).reshape(len(found), 2)
+        pairs = _pairs(found)
         vals[_places(got, pairs[:, 0].astype(np.int64))] = pairs[:, 1]
 
 
@@ -407,15 +409,33 @@ def _driver_tuples(session: Session, query: Select, each: Sequence[Mapping[str, 
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     names = compiled.positiontup or []
+    return [
+        _sqlite_rows(
+            connection, compiled.string, names, {**compiled.params, **params}, sqlite3.Cursor.fetchall
+        )
+        for params in each
+    ]
+
+
+def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
     driver = connection.connection.driver_connection
     assert driver is not None, "a session's connection is always open"
-    found = []
-    for params in each:
-        values = {**compiled.params, **params}
-        ordered = [values[name] for name in names]
-        with _as_sqlalchemy_errors(connection, compiled.string, ordered):
-            found.append(driver.execute(compiled.string, ordered).fetchall())
-    return found
+    return driver
+
+
+def _sqlite_rows(
+    connection: Connection,
+    sql: str,
+    names: Sequence[str],
+    params: Mapping[str, Any],
+    fetch: Callable[[sqlite3.Cursor], Any],
+) -> Any:
+    """What `fetch` takes of compiled `sql` (its positional parameters named by `names`, their
+    values in `params`), run by SQLite's driver itself, its errors SQLAlchemy's (the fetching
+    steps through the statement too)."""
+    ordered = [params[name] for name in names]
+    with _as_sqlalchemy_errors(connection, sql, ordered):
+        return fetch(_sqlite_driver(connection).execute(sql, ordered))
 
 
 @contextmanager
